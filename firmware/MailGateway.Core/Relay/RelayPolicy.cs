@@ -1,0 +1,68 @@
+// The relay decision for one RCPT (DESIGN step 1): may this client send mail to this recipient?
+//
+// Accepted when
+//   - the recipient is the bare <postmaster> (RFC 5321 §4.5.1), or
+//   - its domain is in local.domains or relay.domains and its local part carries no
+//     sender-specified routing ('%', '!', quoted '@'), or
+//   - the client is trusted: its address is in relay.allow (SMTP AUTH joins here later).
+// Everything else is "554 5.7.1 Relay access denied". An address literal never matches a domain.
+// The policy is pure: the session asks, gets a yes or no, and does no I/O for it.
+namespace MailGateway.Core.Relay
+{
+    public sealed class RelayPolicy
+    {
+        private readonly string[] _localDomains;
+        private readonly string[] _relayDomains;
+        private readonly CidrRange[] _allowed;
+
+        public RelayPolicy(string[] localDomains, string[] relayDomains, CidrRange[] allowed)
+        {
+            _localDomains = LowerAll(localDomains);
+            _relayDomains = LowerAll(relayDomains);
+            _allowed = allowed;
+        }
+
+        /// <summary>True when the client's address (text) is inside one of the relay.allow ranges.</summary>
+        public bool IsTrustedClient(string clientAddress)
+        {
+            byte[] address = IpAddress.Parse(clientAddress);
+            if (address == null) return false;
+            for (int i = 0; i < _allowed.Length; i++)
+            {
+                if (_allowed[i].Contains(address)) return true;
+            }
+            return false;
+        }
+
+        public bool IsLocalDomain(string domain)
+        {
+            return Contains(_localDomains, domain);
+        }
+
+        public bool MayRelay(Smtp.MailPath recipient, bool trustedClient)
+        {
+            if (recipient.IsBarePostmaster) return true;
+            if (trustedClient) return true;
+            if (recipient.Domain == null || recipient.IsAddressLiteral) return false;
+            if (recipient.HasRoutingInLocalPart) return false;
+            return Contains(_localDomains, recipient.Domain) || Contains(_relayDomains, recipient.Domain);
+        }
+
+        private static bool Contains(string[] domains, string domain)
+        {
+            if (domain == null) return false;
+            for (int i = 0; i < domains.Length; i++)
+            {
+                if (Text.Ascii.EqualsIgnoreCase(domains[i], domain)) return true;
+            }
+            return false;
+        }
+
+        private static string[] LowerAll(string[] domains)
+        {
+            string[] lower = new string[domains.Length];
+            for (int i = 0; i < domains.Length; i++) lower[i] = Text.Ascii.ToLower(domains[i]);
+            return lower;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+// What the server session asks of the loop (PollEvent); the answers come back as Complete… calls.
+namespace MailGateway.Core.Smtp
+{
+    public static class SessionEvent
+    {
+        public const int None = 0;
+        /// <summary>DATA accepted by the session: open a spool file, then CompleteDataStart or FailDataStart.</summary>
+        public const int DataStarting = 1;
+        /// <summary>Message bytes are waiting in Body: write them to the spool file and consume them.</summary>
+        public const int BodyReady = 2;
+        /// <summary>The message ended and is acceptable: commit it, then CompleteSpool.</summary>
+        public const int DataEnded = 3;
+        /// <summary>The message is refused (too big, loop, broken line ends): discard the spool file.</summary>
+        public const int DataAborted = 4;
+        public const int Count = 5;
+
+        private static readonly string[] Names = { "None", "DataStarting", "BodyReady", "DataEnded", "DataAborted" };
+
+        public static string Name(int value)
+        {
+            return value >= 0 && value < Count ? Names[value] : "?";
+        }
+    }
+}

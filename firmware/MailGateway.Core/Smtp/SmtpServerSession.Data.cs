@@ -1,0 +1,106 @@
+// The message itself: the trace field we prepend (RFC 5321 §4.4), the streaming decode of DATA
+// (DataDecoder, HeaderFilter) and what happens at its end.
+using MailGateway.Core.Text;
+
+namespace MailGateway.Core.Smtp
+{
+    public sealed partial class SmtpServerSession
+    {
+        // RFC 5321 §4.4: "Received: from <helo> (<tcp-info>) by <us> with <protocol> id <id> for <rcpt>; <date>"
+        private void AppendReceivedField(string date)
+        {
+            string address = _clientAddress.IndexOf(':') >= 0 ? "IPv6:" + _clientAddress : _clientAddress;
+            _body.Append("Received: from " + _helo + " (unknown [" + address + "])\r\n");
+            _body.Append("\tby " + _settings.Hostname + " (MailGateway) with " + Protocol + " id " + _queueId);
+            if (_recipients.Count == 1) _body.Append("\r\n\tfor " + Recipient(0));
+            _body.Append("; " + date + "\r\n");
+        }
+
+        // Decodes message bytes; returns bytes consumed.
+        private int ReceiveData(byte[] buffer, int offset, int count)
+        {
+            int produced;
+            int room = _decoded.Length;
+            int used = _decoder.Decode(buffer, offset, count, _decoded, 0, room, out produced);
+            _messageBytes += produced;
+            if (_state == ServerState.ReadingData)
+            {
+                if (_messageBytes > _settings.MaxMessageBytes)
+                {
+                    // RFC 1870 §6.3 / RFC 5321 §4.5.3.1.10: read the rest, store nothing, then 552.
+                    _logLines.Add(_queueId + ": message too big from " + ClientName());
+                    SkipRestOfMessage(Replies.MessageTooBig);
+                }
+                else
+                {
+                    _headers.Write(_decoded, 0, produced, _body);
+                }
+            }
+            switch (_decoder.Status)
+            {
+                case DataDecoder.Ended:
+                    EndOfData();
+                    break;
+                case DataDecoder.BareLineEnd:
+                case DataDecoder.NulByte:
+                    Reply reply = _decoder.Status == DataDecoder.NulByte ? Replies.NulByte : Replies.BareLineEnd;
+                    _logLines.Add(_queueId + ": reject: " + (reply == Replies.NulByte ? "NUL byte" : "bare CR or LF") +
+                                  " in message from " + ClientName());
+                    if (_state == ServerState.ReadingData) AbortMessage();
+                    ResetTransaction();
+                    Send(reply);
+                    break;
+            }
+            return used;
+        }
+
+        private void SkipRestOfMessage(Reply verdict)
+        {
+            AbortMessage();
+            _dataVerdict = verdict.Code;
+            _state = ServerState.SkippingData;
+        }
+
+        private void AbortMessage()
+        {
+            _body.Clear();
+            _events.Add(SessionEvent.DataAborted);
+        }
+
+        private void EndOfData()
+        {
+            if (_state == ServerState.SkippingData)
+            {
+                Reply verdict = _dataVerdict == Replies.MessageTooBig.Code ? Replies.MessageTooBig : Replies.SpoolFull;
+                _state = ServerState.AwaitingMail;
+                LogReject("END-OF-MESSAGE", verdict, null);
+                SendError(verdict);
+                if (_state != ServerState.Closing) ResetTransaction();
+                return;
+            }
+            _headers.Finish(_body);
+            if (_headers.ReceivedCount > _settings.MaxReceived)
+            {
+                AbortMessage();
+                _state = ServerState.AwaitingMail;
+                LogReject("END-OF-MESSAGE", Replies.MailLoop, null);
+                SendError(Replies.MailLoop);
+                ResetTransaction();
+                return;
+            }
+            _state = ServerState.AwaitingSpool;
+            _events.Add(SessionEvent.DataEnded);
+        }
+
+        /// <summary>
+        /// The spool ran out of room while the message was streaming: store nothing more, read the
+        /// message to its end, then answer 452 4.3.1.
+        /// </summary>
+        public void FailBody()
+        {
+            if (_state != ServerState.ReadingData) return;
+            _logLines.Add(_queueId + ": spool full while receiving from " + ClientName());
+            SkipRestOfMessage(Replies.SpoolFull);
+        }
+    }
+}

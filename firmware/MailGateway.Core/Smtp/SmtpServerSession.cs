@@ -1,0 +1,328 @@
+// The SMTP server side of one connection (RFC 5321), sans-I/O: bytes and time in, reply bytes,
+// events and a deadline out. It never touches a socket, file or clock; the loop (Runtime/Gateway)
+// feeds it and carries its events to the spool.
+//
+// How it works
+//   Receive() splits input into command lines (CRLF only; a bare CR, bare LF or NUL closes the
+//   session with 521, RFC 5321 §2.3.8) and dispatches each to a handler that checks, updates
+//   fields and queues one reply. Commands may be pipelined (RFC 2920): all complete lines are
+//   handled in order. After DATA the session stops reading until the loop has opened a spool file
+//   (CompleteDataStart), then streams the message through DataDecoder and HeaderFilter into Body in
+//   chunks; the loop empties Body into the spool file at each BodyReady. At the end of data the
+//   session waits, reading nothing, for CompleteSpool: "250" is only sent after the spool says the
+//   message is durable.
+// Invariants
+//   - Receive never throws on any input and always leaves the session in a defined state.
+//   - Input is not consumed while a verdict is awaited, so nothing pipelined behind DATA is read
+//     as commands early, and memory stays bounded (backpressure to the socket).
+//   - A refused message (too big, loop, broken line ends) is never offered to the spool as ended.
+// Deliberately not here: STARTTLS and AUTH (a later issue), CHUNKING, SMTPUTF8, DSN parameters.
+using System.Collections;
+using MailGateway.Core.Text;
+
+namespace MailGateway.Core.Smtp
+{
+    public sealed partial class SmtpServerSession
+    {
+        public const long NoDeadline = long.MaxValue;
+        /// <summary>Body is handed to the loop in chunks of about this size.</summary>
+        public const int BodyChunk = 4096;
+
+        // Verbs allowed per state (bit masks); the 503 text is generated from the same masks.
+        private static readonly int[] AllowedVerbs = BuildAllowedVerbs();
+
+        // Connection
+        private readonly ServerSettings _settings;
+        private readonly Relay.RelayPolicy _policy;
+        private readonly Spool.SpoolSpace _space;
+        private readonly string _clientAddress;
+        private readonly bool _trustedClient;
+        private int _state;
+        private string _helo;
+        private bool _extended;          // EHLO was used: enhanced codes and ESMTP parameters
+        private int _errors;
+        private long _deadlineMs;
+
+        // Command line being read
+        private readonly ByteBuffer _line = new ByteBuffer(128);
+        private bool _lineOverflow;
+        private bool _afterCR;
+
+        // Transaction
+        private MailPath _sender;
+        private readonly ArrayList _recipients = new ArrayList();
+        private long _declaredSize;
+        private string _queueId;
+        private long _messageBytes;
+        private int _dataVerdict;        // reply to send at the end of data for a refused message
+
+        // Data
+        private readonly DataDecoder _decoder = new DataDecoder();
+        private readonly HeaderFilter _headers = new HeaderFilter();
+        private readonly byte[] _decoded = new byte[BodyChunk];
+        private readonly ByteBuffer _body = new ByteBuffer(BodyChunk + 1024);
+
+        // Output
+        private readonly ByteBuffer _output = new ByteBuffer(512);
+        private readonly ArrayList _events = new ArrayList();
+        private readonly ArrayList _logLines = new ArrayList();
+
+        public SmtpServerSession(ServerSettings settings, Relay.RelayPolicy policy, Spool.SpoolSpace space,
+                                 string clientAddress, long nowMs)
+        {
+            _settings = settings;
+            _policy = policy;
+            _space = space;
+            _clientAddress = clientAddress;
+            _trustedClient = policy.IsTrustedClient(clientAddress);
+            _state = ServerState.AwaitingHelo;
+            _deadlineMs = nowMs + settings.IdleTimeoutMs;
+            // RFC 5321 §4.3.1: the greeting carries no enhanced code.
+            QueueLine("220 " + settings.Hostname + " ESMTP MailGateway");
+        }
+
+        // ---- Reading the state -------------------------------------------------------------
+
+        public int State { get { return _state; } }
+        public string ClientAddress { get { return _clientAddress; } }
+        public string HeloName { get { return _helo; } }
+        public string Protocol { get { return _extended ? "ESMTP" : "SMTP"; } }
+        public MailPath Sender { get { return _sender; } }
+        public int RecipientCount { get { return _recipients.Count; } }
+        public MailPath Recipient(int index) { return (MailPath)_recipients[index]; }
+        public string QueueId { get { return _queueId; } }
+        /// <summary>Message bytes as received (after dot-unstuffing, before added headers).</summary>
+        public long MessageBytes { get { return _messageBytes; } }
+        public bool IsClosed { get { return _state == ServerState.Closed; } }
+
+        /// <summary>Message bytes waiting for the spool (after BodyReady); consume what was written.</summary>
+        public ByteBuffer Body { get { return _body; } }
+
+        // ---- Driving API ---------------------------------------------------------------------
+
+        /// <summary>
+        /// Feeds bytes from the client; returns how many were consumed. Fewer than count are consumed
+        /// while a spool verdict is awaited, while Body is full, or once the session is closing;
+        /// the caller keeps the rest and offers it again later.
+        /// </summary>
+        public int Receive(byte[] buffer, int offset, int count, long nowMs)
+        {
+            int used = 0;
+            if (count > 0 && _state < ServerState.Closing) _deadlineMs = nowMs + _settings.IdleTimeoutMs;
+            while (used < count)
+            {
+                int before = used;
+                if (_state == ServerState.ReadingData || _state == ServerState.SkippingData)
+                {
+                    if (_body.Count >= BodyChunk) break;
+                    used += ReceiveData(buffer, offset + used, count - used);
+                }
+                else if (_state == ServerState.AwaitingHelo || _state == ServerState.AwaitingMail ||
+                         _state == ServerState.AwaitingRcpt)
+                {
+                    used += ReceiveCommandBytes(buffer, offset + used, count - used);
+                }
+                else
+                {
+                    break;
+                }
+                if (used == before) break;
+            }
+            return used;
+        }
+
+        /// <summary>The client closed its side. Anything not acknowledged is dropped.</summary>
+        public void ReceiveEof()
+        {
+            if (_state == ServerState.Closed) return;
+            if (_state == ServerState.ReadingData || _state == ServerState.SkippingData)
+            {
+                if (_state == ServerState.ReadingData) _events.Add(SessionEvent.DataAborted);
+                _logLines.Add(QueueIdOrNone() + ": lost connection after DATA from " + ClientName());
+            }
+            _state = ServerState.Closed;
+            _output.Clear();
+        }
+
+        /// <summary>Copies reply bytes to send into dst; returns how many.</summary>
+        public int PollTransmit(byte[] dst, int offset, int max)
+        {
+            int n = _output.Take(dst, offset, max);
+            if (_output.Count == 0 && _state == ServerState.Closing) _state = ServerState.Closed;
+            return n;
+        }
+
+        public bool HasOutput { get { return _output.Count > 0; } }
+
+        /// <summary>The next SessionEvent, or SessionEvent.None.</summary>
+        public int PollEvent()
+        {
+            if (_events.Count > 0)
+            {
+                int e = (int)_events[0];
+                _events.RemoveAt(0);
+                return e;
+            }
+            if (_body.Count > 0 && (_state == ServerState.ReadingData || _state == ServerState.AwaitingSpool))
+            {
+                return SessionEvent.BodyReady;
+            }
+            return SessionEvent.None;
+        }
+
+        /// <summary>The next log line in Postfix's style, or null.</summary>
+        public string PollLogLine()
+        {
+            if (_logLines.Count == 0) return null;
+            string line = (string)_logLines[0];
+            _logLines.RemoveAt(0);
+            return line;
+        }
+
+        /// <summary>When HandleDeadline must be called next; NoDeadline when the session waits for nobody.</summary>
+        public long PollDeadline()
+        {
+            if (_state >= ServerState.Closing) return NoDeadline;
+            if (_state == ServerState.AwaitingDataStart || _state == ServerState.AwaitingSpool) return NoDeadline;
+            return _deadlineMs;
+        }
+
+        public void HandleDeadline(long nowMs)
+        {
+            if (nowMs < PollDeadline()) return;
+            if (_state == ServerState.ReadingData) _events.Add(SessionEvent.DataAborted);
+            _logLines.Add("timeout after " + ServerState.Name(_state) + " from " + ClientName());
+            Send(Replies.IdleTimeout);
+        }
+
+        /// <summary>The loop is shutting down: say so and close.</summary>
+        public void Shutdown()
+        {
+            if (_state >= ServerState.Closing) return;
+            if (_state == ServerState.ReadingData || _state == ServerState.AwaitingSpool) _events.Add(SessionEvent.DataAborted);
+            Send(Replies.ShuttingDown);
+        }
+
+        // ---- Verdicts from the loop ----------------------------------------------------------
+
+        /// <summary>The spool opened a file for the message: send 354 and start reading it.</summary>
+        public void CompleteDataStart(string queueId, long unixMs)
+        {
+            RequireState(ServerState.AwaitingDataStart, "CompleteDataStart");
+            _queueId = queueId;
+            _messageBytes = 0;
+            _dataVerdict = 0;
+            _decoder.Reset();
+            _body.Clear();
+            string date = RfcDate.Format(unixMs);
+            _headers.Start("Message-ID: <" + queueId + "." + unixMs.ToString() + "@" + _settings.Hostname + ">\r\n",
+                           "Date: " + date + "\r\n");
+            AppendReceivedField(date);
+            _logLines.Add(queueId + ": client=" + ClientName());
+            _state = ServerState.ReadingData;
+            Send(Replies.StartData);
+        }
+
+        /// <summary>The spool could not take the message (full card, I/O error): refuse DATA.</summary>
+        public void FailDataStart(Reply reply)
+        {
+            RequireState(ServerState.AwaitingDataStart, "FailDataStart");
+            _state = ServerState.AwaitingRcpt;
+            LogReject("DATA", reply, null);
+            SendError(reply);
+            ResetTransaction();
+        }
+
+        /// <summary>The spool's verdict on the ended message: a positive reply once it is durable.</summary>
+        public void CompleteSpool(Reply reply)
+        {
+            RequireState(ServerState.AwaitingSpool, "CompleteSpool");
+            if (reply.IsPositive)
+            {
+                _logLines.Add(_queueId + ": from=" + _sender + ", size=" + _messageBytes.ToString() +
+                              ", nrcpt=" + _recipients.Count.ToString() + " (queue active)");
+                Send(reply.WithText("Ok: queued as " + _queueId));
+            }
+            else
+            {
+                LogReject("END-OF-MESSAGE", reply, null);
+                SendError(reply);
+            }
+            if (_state != ServerState.Closing) _state = ServerState.AwaitingMail;
+            ResetTransaction();
+        }
+
+        private void RequireState(int expected, string call)
+        {
+            // Misuse of the API is a bug in the caller, not a protocol error: throw.
+            if (_state != expected)
+            {
+                throw new System.InvalidOperationException(call + " called in state " + ServerState.Name(_state));
+            }
+        }
+
+        // ---- Output --------------------------------------------------------------------------
+
+        private void Send(Reply reply)
+        {
+            QueueLine(reply.Format(_extended));
+            if (reply.Closes) _state = ServerState.Closing;
+        }
+
+        /// <summary>Sends an error reply and counts it; too many errors end the session.</summary>
+        private void SendError(Reply reply)
+        {
+            Send(reply);
+            _errors++;
+            if (_errors >= _settings.MaxErrors && _state != ServerState.Closing)
+            {
+                _logLines.Add("too many errors after " + ServerState.Name(_state) + " from " + ClientName());
+                Send(Replies.TooManyErrors);
+            }
+        }
+
+        private void QueueLine(string line)
+        {
+            _output.Append(line);
+            _output.Append("\r\n");
+        }
+
+        private string ClientName()
+        {
+            return "unknown[" + _clientAddress + "]";
+        }
+
+        private string QueueIdOrNone()
+        {
+            return _queueId != null ? _queueId : "NOQUEUE";
+        }
+
+        private void LogReject(string stage, Reply reply, MailPath recipient)
+        {
+            string line = "NOQUEUE: reject: " + stage + " from " + ClientName() + ": " + reply.Format(true) + ";";
+            line = line + " from=" + (_sender == null ? "<>" : _sender.ToString());
+            if (recipient != null) line = line + " to=" + recipient;
+            line = line + " proto=" + Protocol + " helo=<" + (_helo == null ? "" : _helo) + ">";
+            _logLines.Add(line);
+        }
+
+        private void ResetTransaction()
+        {
+            _sender = null;
+            _recipients.Clear();
+            _declaredSize = 0;
+            _queueId = null;
+        }
+
+        private static int[] BuildAllowedVerbs()
+        {
+            int[] allowed = new int[ServerState.Count];
+            int greet = SmtpVerb.Bit(SmtpVerb.Ehlo) | SmtpVerb.Bit(SmtpVerb.Helo);
+            allowed[ServerState.AwaitingHelo] = SmtpVerb.AlwaysAllowed | greet;
+            allowed[ServerState.AwaitingMail] = SmtpVerb.AlwaysAllowed | greet | SmtpVerb.Bit(SmtpVerb.Mail);
+            allowed[ServerState.AwaitingRcpt] = SmtpVerb.AlwaysAllowed | greet | SmtpVerb.Bit(SmtpVerb.Rcpt) |
+                                                SmtpVerb.Bit(SmtpVerb.Data);
+            return allowed;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+// Reads a committed message file back: Check() validates every record (file header, one envelope,
+// body chunks, an end record whose counts match, nothing after it) without keeping the body;
+// ReadBody() streams the body out chunk by chunk for delivery.
+using MailGateway.Core.Runtime;
+
+namespace MailGateway.Core.Spool
+{
+    public sealed class MessageFile
+    {
+        public Envelope Envelope;
+        public long BodyBytes;
+        public long FileBytes;
+        /// <summary>Why the file is not valid; null when it is.</summary>
+        public string Problem;
+
+        public bool IsValid { get { return Problem == null; } }
+
+        public static MessageFile Check(IStorage storage, string name)
+        {
+            MessageFile file = new MessageFile();
+            int handle = storage.OpenRead(name);
+            try
+            {
+                file.Problem = file.Validate(new RecordReader(storage, handle));
+            }
+            finally
+            {
+                storage.Close(handle);
+            }
+            file.FileBytes = storage.Length(name);
+            return file;
+        }
+
+        private string Validate(RecordReader reader)
+        {
+            int type = reader.Next();
+            if (type != RecordFormat.FileHeader || reader.PayloadLength != 4 || reader.Buffer[reader.PayloadOffset] != (byte)'M')
+            {
+                return "no valid file header";
+            }
+            if (reader.Next() != RecordFormat.Envelope) return "no valid envelope record";
+            Envelope = Envelope.ReadFrom(reader.Buffer, reader.PayloadOffset, reader.PayloadLength);
+            if (Envelope == null) return "envelope record does not parse";
+            long bodyBytes = 0;
+            long bodyRecords = 0;
+            while (true)
+            {
+                type = reader.Next();
+                if (type == RecordFormat.Body)
+                {
+                    bodyBytes += reader.PayloadLength;
+                    bodyRecords++;
+                    continue;
+                }
+                if (type == RecordFormat.End) break;
+                if (type == RecordReader.EndOfFile) return "no end record (torn write)";
+                if (type == RecordReader.Damaged) return "damaged record at byte " + reader.Position.ToString();
+                return "unexpected record type " + type.ToString();
+            }
+            if (reader.PayloadLength != 16) return "bad end record";
+            if (RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset) != bodyBytes ||
+                RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset + 8) != bodyRecords)
+            {
+                return "end record does not match the body";
+            }
+            if (reader.Next() != RecordReader.EndOfFile) return "data after the end record";
+            BodyBytes = bodyBytes;
+            return null;
+        }
+
+        /// <summary>Receives body chunks from ReadBody.</summary>
+        public delegate void ChunkHandler(byte[] buffer, int offset, int count);
+
+        /// <summary>Streams the body of a valid message file; false if the file turns out damaged.</summary>
+        public static bool ReadBody(IStorage storage, string name, ChunkHandler handler)
+        {
+            int handle = storage.OpenRead(name);
+            try
+            {
+                RecordReader reader = new RecordReader(storage, handle);
+                while (true)
+                {
+                    int type = reader.Next();
+                    if (type == RecordFormat.Body) handler(reader.Buffer, reader.PayloadOffset, reader.PayloadLength);
+                    else if (type == RecordFormat.End) return true;
+                    else if (type < 0) return false;
+                }
+            }
+            finally
+            {
+                storage.Close(handle);
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+// Per-recipient delivery progress in QQQQQQQQ.RCP, next to the message file, so that the body is
+// never rewritten (DESIGN, durability). Append-only: each change is one record (recipient index,
+// state, attempts, next attempt, last reply); when the file is read back the last good record for
+// each recipient wins. A torn record at the end is ignored, which at worst forgets the last change:
+// a recipient may be delivered twice, never lost (qmail's rule).
+using MailGateway.Core.Runtime;
+using MailGateway.Core.Text;
+
+namespace MailGateway.Core.Spool
+{
+    public static class RecipientLog
+    {
+        /// <summary>Appends one recipient's state and syncs it. Creates the log on first use.</summary>
+        public static void Record(IStorage storage, string queueId, int index, RecipientStatus status)
+        {
+            string name = queueId + SpoolNames.Recipients;
+            bool exists = storage.Exists(name);
+            ByteBuffer payload = new ByteBuffer(64 + status.LastReply.Length);
+            payload.Append((byte)index);
+            payload.Append((byte)(index >> 8));
+            payload.Append((byte)status.State);
+            payload.AppendUInt32((uint)status.Attempts);
+            payload.AppendInt64(status.NextAttemptUnixMs);
+            payload.AppendString16(status.LastReply);
+            ByteBuffer record = new ByteBuffer(payload.Count + RecordFormat.Overhead);
+            RecordFormat.Append(record, RecordFormat.RecipientState, payload.Array, payload.Start, payload.Count);
+            int handle = exists ? storage.OpenAppend(name) : storage.Create(name);
+            try
+            {
+                storage.Append(handle, record.Array, record.Start, record.Count);
+                storage.Sync(handle);
+            }
+            finally
+            {
+                storage.Close(handle);
+            }
+            if (!exists) storage.SyncDirectory();
+        }
+
+        /// <summary>Applies the log (if any) to statuses, whose Address fields come from the envelope.</summary>
+        public static void Replay(IStorage storage, string queueId, RecipientStatus[] statuses)
+        {
+            string name = queueId + SpoolNames.Recipients;
+            if (!storage.Exists(name)) return;
+            int handle = storage.OpenRead(name);
+            try
+            {
+                RecordReader reader = new RecordReader(storage, handle);
+                while (reader.Next() == RecordFormat.RecipientState)
+                {
+                    byte[] b = reader.Buffer;
+                    int at = reader.PayloadOffset;
+                    int end = at + reader.PayloadLength;
+                    if (reader.PayloadLength < 15) break;
+                    int index = b[at] | (b[at + 1] << 8);
+                    if (index >= statuses.Length) break;
+                    RecipientStatus status = statuses[index];
+                    status.State = b[at + 2];
+                    status.Attempts = (int)RecordFormat.ReadUInt32(b, at + 3);
+                    status.NextAttemptUnixMs = RecordFormat.ReadInt64(b, at + 7);
+                    at += 15;
+                    string reply = RecordFormat.ReadString16(b, ref at, end);
+                    status.LastReply = reply == null ? "" : reply;
+                }
+            }
+            finally
+            {
+                storage.Close(handle);
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+// Delivery progress of one recipient of a queued message.
+namespace MailGateway.Core.Spool
+{
+    public sealed class RecipientStatus
+    {
+        public const int Pending = 0;
+        public const int Delivered = 1;
+        public const int Failed = 2;
+
+        private static readonly string[] Names = { "pending", "delivered", "failed" };
+
+        public static string Name(int state)
+        {
+            return state >= 0 && state < Names.Length ? Names[state] : "?";
+        }
+
+        public string Address;
+        public int State;
+        public int Attempts;
+        public long NextAttemptUnixMs;
+        public string LastReply = "";
+    }
+}

@@ -1,0 +1,57 @@
+// The self-validating record framing shared by message files (.MSG) and recipient logs (.RCP).
+//
+//   record = type (1 byte) | payload length (4 bytes, little-endian) | payload | CRC-32 (4 bytes)
+//
+// The CRC covers type, length and payload, so a torn write, a stale sector or a wrong length is
+// detected when the record is read; nothing is trusted until its CRC matches (Postfix's queue files
+// use typed, length-prefixed records the same way).
+namespace MailGateway.Core.Spool
+{
+    public static class RecordFormat
+    {
+        public const int HeaderBytes = 5;
+        public const int TrailerBytes = 4;
+        public const int Overhead = HeaderBytes + TrailerBytes;
+        /// <summary>Largest payload a reader accepts; anything larger is corruption.</summary>
+        public const int MaxPayload = 16384;
+
+        // Record types
+        public const byte FileHeader = (byte)'H';   // magic "MGW1"
+        public const byte Envelope = (byte)'E';
+        public const byte Body = (byte)'B';
+        public const byte End = (byte)'Z';          // body byte count and record count: the commit mark
+        public const byte RecipientState = (byte)'R';
+
+        /// <summary>Frames payload[0..count) as one record appended to output.</summary>
+        public static void Append(Text.ByteBuffer output, byte type, byte[] payload, int offset, int count)
+        {
+            int start = output.Count;
+            output.Append(type);
+            output.AppendUInt32((uint)count);
+            output.Append(payload, offset, count);
+            uint crc = Crc32.Compute(output.Array, output.Start + start, HeaderBytes + count);
+            output.AppendUInt32(crc);
+        }
+
+        public static uint ReadUInt32(byte[] buffer, int offset)
+        {
+            return (uint)(buffer[offset] | (buffer[offset + 1] << 8) | (buffer[offset + 2] << 16) | (buffer[offset + 3] << 24));
+        }
+
+        public static long ReadInt64(byte[] buffer, int offset)
+        {
+            return (long)ReadUInt32(buffer, offset) | ((long)ReadUInt32(buffer, offset + 4) << 32);
+        }
+
+        /// <summary>Reads a 16-bit length-prefixed string at offset; advances offset. Null if it overruns end.</summary>
+        public static string ReadString16(byte[] buffer, ref int offset, int end)
+        {
+            if (offset + 2 > end) return null;
+            int length = buffer[offset] | (buffer[offset + 1] << 8);
+            if (offset + 2 + length > end) return null;
+            string s = Text.Ascii.GetString(buffer, offset + 2, length);
+            offset += 2 + length;
+            return s;
+        }
+    }
+}

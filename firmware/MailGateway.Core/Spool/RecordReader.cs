@@ -1,0 +1,60 @@
+// Reads records (RecordFormat) one after another from a spool file through one reusable buffer.
+// Next() says what it found: a record whose CRC matches, the clean end of the file, or damage (a
+// torn tail, a bad length, a CRC mismatch) — after damage nothing further in the file is trusted.
+using MailGateway.Core.Runtime;
+
+namespace MailGateway.Core.Spool
+{
+    public sealed class RecordReader
+    {
+        public const int EndOfFile = -1;
+        public const int Damaged = -2;
+
+        private readonly IStorage _storage;
+        private readonly int _handle;
+        private readonly byte[] _buffer = new byte[RecordFormat.HeaderBytes + RecordFormat.MaxPayload + RecordFormat.TrailerBytes];
+        private long _position;
+
+        public RecordReader(IStorage storage, int handle)
+        {
+            _storage = storage;
+            _handle = handle;
+        }
+
+        /// <summary>The payload of the last record: Buffer[PayloadOffset .. PayloadOffset + PayloadLength).</summary>
+        public byte[] Buffer { get { return _buffer; } }
+        public int PayloadOffset { get { return RecordFormat.HeaderBytes; } }
+        public int PayloadLength { get; private set; }
+        /// <summary>Where the next record starts (after the last good one).</summary>
+        public long Position { get { return _position; } }
+
+        /// <summary>The next record's type byte, EndOfFile, or Damaged.</summary>
+        public int Next()
+        {
+            int got = ReadFully(_position, 0, RecordFormat.HeaderBytes);
+            if (got == 0) return EndOfFile;
+            if (got < RecordFormat.HeaderBytes) return Damaged;
+            uint length = RecordFormat.ReadUInt32(_buffer, 1);
+            if (length > RecordFormat.MaxPayload) return Damaged;
+            int rest = (int)length + RecordFormat.TrailerBytes;
+            if (ReadFully(_position + RecordFormat.HeaderBytes, RecordFormat.HeaderBytes, rest) < rest) return Damaged;
+            int crcAt = RecordFormat.HeaderBytes + (int)length;
+            if (Crc32.Compute(_buffer, 0, crcAt) != RecordFormat.ReadUInt32(_buffer, crcAt)) return Damaged;
+            PayloadLength = (int)length;
+            _position += RecordFormat.Overhead + length;
+            return _buffer[0];
+        }
+
+        private int ReadFully(long position, int offset, int count)
+        {
+            int total = 0;
+            while (total < count)
+            {
+                int n = _storage.Read(_handle, position + total, _buffer, offset + total, count - total);
+                if (n <= 0) break;
+                total += n;
+            }
+            return total;
+        }
+    }
+}

@@ -1,0 +1,284 @@
+// The durable queue on the SD card (DESIGN, durability; RFC 5321 §6.1).
+//
+// Commit protocol, per message:
+//   1. Begin: create QQQQQQQQ.TMP, write file header and envelope records.
+//   2. Body chunks are appended as the client sends them (MessageWriter).
+//   3. At end of data the session waits; RequestCommit puts the message in the commit batch.
+//   4. CommitPending, once per loop pass, for the whole batch (group commit): append each end record
+//      and fsync each file; rename each .TMP to .MSG (a new name, never over an existing one); then
+//      ONE directory fsync for all of them. Only then is every message of the batch Committed and
+//      its session may send 250. Several sessions' messages thus share the directory sync while
+//      each 250 still waits for its own data sync.
+// A crash before the directory sync leaves a .TMP (deleted at start-up) or a .MSG whose rename was
+// not yet durable — whose client got no 250 and will send it again: a duplicate, never a loss.
+// A crash after it leaves a complete, self-checking .MSG.
+//
+// Recover() runs at start-up: removes .TMP files, validates every .MSG (quarantining damaged ones
+// as .BAD), drops recipient logs whose message is gone, replays recipient logs, and counts every
+// byte on the card against spool.max_bytes.
+using System.Collections;
+using MailGateway.Core.Runtime;
+
+namespace MailGateway.Core.Spool
+{
+    public sealed class Spool
+    {
+        private readonly IStorage _storage;
+        private readonly SpoolSpace _space;
+        private readonly IClock _clock;
+        private readonly ILog _log;
+        private readonly ArrayList _batch = new ArrayList();
+        private readonly ArrayList _queue = new ArrayList();
+        private int _counter;
+
+        public Spool(IStorage storage, SpoolSpace space, IClock clock, ILog log, int counterSeed)
+        {
+            _storage = storage;
+            _space = space;
+            _clock = clock;
+            _log = log;
+            _counter = counterSeed & 0xFFF;
+        }
+
+        public SpoolSpace Space { get { return _space; } }
+        public int Count { get { return _queue.Count; } }
+        public QueuedMessage Message(int index) { return (QueuedMessage)_queue[index]; }
+        public bool HasPendingCommits { get { return _batch.Count > 0; } }
+
+        public QueuedMessage Find(string queueId)
+        {
+            for (int i = 0; i < _queue.Count; i++)
+            {
+                QueuedMessage m = (QueuedMessage)_queue[i];
+                if (m.QueueId == queueId) return m;
+            }
+            return null;
+        }
+
+        // ---- Receiving -----------------------------------------------------------------------
+
+        /// <summary>
+        /// Starts a message: assigns its queue ID and creates its temporary file. Returns null when
+        /// the spool is full; throws IOException when the card fails.
+        /// </summary>
+        public MessageWriter Begin(Envelope envelope)
+        {
+            if (!_space.HasRoomFor(0)) return null;
+            envelope.QueueId = NewQueueId();
+            MessageWriter writer = new MessageWriter(_storage, _space, envelope);
+            try
+            {
+                writer.Begin();
+            }
+            catch (System.IO.IOException)
+            {
+                Abort(writer);
+                if (writer.OutOfSpace) return null;
+                throw;
+            }
+            return writer;
+        }
+
+        /// <summary>Abandons a message that will not be committed: closes and deletes its file.</summary>
+        public void Abort(MessageWriter writer)
+        {
+            writer.CloseQuietly();
+            writer.Outcome = MessageWriter.Failed;
+            _space.Release(writer.FileBytes);
+            try
+            {
+                if (_storage.Exists(writer.TemporaryName)) _storage.Delete(writer.TemporaryName);
+            }
+            catch (System.IO.IOException)
+            {
+                // Left for Recover() at the next start, which deletes every .TMP.
+            }
+        }
+
+        public void RequestCommit(MessageWriter writer)
+        {
+            writer.Outcome = MessageWriter.AwaitingCommit;
+            _batch.Add(writer);
+        }
+
+        /// <summary>
+        /// Commits every requested message in one pass (see the header). Returns them, each with
+        /// Outcome Committed or Failed; an empty array when none was waiting.
+        /// </summary>
+        public MessageWriter[] CommitPending()
+        {
+            MessageWriter[] batch = new MessageWriter[_batch.Count];
+            _batch.CopyTo(batch);
+            _batch.Clear();
+            if (batch.Length == 0) return batch;
+            int renamed = 0;
+            for (int i = 0; i < batch.Length; i++)
+            {
+                MessageWriter w = batch[i];
+                try
+                {
+                    w.Finish();
+                    if (_storage.Rename(w.TemporaryName, w.FinalName)) renamed++;
+                    else Fail(w, "queue file name already taken");
+                }
+                catch (System.IO.IOException e)
+                {
+                    Fail(w, e.Message);
+                }
+            }
+            if (renamed == 0) return batch;
+            try
+            {
+                _storage.SyncDirectory();
+            }
+            catch (System.IO.IOException e)
+            {
+                for (int i = 0; i < batch.Length; i++)
+                {
+                    if (batch[i].Outcome == MessageWriter.AwaitingCommit) Unrename(batch[i], e.Message);
+                }
+                return batch;
+            }
+            for (int i = 0; i < batch.Length; i++)
+            {
+                MessageWriter w = batch[i];
+                if (w.Outcome != MessageWriter.AwaitingCommit) continue;
+                w.Outcome = MessageWriter.Committed;
+                _queue.Add(new QueuedMessage(w.Envelope, w.BodyBytes, w.FileBytes));
+            }
+            return batch;
+        }
+
+        private void Fail(MessageWriter writer, string reason)
+        {
+            _log.Line(writer.Envelope.QueueId + ": warning: could not store message: " + reason);
+            Abort(writer);
+        }
+
+        // The directory sync failed after the rename: the client gets a 4xx and will retry, so
+        // try to take the message back rather than risk delivering it twice.
+        private void Unrename(MessageWriter writer, string reason)
+        {
+            _log.Line(writer.Envelope.QueueId + ": warning: could not sync spool folder: " + reason);
+            writer.Outcome = MessageWriter.Failed;
+            _space.Release(writer.FileBytes);
+            try
+            {
+                _storage.Delete(writer.FinalName);
+            }
+            catch (System.IO.IOException)
+            {
+                _log.Line(writer.Envelope.QueueId + ": warning: message may be delivered twice");
+            }
+        }
+
+        // ---- Delivery progress ---------------------------------------------------------------
+
+        /// <summary>Records one recipient's new state durably (recipient log), then in memory.</summary>
+        public void UpdateRecipient(QueuedMessage message, int index)
+        {
+            long before = LengthOrZero(message.QueueId + SpoolNames.Recipients);
+            RecipientLog.Record(_storage, message.QueueId, index, message.Recipients[index]);
+            long grown = LengthOrZero(message.QueueId + SpoolNames.Recipients) - before;
+            _space.Take(grown);
+            message.FileBytes += grown;
+        }
+
+        /// <summary>Deletes a message whose recipients are all done: message file first, then its log.</summary>
+        public void Remove(QueuedMessage message)
+        {
+            _storage.Delete(message.FileName);
+            string log = message.QueueId + SpoolNames.Recipients;
+            if (_storage.Exists(log)) _storage.Delete(log);
+            _storage.SyncDirectory();
+            _queue.Remove(message);
+            _space.Release(message.FileBytes);
+        }
+
+        // ---- Start-up ------------------------------------------------------------------------
+
+        /// <summary>Brings the queue back from the card after a start or a crash (see the header).</summary>
+        public void Recover()
+        {
+            _queue.Clear();
+            string[] names = _storage.List();
+            bool changed = false;
+            for (int i = 0; i < names.Length; i++)
+            {
+                string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary);
+                if (id == null) continue;
+                _storage.Delete(names[i]);
+                changed = true;
+                _log.Line(id + ": removed unfinished message (no 250 was sent for it)");
+            }
+            for (int i = 0; i < names.Length; i++)
+            {
+                string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Message);
+                if (id == null) continue;
+                MessageFile file = MessageFile.Check(_storage, names[i]);
+                if (!file.IsValid || file.Envelope.QueueId != id)
+                {
+                    string problem = file.IsValid ? "queue ID does not match file name" : file.Problem;
+                    string moved = Quarantine(id, names[i]);
+                    changed = true;
+                    _space.Take(file.FileBytes);
+                    _log.Line(id + ": error: damaged queue file quarantined as " + moved + ": " + problem);
+                    continue;
+                }
+                QueuedMessage message = new QueuedMessage(file.Envelope, file.BodyBytes, file.FileBytes);
+                RecipientLog.Replay(_storage, id, message.Recipients);
+                message.FileBytes += LengthOrZero(id + SpoolNames.Recipients);
+                _space.Take(message.FileBytes);
+                _queue.Add(message);
+            }
+            for (int i = 0; i < names.Length; i++)
+            {
+                string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Recipients);
+                if (id != null && Find(id) == null)
+                {
+                    _storage.Delete(names[i]);
+                    changed = true;
+                }
+                else if (id == null && SpoolNames.QueueIdOf(names[i], SpoolNames.Message) == null &&
+                         SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary) == null)
+                {
+                    _space.Take(_storage.Length(names[i])); // quarantined or foreign files still use the card
+                }
+            }
+            if (changed) _storage.SyncDirectory();
+            _log.Line("spool: " + _queue.Count.ToString() + " queued message(s), " + _space.UsedBytes.ToString() +
+                      " of " + _space.MaxBytes.ToString() + " bytes used");
+        }
+
+        private string Quarantine(string id, string name)
+        {
+            string target = id + SpoolNames.Quarantine;
+            for (int n = 0; n < 100 && !_storage.Rename(name, target); n++)
+            {
+                target = id + ".B" + Text.Ascii.Digits(n, 2);
+            }
+            return target;
+        }
+
+        private long LengthOrZero(string name)
+        {
+            return _storage.Exists(name) ? _storage.Length(name) : 0;
+        }
+
+        private string NewQueueId()
+        {
+            long seconds = _clock.UnixMs() / 1000;
+            while (true)
+            {
+                _counter = (_counter + 1) & 0xFFF;
+                string id = SpoolNames.MakeQueueId(seconds, _counter);
+                if (!_storage.Exists(id + SpoolNames.Temporary) && !_storage.Exists(id + SpoolNames.Message) &&
+                    !_storage.Exists(id + SpoolNames.Recipients) && !_storage.Exists(id + SpoolNames.Quarantine) &&
+                    Find(id) == null)
+                {
+                    return id;
+                }
+            }
+        }
+    }
+}
