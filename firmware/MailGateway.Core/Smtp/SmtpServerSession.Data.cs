@@ -57,7 +57,7 @@ namespace MailGateway.Core.Smtp
         private void SkipRestOfMessage(Reply verdict)
         {
             AbortMessage();
-            _dataVerdict = verdict.Code;
+            _skipVerdict = verdict;
             _state = ServerState.SkippingData;
         }
 
@@ -71,11 +71,11 @@ namespace MailGateway.Core.Smtp
         {
             if (_state == ServerState.SkippingData)
             {
-                Reply verdict = _dataVerdict == Replies.MessageTooBig.Code ? Replies.MessageTooBig : Replies.SpoolFull;
+                Reply verdict = _skipVerdict;
                 _state = ServerState.AwaitingMail;
                 LogReject("END-OF-MESSAGE", verdict, null);
                 SendError(verdict);
-                if (_state != ServerState.Closing) ResetTransaction();
+                ResetTransaction();
                 return;
             }
             _headers.Finish(_body);

@@ -54,7 +54,7 @@ namespace MailGateway.Core.Smtp
         private long _declaredSize;
         private string _queueId;
         private long _messageBytes;
-        private int _dataVerdict;        // reply to send at the end of data for a refused message
+        private Reply _skipVerdict;      // reply to send at the end of a message that is being skipped
 
         // Data
         private readonly DataDecoder _decoder = new DataDecoder();
@@ -211,7 +211,7 @@ namespace MailGateway.Core.Smtp
             RequireState(ServerState.AwaitingDataStart, "CompleteDataStart");
             _queueId = queueId;
             _messageBytes = 0;
-            _dataVerdict = 0;
+            _skipVerdict = null;
             _decoder.Reset();
             _body.Clear();
             string date = RfcDate.Format(unixMs);
