@@ -7,6 +7,9 @@
 //   - Rename never replaces an existing name (it returns false instead);
 //   - written bytes are durable only after Sync(handle); a new, renamed or deleted name is durable
 //     only after SyncDirectory() (Linux needs fsync on the folder; on FAT it is a no-op).
+//   - Rename or Delete of an open file fails, and a file is open for appending at most once;
+//   - a missing name is an IOException (FileNotFoundException on the host), Delete included;
+//   - Close makes nothing durable.
 // Failures are reported by throwing System.IO.IOException; the spool turns them into 4xx replies.
 namespace MailGateway.Core.Runtime
 {

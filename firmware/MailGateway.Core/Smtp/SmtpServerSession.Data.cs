@@ -93,14 +93,14 @@ namespace MailGateway.Core.Smtp
         }
 
         /// <summary>
-        /// The spool ran out of room while the message was streaming: store nothing more, read the
-        /// message to its end, then answer 452 4.3.1.
+        /// The spool could not store more of the message (spool.max_bytes reached: 452 4.3.1; card
+        /// error: 451 4.3.0): store nothing more, read the message to its end, then send verdict.
         /// </summary>
-        public void FailBody()
+        public void FailBody(Reply verdict)
         {
             if (_state != ServerState.ReadingData) return;
-            _logLines.Add(_queueId + ": spool full while receiving from " + ClientName());
-            SkipRestOfMessage(Replies.SpoolFull);
+            _logLines.Add(_queueId + ": " + verdict.Text + " while receiving from " + ClientName());
+            SkipRestOfMessage(verdict);
         }
     }
 }

@@ -131,17 +131,17 @@ namespace MailGateway.Core.Smtp
             return used;
         }
 
-        /// <summary>The client closed its side. Anything not acknowledged is dropped.</summary>
+        /// <summary>The client closed its side. A message not yet acknowledged is dropped.</summary>
         public void ReceiveEof()
         {
-            if (_state == ServerState.Closed) return;
+            if (_state >= ServerState.Closing) return;
             if (_state == ServerState.ReadingData || _state == ServerState.SkippingData)
             {
                 if (_state == ServerState.ReadingData) _events.Add(SessionEvent.DataAborted);
                 _logLines.Add(QueueIdOrNone() + ": lost connection after DATA from " + ClientName());
             }
-            _state = ServerState.Closed;
-            _output.Clear();
+            // Replies already queued still go out: a client may half-close after its last command.
+            _state = _output.Count > 0 ? ServerState.Closing : ServerState.Closed;
         }
 
         /// <summary>Copies reply bytes to send into dst; returns how many.</summary>

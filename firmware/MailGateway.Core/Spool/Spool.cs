@@ -207,6 +207,14 @@ namespace MailGateway.Core.Spool
             {
                 string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary);
                 if (id == null) continue;
+                if (_storage.Exists(id + SpoolNames.Message))
+                {
+                    // A rename torn by a power cut on FAT leaves both names on one cluster chain:
+                    // deleting the .TMP would free the committed message's clusters. Leave it.
+                    _space.Take(_storage.Length(names[i]));
+                    _log.Line(id + ": warning: " + names[i] + " left in place beside its committed message; check the card");
+                    continue;
+                }
                 _storage.Delete(names[i]);
                 changed = true;
                 _log.Line(id + ": removed unfinished message (no 250 was sent for it)");

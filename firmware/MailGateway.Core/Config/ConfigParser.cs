@@ -1,0 +1,225 @@
+// Reads a configuration file: one "key = value" per line, '#' starts a comment, lists are
+// comma-separated, sizes take K/M/G suffixes (binary), durations s/m/h/d (plain numbers are
+// seconds). An unknown key or a bad value is an error naming the file, the line and the problem;
+// the caller stops start-up on it. A key given twice: the last one wins (like Postfix's main.cf).
+using MailGateway.Core.Relay;
+using MailGateway.Core.Text;
+
+namespace MailGateway.Core.Config
+{
+    public static class ConfigParser
+    {
+        /// <summary>Applies the text's settings to config; returns null or "file:line: problem".</summary>
+        public static string Apply(string text, string fileName, GatewayConfig config)
+        {
+            string[] lines = text.Split('\n');
+            for (int i = 0; i < lines.Length; i++)
+            {
+                string line = lines[i];
+                if (line.Length > 0 && line[line.Length - 1] == '\r') line = line.Substring(0, line.Length - 1);
+                int hash = line.IndexOf('#');
+                if (hash >= 0) line = line.Substring(0, hash);
+                line = Ascii.Trim(line);
+                if (line.Length == 0) continue;
+                string problem;
+                int equals = line.IndexOf('=');
+                if (equals <= 0)
+                {
+                    problem = "expected \"key = value\"";
+                }
+                else
+                {
+                    string key = Ascii.ToLower(Ascii.Trim(line.Substring(0, equals)));
+                    string value = Ascii.Trim(line.Substring(equals + 1));
+                    problem = Set(config, key, value);
+                }
+                if (problem != null) return fileName + ":" + (i + 1).ToString() + ": " + problem;
+            }
+            return null;
+        }
+
+        /// <summary>Sets one key; returns null or what is wrong with it.</summary>
+        public static string Set(GatewayConfig config, string key, string value)
+        {
+            switch (key)
+            {
+                case "hostname":
+                    if (!Smtp.PathParser.IsDomain(value)) return "hostname: \"" + value + "\" is not a domain name";
+                    config.Hostname = value;
+                    return null;
+                case "smtp.listen":
+                    return SetListen(config, value);
+                case "relay.allow":
+                    return SetAllow(config, value);
+                case "relay.domains":
+                    return SetDomains(key, value, out config.RelayDomains);
+                case "local.domains":
+                    return SetDomains(key, value, out config.LocalDomains);
+                case "limits.message_size":
+                    return SetSize(key, value, 1024, out config.MessageSizeBytes);
+                case "limits.recipients":
+                    return SetInt(key, value, 1, 100000, out config.MaxRecipients);
+                case "limits.sessions":
+                    return SetInt(key, value, 1, 10000, out config.MaxSessions);
+                case "limits.errors":
+                    return SetInt(key, value, 1, 1000, out config.MaxErrors);
+                case "limits.command_line":
+                    // RFC 5321 §4.5.3.1.4: at least 512 octets including CRLF.
+                    return SetInt(key, value, 512, 65536, out config.MaxCommandLine);
+                case "limits.idle_timeout":
+                    return SetDuration(key, value, out config.IdleTimeoutMs);
+                case "spool.dir":
+                    if (value.Length == 0) return "spool.dir: empty path";
+                    config.SpoolDir = value;
+                    return null;
+                case "spool.max_bytes":
+                    return SetSize(key, value, 64 * 1024, out config.SpoolMaxBytes);
+                default:
+                    return "unknown key \"" + key + "\"";
+            }
+        }
+
+        /// <summary>Splits a comma-separated list, trimming entries and dropping empty ones.</summary>
+        public static string[] SplitList(string value)
+        {
+            string[] parts = value.Split(',');
+            int n = 0;
+            for (int i = 0; i < parts.Length; i++)
+            {
+                parts[i] = Ascii.Trim(parts[i]);
+                if (parts[i].Length > 0) parts[n++] = parts[i];
+            }
+            string[] result = new string[n];
+            System.Array.Copy(parts, result, n);
+            return result;
+        }
+
+        private static string SetListen(GatewayConfig config, string value)
+        {
+            string[] items = SplitList(value);
+            if (items.Length == 0) return "smtp.listen: at least one address:port is needed";
+            ListenEndpoint[] endpoints = new ListenEndpoint[items.Length];
+            for (int i = 0; i < items.Length; i++)
+            {
+                endpoints[i] = ParseEndpoint(items[i]);
+                if (endpoints[i] == null)
+                {
+                    return "smtp.listen: \"" + items[i] + "\" is not address:port (IPv6 as [address]:port)";
+                }
+            }
+            config.SmtpListen = endpoints;
+            return null;
+        }
+
+        /// <summary>"192.0.2.1:25", "[::1]:2525", "[::]:25"; null when malformed.</summary>
+        public static ListenEndpoint ParseEndpoint(string text)
+        {
+            string address;
+            string portText;
+            if (text.Length > 0 && text[0] == '[')
+            {
+                int close = text.IndexOf(']');
+                if (close < 0 || close + 1 >= text.Length || text[close + 1] != ':') return null;
+                address = text.Substring(1, close - 1);
+                portText = text.Substring(close + 2);
+                if (address.IndexOf(':') < 0) return null;
+            }
+            else
+            {
+                int colon = text.LastIndexOf(':');
+                if (colon <= 0) return null;
+                address = text.Substring(0, colon);
+                portText = text.Substring(colon + 1);
+                if (address.IndexOf(':') >= 0) return null;
+            }
+            long port;
+            if (IpAddress.Parse(address) == null) return null;
+            if (!Ascii.TryParseLong(portText, out port) || port < 1 || port > 65535) return null;
+            return new ListenEndpoint(address, (int)port);
+        }
+
+        private static string SetAllow(GatewayConfig config, string value)
+        {
+            string[] items = SplitList(value);
+            CidrRange[] ranges = new CidrRange[items.Length];
+            for (int i = 0; i < items.Length; i++)
+            {
+                ranges[i] = CidrRange.Parse(items[i]);
+                if (ranges[i] == null) return "relay.allow: \"" + items[i] + "\" is not an IP address or CIDR range";
+            }
+            config.RelayAllow = ranges;
+            config.RelayAllowText = items;
+            return null;
+        }
+
+        private static string SetDomains(string key, string value, out string[] domains)
+        {
+            domains = SplitList(value);
+            for (int i = 0; i < domains.Length; i++)
+            {
+                if (!Smtp.PathParser.IsDomain(domains[i])) return key + ": \"" + domains[i] + "\" is not a domain name";
+                domains[i] = Ascii.ToLower(domains[i]);
+            }
+            return null;
+        }
+
+        private static string SetInt(string key, string value, int min, int max, out int result)
+        {
+            long parsed;
+            result = 0;
+            if (!Ascii.TryParseLong(value, out parsed) || parsed < min || parsed > max)
+            {
+                return key + ": \"" + value + "\" is not a whole number from " + min.ToString() + " to " + max.ToString();
+            }
+            result = (int)parsed;
+            return null;
+        }
+
+        private static string SetSize(string key, string value, long min, out long result)
+        {
+            result = 0;
+            long multiplier = 1;
+            string digits = value;
+            if (value.Length > 0)
+            {
+                char unit = Ascii.ToUpper(value[value.Length - 1]);
+                if (unit == 'K') multiplier = 1024;
+                else if (unit == 'M') multiplier = 1024 * 1024;
+                else if (unit == 'G') multiplier = 1024 * 1024 * 1024;
+                if (multiplier > 1) digits = value.Substring(0, value.Length - 1);
+            }
+            long parsed;
+            if (!Ascii.TryParseLong(digits, out parsed) || parsed > long.MaxValue / multiplier / 2)
+            {
+                return key + ": \"" + value + "\" is not a size (bytes, or a number with K, M or G)";
+            }
+            result = parsed * multiplier;
+            if (result < min) return key + ": " + value + " is below the minimum of " + min.ToString() + " bytes";
+            return null;
+        }
+
+        private static string SetDuration(string key, string value, out long resultMs)
+        {
+            resultMs = 0;
+            long multiplier = 1000;
+            string digits = value;
+            if (value.Length > 0 && !Ascii.IsDigit(value[value.Length - 1]))
+            {
+                char unit = Ascii.ToLower(value[value.Length - 1]);
+                if (unit == 's') multiplier = 1000;
+                else if (unit == 'm') multiplier = 60 * 1000;
+                else if (unit == 'h') multiplier = 3600 * 1000;
+                else if (unit == 'd') multiplier = 86400 * 1000;
+                else return key + ": \"" + value + "\" has an unknown unit (use s, m, h or d)";
+                digits = value.Substring(0, value.Length - 1);
+            }
+            long parsed;
+            if (!Ascii.TryParseLong(digits, out parsed) || parsed < 1 || parsed > 365L * 86400)
+            {
+                return key + ": \"" + value + "\" is not a duration (seconds, or a number with s, m, h or d)";
+            }
+            resultMs = parsed * multiplier;
+            return null;
+        }
+    }
+}

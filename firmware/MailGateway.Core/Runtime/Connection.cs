@@ -1,0 +1,33 @@
+// One accepted TCP connection as the loop keeps it: the socket handle, the session, bytes read but
+// not yet consumed by the session, reply bytes not yet taken by the socket, and the spool file the
+// current message is streaming into.
+using MailGateway.Core.Smtp;
+using MailGateway.Core.Text;
+
+namespace MailGateway.Core.Runtime
+{
+    public sealed class Connection
+    {
+        public const int InputBytes = 8192;
+
+        public readonly int Handle;
+        public readonly SmtpServerSession Session;
+        public readonly byte[] Input = new byte[InputBytes];
+        public int InputStart;
+        public int InputCount;
+        /// <summary>The client closed its side (EOF read); replies may still be sent.</summary>
+        public bool PeerClosed;
+        /// <summary>Sending failed: the connection is dead both ways.</summary>
+        public bool SendFailed;
+        public readonly ByteBuffer Output = new ByteBuffer(512);
+        public Spool.MessageWriter Writer;
+
+        public Connection(int handle, SmtpServerSession session)
+        {
+            Handle = handle;
+            Session = session;
+        }
+
+        public string ClientName { get { return "unknown[" + Session.ClientAddress + "]"; } }
+    }
+}

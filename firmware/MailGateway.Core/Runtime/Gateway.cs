@@ -1,0 +1,328 @@
+// The gateway's one loop pass (DESIGN: one single-threaded loop). The platform calls Start once,
+// then RunOnce again and again, sleeping in INetwork.Wait for at most the time RunOnce returns.
+//
+// One pass: accept new connections (over limits.sessions they get 421 4.7.0 at once); read what
+// each socket has; feed the sessions and carry their events to the spool (open a file at DATA,
+// append body chunks, abort or request the commit at the end); commit the whole batch of ended
+// messages with one directory sync (Spool.CommitPending) and hand each session its verdict; send
+// replies; run due timeouts; close finished connections. Nothing here blocks except the storage
+// calls of the commit, which must finish before any 250 may be sent anyway.
+using System.Collections;
+using MailGateway.Core.Config;
+using MailGateway.Core.Smtp;
+using MailGateway.Core.Spool;
+using MailGateway.Core.Text;
+
+namespace MailGateway.Core.Runtime
+{
+    public sealed class Gateway
+    {
+        /// <summary>The longest RunOnce asks the platform to wait when nothing is due.</summary>
+        public const long MaxWaitMs = 1000;
+
+        private readonly GatewayConfig _config;
+        private readonly INetwork _network;
+        private readonly IClock _clock;
+        private readonly ILog _log;
+        private readonly ServerSettings _settings;
+        private readonly Relay.RelayPolicy _policy;
+        private readonly Spool.Spool _spool;
+        private readonly ArrayList _connections = new ArrayList();
+        private readonly byte[] _scratch = new byte[2048];
+        private int[] _listeners = new int[0];
+
+        public Gateway(GatewayConfig config, INetwork network, IStorage storage, IClock clock, ILog log, IRandom random)
+        {
+            _config = config;
+            _network = network;
+            _clock = clock;
+            _log = log;
+            _settings = config.ToServerSettings();
+            _policy = config.ToRelayPolicy();
+            _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), clock, log, random.Next(4096));
+        }
+
+        public Spool.Spool Spool { get { return _spool; } }
+        public int ConnectionCount { get { return _connections.Count; } }
+        public int ListenerCount { get { return _listeners.Length; } }
+        public int Listener(int index) { return _listeners[index]; }
+
+        /// <summary>Recovers the spool, then opens the listeners. Throws if a listener cannot be opened.</summary>
+        public void Start()
+        {
+            _spool.Recover();
+            _listeners = new int[_config.SmtpListen.Length];
+            for (int i = 0; i < _listeners.Length; i++)
+            {
+                ListenEndpoint endpoint = _config.SmtpListen[i];
+                _listeners[i] = _network.Listen(endpoint.Address, endpoint.Port);
+                _log.Line("listening on " + endpoint + " as " + _config.Hostname);
+            }
+        }
+
+        /// <summary>One pass of the loop; returns how long the platform may wait before the next.</summary>
+        public long RunOnce()
+        {
+            long nowMs = _clock.MonotonicMs();
+            AcceptNew(nowMs);
+            bool progress = false;
+            for (int i = 0; i < _connections.Count; i++)
+            {
+                Connection c = (Connection)_connections[i];
+                ReadSocket(c);
+                progress |= Feed(c, nowMs);
+            }
+            if (_spool.HasPendingCommits)
+            {
+                CommitBatch();
+                progress = true;
+            }
+            long nextDeadline = long.MaxValue;
+            for (int i = _connections.Count - 1; i >= 0; i--)
+            {
+                Connection c = (Connection)_connections[i];
+                SmtpServerSession s = c.Session;
+                s.HandleDeadline(nowMs);
+                HandleEvents(c);
+                Flush(c);
+                if (s.IsClosed && (c.Output.Count == 0 || c.SendFailed))
+                {
+                    CloseConnection(c, i);
+                    continue;
+                }
+                long deadline = s.PollDeadline();
+                if (deadline < nextDeadline) nextDeadline = deadline;
+                if (c.InputCount > 0 && CanConsume(s)) progress = true;
+            }
+            if (progress) return 0;
+            if (nextDeadline == long.MaxValue) return MaxWaitMs;
+            long wait = nextDeadline - nowMs;
+            return wait < 0 ? 0 : (wait > MaxWaitMs ? MaxWaitMs : wait);
+        }
+
+        /// <summary>Says 421 to every client, aborts unfinished messages and closes everything.</summary>
+        public void Shutdown()
+        {
+            if (_spool.HasPendingCommits) CommitBatch();
+            for (int i = _connections.Count - 1; i >= 0; i--)
+            {
+                Connection c = (Connection)_connections[i];
+                c.Session.Shutdown();
+                HandleEvents(c);
+                Flush(c);
+                CloseConnection(c, i);
+            }
+            for (int i = 0; i < _listeners.Length; i++) _network.Close(_listeners[i]);
+            _listeners = new int[0];
+            _log.Line("stopped");
+        }
+
+        private void AcceptNew(long nowMs)
+        {
+            for (int l = 0; l < _listeners.Length; l++)
+            {
+                int handle;
+                while ((handle = _network.Accept(_listeners[l])) >= 0)
+                {
+                    string address = _network.RemoteAddress(handle);
+                    if (_connections.Count >= _config.MaxSessions)
+                    {
+                        byte[] refusal = Ascii.GetBytes(Replies.TooManySessions.Format(false) + "\r\n");
+                        _network.Send(handle, refusal, 0, refusal.Length);
+                        _network.Close(handle);
+                        _log.Line("warning: too many sessions (limits.sessions = " + _config.MaxSessions.ToString() +
+                                  "), refused unknown[" + address + "]");
+                        continue;
+                    }
+                    SmtpServerSession session = new SmtpServerSession(_settings, _policy, _spool.Space, address, nowMs);
+                    Connection c = new Connection(handle, session);
+                    _connections.Add(c);
+                    _log.Line("connect from " + c.ClientName);
+                    Flush(c);
+                }
+            }
+        }
+
+        private void ReadSocket(Connection c)
+        {
+            if (c.PeerClosed || c.Session.State >= ServerState.Closing) return;
+            if (c.InputStart > 0 && c.InputCount > 0)
+            {
+                System.Array.Copy(c.Input, c.InputStart, c.Input, 0, c.InputCount);
+            }
+            c.InputStart = 0;
+            int room = c.Input.Length - c.InputCount;
+            if (room == 0) return;
+            int n = _network.Receive(c.Handle, c.Input, c.InputCount, room);
+            if (n > 0) c.InputCount += n;
+            else if (n < 0) c.PeerClosed = true;
+        }
+
+        // Offers buffered input to the session until it takes no more; true if anything moved.
+        private bool Feed(Connection c, long nowMs)
+        {
+            bool moved = false;
+            while (c.InputCount > 0)
+            {
+                int used = c.Session.Receive(c.Input, c.InputStart, c.InputCount, nowMs);
+                c.InputStart += used;
+                c.InputCount -= used;
+                HandleEvents(c);
+                if (used == 0) break;
+                moved = true;
+            }
+            // A verdict being awaited is still sent to a client that half-closed after its message.
+            if (c.PeerClosed && c.InputCount == 0 && CanConsume(c.Session))
+            {
+                c.Session.ReceiveEof();
+                HandleEvents(c);
+            }
+            return moved;
+        }
+
+        private static bool CanConsume(SmtpServerSession s)
+        {
+            int state = s.State;
+            return state != ServerState.AwaitingDataStart && state != ServerState.AwaitingSpool &&
+                   state < ServerState.Closing && s.Body.Count < SmtpServerSession.BodyChunk;
+        }
+
+        private void HandleEvents(Connection c)
+        {
+            SmtpServerSession s = c.Session;
+            int e;
+            while ((e = s.PollEvent()) != SessionEvent.None)
+            {
+                switch (e)
+                {
+                    case SessionEvent.DataStarting: StartMessage(c); break;
+                    case SessionEvent.BodyReady: WriteBody(c); break;
+                    case SessionEvent.DataEnded: EndMessage(c); break;
+                    case SessionEvent.DataAborted: AbortMessage(c); break;
+                }
+            }
+            string line;
+            while ((line = s.PollLogLine()) != null) _log.Line(line);
+        }
+
+        private void StartMessage(Connection c)
+        {
+            SmtpServerSession s = c.Session;
+            Envelope envelope = new Envelope();
+            envelope.ArrivalUnixMs = _clock.UnixMs();
+            envelope.ClientAddress = s.ClientAddress;
+            envelope.Helo = s.HeloName;
+            envelope.Protocol = s.Protocol;
+            envelope.Sender = s.Sender.Address;
+            envelope.Recipients = new string[s.RecipientCount];
+            for (int i = 0; i < envelope.Recipients.Length; i++) envelope.Recipients[i] = s.Recipient(i).Address;
+            MessageWriter writer;
+            try
+            {
+                writer = _spool.Begin(envelope);
+            }
+            catch (System.IO.IOException e)
+            {
+                _log.Line("warning: spool: cannot create queue file: " + e.Message);
+                s.FailDataStart(Replies.SpoolError);
+                return;
+            }
+            if (writer == null)
+            {
+                s.FailDataStart(Replies.SpoolFull);
+                return;
+            }
+            writer.Owner = c;
+            c.Writer = writer;
+            s.CompleteDataStart(envelope.QueueId, envelope.ArrivalUnixMs);
+        }
+
+        private void WriteBody(Connection c)
+        {
+            ByteBuffer body = c.Session.Body;
+            if (c.Writer == null || body.Count == 0)
+            {
+                body.Consume(body.Count);
+                return;
+            }
+            bool stored;
+            Reply failure = Replies.SpoolFull;
+            try
+            {
+                stored = c.Writer.Write(body.Array, body.Start, body.Count);
+            }
+            catch (System.IO.IOException e)
+            {
+                _log.Line(c.Writer.Envelope.QueueId + ": warning: spool write failed: " + e.Message);
+                stored = false;
+                failure = Replies.SpoolError;
+            }
+            body.Consume(body.Count);
+            if (!stored)
+            {
+                _spool.Abort(c.Writer);
+                c.Writer = null;
+                c.Session.FailBody(failure);
+            }
+        }
+
+        private void EndMessage(Connection c)
+        {
+            WriteBody(c);
+            if (c.Writer == null)
+            {
+                // The spool failed during the body; FailBody already answered.
+                return;
+            }
+            _spool.RequestCommit(c.Writer);
+        }
+
+        private void AbortMessage(Connection c)
+        {
+            if (c.Writer == null) return;
+            _spool.Abort(c.Writer);
+            c.Writer = null;
+        }
+
+        private void CommitBatch()
+        {
+            MessageWriter[] batch = _spool.CommitPending();
+            for (int i = 0; i < batch.Length; i++)
+            {
+                Connection c = (Connection)batch[i].Owner;
+                c.Writer = null;
+                if (c.Session.State != ServerState.AwaitingSpool) continue; // the client went away
+                c.Session.CompleteSpool(batch[i].Outcome == MessageWriter.Committed ? Replies.Ok : Replies.SpoolError);
+                HandleEvents(c);
+            }
+        }
+
+        private void Flush(Connection c)
+        {
+            SmtpServerSession s = c.Session;
+            int n;
+            while ((n = s.PollTransmit(_scratch, 0, _scratch.Length)) > 0) c.Output.Append(_scratch, 0, n);
+            if (c.Output.Count == 0 || c.SendFailed) return;
+            int sent = _network.Send(c.Handle, c.Output.Array, c.Output.Start, c.Output.Count);
+            if (sent > 0) c.Output.Consume(sent);
+            else if (sent < 0)
+            {
+                c.Output.Clear();
+                c.SendFailed = true;
+                c.PeerClosed = true;
+            }
+        }
+
+        private void CloseConnection(Connection c, int index)
+        {
+            if (c.Writer != null && c.Writer.Outcome == MessageWriter.Open)
+            {
+                _spool.Abort(c.Writer);
+                c.Writer = null;
+            }
+            _network.Close(c.Handle);
+            _connections.RemoveAt(index);
+            _log.Line("disconnect from " + c.ClientName);
+        }
+    }
+}

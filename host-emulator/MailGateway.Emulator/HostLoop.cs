@@ -1,0 +1,67 @@
+// The host's single-threaded loop: real sockets (HostNetwork), real files with fsync (HostStorage),
+// the system clock. Runs Gateway.RunOnce, then waits in Socket.Select for at most the time it asks;
+// SIGTERM or SIGINT (Ctrl-C) ends the loop after the current pass with a clean shutdown.
+using System;
+using System.IO;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using MailGateway.Core.Config;
+using MailGateway.Core.Runtime;
+using MailGateway.Emulator.Platform;
+
+namespace MailGateway.Emulator
+{
+    public static class HostLoop
+    {
+        public static int Run(GatewayConfig config)
+        {
+            HostLog log = new HostLog();
+            HostClock clock = new HostClock();
+            using HostNetwork network = new HostNetwork();
+            HostStorage storage;
+            try
+            {
+                storage = new HostStorage(Path.GetFullPath(config.SpoolDir));
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine("mailgw: spool.dir " + config.SpoolDir + ": " + e.Message);
+                return 1;
+            }
+            Gateway gateway = new Gateway(config, network, storage, clock, log, new HostRandom());
+            try
+            {
+                gateway.Start();
+            }
+            catch (SocketException e)
+            {
+                Console.Error.WriteLine("mailgw: cannot listen: " + e.Message);
+                return 1;
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine("mailgw: spool: " + e.Message);
+                return 1;
+            }
+
+            _stopRequested = false;
+            using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            while (!System.Threading.Volatile.Read(ref _stopRequested))
+            {
+                long waitMs = gateway.RunOnce();
+                if (waitMs > 0) network.Wait(waitMs);
+            }
+            gateway.Shutdown();
+            return 0;
+        }
+
+        private static bool _stopRequested;
+
+        private static void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            System.Threading.Volatile.Write(ref _stopRequested, true);
+        }
+    }
+}
