@@ -84,7 +84,7 @@ namespace MailGateway.Core.Runtime
                 SmtpServerSession s = c.Session;
                 s.HandleDeadline(nowMs);
                 HandleEvents(c);
-                Flush(c);
+                progress |= Flush(c);
                 if (s.IsClosed && (c.Output.Count == 0 || c.SendFailed))
                 {
                     CloseConnection(c, i);
@@ -297,12 +297,13 @@ namespace MailGateway.Core.Runtime
             }
         }
 
-        private void Flush(Connection c)
+        // Sends what the session has to say; true when the socket took bytes and more are waiting.
+        private bool Flush(Connection c)
         {
             SmtpServerSession s = c.Session;
             int n;
             while ((n = s.PollTransmit(_scratch, 0, _scratch.Length)) > 0) c.Output.Append(_scratch, 0, n);
-            if (c.Output.Count == 0 || c.SendFailed) return;
+            if (c.Output.Count == 0 || c.SendFailed) return false;
             int sent = _network.Send(c.Handle, c.Output.Array, c.Output.Start, c.Output.Count);
             if (sent > 0) c.Output.Consume(sent);
             else if (sent < 0)
@@ -311,6 +312,7 @@ namespace MailGateway.Core.Runtime
                 c.SendFailed = true;
                 c.PeerClosed = true;
             }
+            return sent > 0 && c.Output.Count > 0;
         }
 
         private void CloseConnection(Connection c, int index)

@@ -78,7 +78,13 @@ namespace MailGateway.Core.Spool
         /// <summary>Appends the last body chunk and the end record, and syncs the file.</summary>
         internal void Finish()
         {
-            if (_chunk.Count > 0 && !FlushChunk()) throw new System.IO.IOException("spool.max_bytes reached");
+            if (_chunk.Count > 0)
+            {
+                // The last chunk and the end record go out in one append.
+                RecordFormat.Append(_record, RecordFormat.Body, _chunk.Array, _chunk.Start, _chunk.Count);
+                _chunk.Clear();
+                _bodyRecords++;
+            }
             ByteBuffer payload = new ByteBuffer(16);
             payload.AppendInt64(BodyBytes);
             payload.AppendInt64(_bodyRecords);

@@ -1,0 +1,36 @@
+// Reads what the spool holds on a storage, the way recovery sees it: each valid message file's
+// envelope and body. Used by the durability tests to compare against what clients were told.
+using MailGateway.Core.Runtime;
+using MailGateway.Core.Spool;
+
+namespace MailGateway.Tests.Runtime;
+
+public sealed class StoredMessage
+{
+    public Envelope Envelope;
+    public byte[] Body;
+    public string BodyText => System.Text.Encoding.Latin1.GetString(Body);
+}
+
+public static class SpoolContents
+{
+    public static List<StoredMessage> ReadAll(IStorage storage)
+    {
+        var result = new List<StoredMessage>();
+        foreach (string name in storage.List().OrderBy(n => n))
+        {
+            if (SpoolNames.QueueIdOf(name, SpoolNames.Message) == null) continue;
+            MessageFile file = MessageFile.Check(storage, name);
+            Assert.True(file.IsValid, name + ": " + file.Problem);
+            var body = new MemoryStream();
+            Assert.True(MessageFile.ReadBody(storage, name, (b, o, c) => body.Write(b, o, c)));
+            result.Add(new StoredMessage { Envelope = file.Envelope, Body = body.ToArray() });
+        }
+        return result;
+    }
+
+    public static string[] Names(IStorage storage, string extension)
+    {
+        return storage.List().Where(n => SpoolNames.QueueIdOf(n, extension) != null).OrderBy(n => n).ToArray();
+    }
+}
