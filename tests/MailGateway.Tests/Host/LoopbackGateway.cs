@@ -1,0 +1,78 @@
+// A real gateway in-process: HostNetwork on 127.0.0.1 with an ephemeral port, HostStorage on a
+// fresh temporary folder, the system clock; its loop runs on its own thread (the only thread that
+// touches it) until Dispose, which shuts it down and deletes the folder.
+using MailGateway.Core.Config;
+using MailGateway.Core.Runtime;
+using MailGateway.Emulator.Platform;
+
+namespace MailGateway.Tests.Host;
+
+public sealed class LoopbackGateway : IDisposable
+{
+    private readonly HostNetwork _network = new HostNetwork();
+    private readonly Thread _thread;
+    private readonly ManualResetEventSlim _started = new ManualResetEventSlim();
+    private volatile bool _stop;
+    private Exception _failure;
+
+    public readonly string SpoolDir = Path.Combine(Path.GetTempPath(), "mailgw-test-" + Guid.NewGuid().ToString("N"));
+    public readonly HostStorage Storage;
+    public readonly List<string> Log = new List<string>();
+    public int Port { get; private set; }
+
+    public LoopbackGateway(Action<GatewayConfig> configure = null)
+    {
+        var config = new GatewayConfig { SpoolDir = SpoolDir, Hostname = "gw.local.test" };
+        config.SmtpListen = new[] { new ListenEndpoint("127.0.0.1", 0) };
+        configure?.Invoke(config);
+        Storage = new HostStorage(SpoolDir);
+        var gateway = new Gateway(config, _network, Storage, new HostClock(), new ListLog(Log), new HostRandom());
+        _thread = new Thread(() => Loop(gateway)) { IsBackground = true, Name = "gateway loop" };
+        _thread.Start();
+        Assert.True(_started.Wait(TimeSpan.FromSeconds(30)), "gateway did not start");
+        if (_failure != null) throw new InvalidOperationException("gateway failed to start", _failure);
+    }
+
+    private void Loop(Gateway gateway)
+    {
+        try
+        {
+            gateway.Start();
+            Port = _network.LocalPort(gateway.Listener(0));
+        }
+        catch (Exception e)
+        {
+            _failure = e;
+            _started.Set();
+            return;
+        }
+        _started.Set();
+        while (!_stop)
+        {
+            long wait = gateway.RunOnce();
+            if (wait > 0) _network.Wait(Math.Min(wait, 50));
+        }
+        gateway.Shutdown();
+    }
+
+    public string[] LogLines()
+    {
+        lock (Log) return Log.ToArray();
+    }
+
+    public void Dispose()
+    {
+        _stop = true;
+        _thread.Join(TimeSpan.FromSeconds(30));
+        _network.Dispose();
+        Storage.Dispose();
+        try { Directory.Delete(SpoolDir, true); } catch (IOException) { }
+    }
+
+    private sealed class ListLog : ILog
+    {
+        private readonly List<string> _lines;
+        public ListLog(List<string> lines) { _lines = lines; }
+        public void Line(string text) { lock (_lines) _lines.Add(text); }
+    }
+}
