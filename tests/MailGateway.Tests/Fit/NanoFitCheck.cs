@@ -1,5 +1,5 @@
 // Reads a built assembly with System.Reflection.Metadata and lists what compiles against
-// nanoFramework's mscorlib but does not run on the device (see /work/shared/NANO-FIT.md):
+// nanoFramework's mscorlib but does not run on the device (see "Keeping the core fit for nanoFramework" in the README):
 //   - an assembly reference other than mscorlib;
 //   - a generic parameter on a type or method we define;
 //   - a generic instantiation (Func<int>, Action<string>, List<T>) anywhere a type can be written;
