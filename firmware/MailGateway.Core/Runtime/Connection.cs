@@ -21,6 +21,8 @@ namespace MailGateway.Core.Runtime
         public bool SendFailed;
         public readonly ByteBuffer Output = new ByteBuffer(512);
         public Spool.MessageWriter Writer;
+        /// <summary>When a closing connection is dropped even if its last reply was not taken (0: not closing).</summary>
+        public long CloseByMs;
 
         public Connection(int handle, SmtpServerSession session)
         {

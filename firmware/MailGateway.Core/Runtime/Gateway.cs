@@ -19,6 +19,8 @@ namespace MailGateway.Core.Runtime
     {
         /// <summary>The longest RunOnce asks the platform to wait when nothing is due.</summary>
         public const long MaxWaitMs = 1000;
+        /// <summary>How long a closing connection may take to accept its last reply.</summary>
+        public const long CloseLingerMs = 10000;
 
         private readonly GatewayConfig _config;
         private readonly INetwork _network;
@@ -91,6 +93,17 @@ namespace MailGateway.Core.Runtime
                     continue;
                 }
                 long deadline = s.PollDeadline();
+                if (s.State >= ServerState.Closing)
+                {
+                    // A client that never reads its last reply must not hold a session for ever.
+                    if (c.CloseByMs == 0) c.CloseByMs = nowMs + CloseLingerMs;
+                    if (nowMs >= c.CloseByMs)
+                    {
+                        CloseConnection(c, i);
+                        continue;
+                    }
+                    deadline = c.CloseByMs;
+                }
                 if (deadline < nextDeadline) nextDeadline = deadline;
                 if (c.InputCount > 0 && CanConsume(s)) progress = true;
             }
@@ -145,7 +158,13 @@ namespace MailGateway.Core.Runtime
 
         private void ReadSocket(Connection c)
         {
-            if (c.PeerClosed || c.Session.State >= ServerState.Closing) return;
+            if (c.PeerClosed) return;
+            if (c.Session.State >= ServerState.Closing)
+            {
+                // Nothing more is read as commands; drain so the socket does not stay readable.
+                if (_network.Receive(c.Handle, _scratch, 0, _scratch.Length) < 0) c.PeerClosed = true;
+                return;
+            }
             if (c.InputStart > 0 && c.InputCount > 0)
             {
                 System.Array.Copy(c.Input, c.InputStart, c.Input, 0, c.InputCount);

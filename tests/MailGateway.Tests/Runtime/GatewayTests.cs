@@ -204,4 +204,20 @@ public class GatewayTests
         Assert.Equal("421 4.3.2 Shutting down, try again later\r\n", client.ReadNew());
         Assert.True(client.ServerClosed);
     }
+
+    [Fact]
+    public void ClosingClientThatNeverReads_IsDroppedAfterTheLinger()
+    {
+        var gw = new SimulatedGateway();
+        var client = gw.Connect();
+        client.SendWindow = 0; // reads nothing, ever
+        gw.Settle();
+        client.Write("QUIT\r\n" + new string('x', 50000));
+        gw.Settle();
+        Assert.Equal(1, gw.Gateway.ConnectionCount);
+        gw.Clock.Advance(MailGateway.Core.Runtime.Gateway.CloseLingerMs);
+        gw.Settle();
+        Assert.Equal(0, gw.Gateway.ConnectionCount);
+        Assert.True(client.ServerClosed);
+    }
 }
