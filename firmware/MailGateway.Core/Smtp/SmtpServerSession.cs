@@ -154,18 +154,23 @@ namespace MailGateway.Core.Smtp
 
         public bool HasOutput { get { return _output.Count > 0; } }
 
-        /// <summary>The next SessionEvent, or SessionEvent.None.</summary>
+        /// <summary>
+        /// The next SessionEvent, or SessionEvent.None. Every byte of a message is handed over with
+        /// BodyReady before its DataEnded, so the loop may commit as soon as it sees DataEnded.
+        /// </summary>
         public int PollEvent()
         {
+            // BodyReady first: the end of data is usually found in the same Receive as the
+            // message's last bytes, and DataEnded must not overtake them.
+            if (_body.Count > 0 && (_state == ServerState.ReadingData || _state == ServerState.AwaitingSpool))
+            {
+                return SessionEvent.BodyReady;
+            }
             if (_events.Count > 0)
             {
                 int e = (int)_events[0];
                 _events.RemoveAt(0);
                 return e;
-            }
-            if (_body.Count > 0 && (_state == ServerState.ReadingData || _state == ServerState.AwaitingSpool))
-            {
-                return SessionEvent.BodyReady;
             }
             return SessionEvent.None;
         }
