@@ -228,11 +228,13 @@ namespace MailGateway.Core.Smtp
             Send(Replies.StartData);
         }
 
-        /// <summary>The spool could not take the message (full card, I/O error): refuse DATA.</summary>
+        /// <summary>The spool could not take the message (full card, I/O error): refuse DATA, end the transaction.</summary>
         public void FailDataStart(Reply reply)
         {
             RequireState(ServerState.AwaitingDataStart, "FailDataStart");
-            _state = ServerState.AwaitingRcpt;
+            // The transaction is reset below, so the client starts again with MAIL (as after any
+            // failed DATA); staying in AwaitingRcpt would take RCPT and DATA without a sender.
+            _state = ServerState.AwaitingMail;
             LogReject("DATA", reply, null);
             SendError(reply);
             ResetTransaction();
