@@ -306,8 +306,14 @@ namespace MailGateway.Core.Smtp
 
         private void LogReject(string stage, Reply reply, MailPath recipient)
         {
-            string line = "NOQUEUE: reject: " + stage + " from " + ClientName() + ": " + reply.Format(true) + ";";
-            line = line + " from=" + (_sender == null ? "<>" : _sender.ToString());
+            LogReject(stage, reply, _sender, recipient);
+        }
+
+        // Postfix's smtpd: "<queue id or NOQUEUE>: reject: <stage> from <client>: <reply>; from=<…> to=<…> proto=… helo=<…>"
+        private void LogReject(string stage, Reply reply, MailPath sender, MailPath recipient)
+        {
+            string line = QueueIdOrNone() + ": reject: " + stage + " from " + ClientName() + ": " + reply.Format(true) + ";";
+            line = line + " from=" + (sender == null ? "<>" : sender.ToString());
             if (recipient != null) line = line + " to=" + recipient;
             line = line + " proto=" + Protocol + " helo=<" + (_helo == null ? "" : _helo) + ">";
             _logLines.Add(line);
