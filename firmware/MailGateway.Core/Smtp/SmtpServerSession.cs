@@ -14,7 +14,8 @@
 // Invariants
 //   - Receive never throws on any input and always leaves the session in a defined state.
 //   - Input is not consumed while a verdict is awaited, so nothing pipelined behind DATA is read
-//     as commands early, and memory stays bounded (backpressure to the socket).
+//     as commands early, nor while Body is full or unsent replies pile up, so memory stays
+//     bounded (backpressure to the socket).
 //   - A refused message (too big, loop, broken line ends) is never offered to the spool as ended.
 // Deliberately not here: STARTTLS and AUTH (a later issue), CHUNKING, SMTPUTF8, DSN parameters.
 using System.Collections;
@@ -27,6 +28,10 @@ namespace MailGateway.Core.Smtp
         public const long NoDeadline = long.MaxValue;
         /// <summary>Body is handed to the loop in chunks of about this size.</summary>
         public const int BodyChunk = 4096;
+        // Commands are not read while this many reply bytes wait for PollTransmit: a client that
+        // pipelines without reading its replies must not grow our memory (RFC 2920 §3.1 lets the
+        // server stop reading).
+        private const int MaxPendingOutput = 1024;
 
         // Verbs allowed per state (bit masks); the 503 text is generated from the same masks.
         private static readonly int[] AllowedVerbs = BuildAllowedVerbs();
@@ -102,8 +107,8 @@ namespace MailGateway.Core.Smtp
 
         /// <summary>
         /// Feeds bytes from the client; returns how many were consumed. Fewer than count are consumed
-        /// while a spool verdict is awaited, while Body is full, or once the session is closing;
-        /// the caller keeps the rest and offers it again later.
+        /// while a spool verdict is awaited, while Body is full, while replies wait to be sent, or
+        /// once the session is closing; the caller keeps the rest and offers it again later.
         /// </summary>
         public int Receive(byte[] buffer, int offset, int count, long nowMs)
         {
@@ -120,6 +125,7 @@ namespace MailGateway.Core.Smtp
                 else if (_state == ServerState.AwaitingHelo || _state == ServerState.AwaitingMail ||
                          _state == ServerState.AwaitingRcpt)
                 {
+                    if (_output.Count >= MaxPendingOutput) break;
                     used += ReceiveCommandBytes(buffer, offset + used, count - used);
                 }
                 else
