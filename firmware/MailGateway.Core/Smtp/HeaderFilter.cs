@@ -101,22 +101,17 @@ namespace MailGateway.Core.Smtp
             if (n == 0) return NotAHeader;
             byte first = _line[0];
             if (first == Text.Ascii.Space || first == Text.Ascii.Tab) return Continuation;
-            // field-name = 1*ftext (printable, not ':'), then optional WSP (obsolete syntax), then ':'
-            int colon = -1;
-            for (int i = 0; i < n; i++)
-            {
-                byte b = _line[i];
-                if (b == (byte)':')
-                {
-                    colon = i;
-                    break;
-                }
-                if (b < 33 || b > 126) break;
-            }
-            if (colon <= 0) return NotAHeader;
-            if (NameIs("received", colon)) return ReceivedField;
-            if (NameIs("message-id", colon)) return MessageIdField;
-            if (NameIs("date", colon)) return DateField;
+            // field-name = 1*ftext (printable, not ':'), then optional WSP (RFC 5322 §4.5
+            // obs-optional), then ':'
+            int nameEnd = 0;
+            while (nameEnd < n && _line[nameEnd] >= 33 && _line[nameEnd] <= 126 && _line[nameEnd] != (byte)':') nameEnd++;
+            if (nameEnd == 0) return NotAHeader;
+            int colon = nameEnd;
+            while (colon < n && (_line[colon] == Text.Ascii.Space || _line[colon] == Text.Ascii.Tab)) colon++;
+            if (colon == n || _line[colon] != (byte)':') return NotAHeader;
+            if (NameIs("received", nameEnd)) return ReceivedField;
+            if (NameIs("message-id", nameEnd)) return MessageIdField;
+            if (NameIs("date", nameEnd)) return DateField;
             return OtherField;
         }
 

@@ -93,7 +93,7 @@ namespace MailGateway.Core.Smtp
                 case SmtpVerb.Help: Send(Replies.Help); break;
                 case SmtpVerb.Expn: SendError(Replies.NotImplemented); break;
                 case SmtpVerb.Http:
-                    _logLines.Add("HTTP command from " + ClientName() + ": " + Ascii.ToLower(line.Substring(0, argumentStart)));
+                    _logLines.Add("HTTP command from " + ClientName() + ": " + Ascii.ToLower(Ascii.Trim(line.Substring(0, argumentStart))));
                     Send(Replies.HttpCommand);
                     break;
                 default: SendError(Replies.UnknownCommand); break;
@@ -156,7 +156,7 @@ namespace MailGateway.Core.Smtp
             if (!_space.HasRoomFor(declaredSize))
             {
                 // RFC 1870 §6.2 / RFC 5321 §6.1: refuse now rather than lose mail later.
-                LogReject("MAIL", Replies.SpoolFull, null);
+                LogReject("MAIL", Replies.SpoolFull, sender, null);
                 Send(Replies.SpoolFull);
                 return;
             }

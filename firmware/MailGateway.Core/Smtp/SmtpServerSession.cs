@@ -14,7 +14,8 @@
 // Invariants
 //   - Receive never throws on any input and always leaves the session in a defined state.
 //   - Input is not consumed while a verdict is awaited, so nothing pipelined behind DATA is read
-//     as commands early, and memory stays bounded (backpressure to the socket).
+//     as commands early, nor while Body is full or unsent replies pile up, so memory stays
+//     bounded (backpressure to the socket).
 //   - A refused message (too big, loop, broken line ends) is never offered to the spool as ended.
 // Deliberately not here: STARTTLS and AUTH (a later issue), CHUNKING, SMTPUTF8, DSN parameters.
 using System.Collections;
@@ -27,6 +28,10 @@ namespace MailGateway.Core.Smtp
         public const long NoDeadline = long.MaxValue;
         /// <summary>Body is handed to the loop in chunks of about this size.</summary>
         public const int BodyChunk = 4096;
+        // Commands are not read while this many reply bytes wait for PollTransmit: a client that
+        // pipelines without reading its replies must not grow our memory (RFC 2920 §3.1 lets the
+        // server stop reading).
+        private const int MaxPendingOutput = 1024;
 
         // Verbs allowed per state (bit masks); the 503 text is generated from the same masks.
         private static readonly int[] AllowedVerbs = BuildAllowedVerbs();
@@ -102,8 +107,8 @@ namespace MailGateway.Core.Smtp
 
         /// <summary>
         /// Feeds bytes from the client; returns how many were consumed. Fewer than count are consumed
-        /// while a spool verdict is awaited, while Body is full, or once the session is closing;
-        /// the caller keeps the rest and offers it again later.
+        /// while a spool verdict is awaited, while Body is full, while replies wait to be sent, or
+        /// once the session is closing; the caller keeps the rest and offers it again later.
         /// </summary>
         public int Receive(byte[] buffer, int offset, int count, long nowMs)
         {
@@ -120,6 +125,7 @@ namespace MailGateway.Core.Smtp
                 else if (_state == ServerState.AwaitingHelo || _state == ServerState.AwaitingMail ||
                          _state == ServerState.AwaitingRcpt)
                 {
+                    if (_output.Count >= MaxPendingOutput) break;
                     used += ReceiveCommandBytes(buffer, offset + used, count - used);
                 }
                 else
@@ -154,18 +160,23 @@ namespace MailGateway.Core.Smtp
 
         public bool HasOutput { get { return _output.Count > 0; } }
 
-        /// <summary>The next SessionEvent, or SessionEvent.None.</summary>
+        /// <summary>
+        /// The next SessionEvent, or SessionEvent.None. Every byte of a message is handed over with
+        /// BodyReady before its DataEnded, so the loop may commit as soon as it sees DataEnded.
+        /// </summary>
         public int PollEvent()
         {
+            // BodyReady first: the end of data is usually found in the same Receive as the
+            // message's last bytes, and DataEnded must not overtake them.
+            if (_body.Count > 0 && (_state == ServerState.ReadingData || _state == ServerState.AwaitingSpool))
+            {
+                return SessionEvent.BodyReady;
+            }
             if (_events.Count > 0)
             {
                 int e = (int)_events[0];
                 _events.RemoveAt(0);
                 return e;
-            }
-            if (_body.Count > 0 && (_state == ServerState.ReadingData || _state == ServerState.AwaitingSpool))
-            {
-                return SessionEvent.BodyReady;
             }
             return SessionEvent.None;
         }
@@ -223,11 +234,13 @@ namespace MailGateway.Core.Smtp
             Send(Replies.StartData);
         }
 
-        /// <summary>The spool could not take the message (full card, I/O error): refuse DATA.</summary>
+        /// <summary>The spool could not take the message (full card, I/O error): refuse DATA, end the transaction.</summary>
         public void FailDataStart(Reply reply)
         {
             RequireState(ServerState.AwaitingDataStart, "FailDataStart");
-            _state = ServerState.AwaitingRcpt;
+            // The transaction is reset below, so the client starts again with MAIL (as after any
+            // failed DATA); staying in AwaitingRcpt would take RCPT and DATA without a sender.
+            _state = ServerState.AwaitingMail;
             LogReject("DATA", reply, null);
             SendError(reply);
             ResetTransaction();
@@ -299,8 +312,14 @@ namespace MailGateway.Core.Smtp
 
         private void LogReject(string stage, Reply reply, MailPath recipient)
         {
-            string line = "NOQUEUE: reject: " + stage + " from " + ClientName() + ": " + reply.Format(true) + ";";
-            line = line + " from=" + (_sender == null ? "<>" : _sender.ToString());
+            LogReject(stage, reply, _sender, recipient);
+        }
+
+        // Postfix's smtpd: "<queue id or NOQUEUE>: reject: <stage> from <client>: <reply>; from=<…> to=<…> proto=… helo=<…>"
+        private void LogReject(string stage, Reply reply, MailPath sender, MailPath recipient)
+        {
+            string line = QueueIdOrNone() + ": reject: " + stage + " from " + ClientName() + ": " + reply.Format(true) + ";";
+            line = line + " from=" + (sender == null ? "<>" : sender.ToString());
             if (recipient != null) line = line + " to=" + recipient;
             line = line + " proto=" + Protocol + " helo=<" + (_helo == null ? "" : _helo) + ">";
             _logLines.Add(line);

@@ -18,7 +18,7 @@ namespace MailGateway.Core.Text
             CivilFromDays(days, out year, out month, out day);
             int weekday = (int)(((days % 7) + 7) % 7); // 1970-01-01 was a Thursday
             return DayNames[weekday] + ", " + day.ToString() + " " + MonthNames[month - 1] + " " +
-                   year.ToString() + " " + Ascii.Digits(secondOfDay / 3600, 2) + ":" +
+                   Ascii.Digits(year, 4) + " " + Ascii.Digits(secondOfDay / 3600, 2) + ":" +
                    Ascii.Digits(secondOfDay / 60 % 60, 2) + ":" + Ascii.Digits(secondOfDay % 60, 2) + " +0000";
         }
 
