@@ -138,6 +138,9 @@ namespace MailGateway.Tests.Smtp
             var session = new SessionHarness().NewSession();
             if (before.Length > 0) Feed(session, before);
             session.ReceiveEof();
+            // Replies already queued still go out (a client may half-close after its last
+            // command); once they are taken the session is closed.
+            Assert.StartsWith("220 ", Output(session));
             Assert.True(session.IsClosed);
             Assert.False(session.HasOutput);
             Assert.Equal(SessionEvent.None, session.PollEvent());
@@ -153,6 +156,7 @@ namespace MailGateway.Tests.Smtp
             Feed(session, "half a mess");
             session.ReceiveEof();
             Assert.Equal(SessionEvent.DataAborted, session.PollEvent());
+            Output(session); // the 354 still goes out
             Assert.True(session.IsClosed);
         }
 

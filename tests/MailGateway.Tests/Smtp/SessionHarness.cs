@@ -245,7 +245,7 @@ namespace MailGateway.Tests.Smtp
                             if (_h.FailBodyAfterBytes >= 0 && !_bodyFailed && _message.Length > _h.FailBodyAfterBytes)
                             {
                                 _bodyFailed = true;
-                                _session.FailBody();
+                                _session.FailBody(Replies.SpoolFull);
                             }
                             break;
                         case SessionEvent.DataEnded:
