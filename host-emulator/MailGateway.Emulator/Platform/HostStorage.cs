@@ -25,16 +25,8 @@ namespace MailGateway.Emulator.Platform
 {
     public sealed class HostStorage : IStorage, IDisposable
     {
-        private sealed class OpenFile
-        {
-            public string Name;
-            public FileStream Stream;
-            public bool ForAppend;
-        }
-
         private readonly string _directory;
-        private readonly Dictionary<int, OpenFile> _open = new Dictionary<int, OpenFile>();
-        private int _nextHandle = 1;
+        private readonly OpenFiles<FileStream> _open = new OpenFiles<FileStream>();
 
         /// <summary>Uses the directory as the spool folder, creating it if it is missing.</summary>
         public HostStorage(string directory)
@@ -66,14 +58,14 @@ namespace MailGateway.Emulator.Platform
             {
                 throw new IOException("Cannot create " + name + ": " + e.Message, e);
             }
-            return Register(name, stream, true);
+            return _open.Add(name, stream, true);
         }
 
         public int OpenAppend(string name)
         {
             string path = PathOf(name);
             RequireFile(name, path);
-            foreach (OpenFile open in _open.Values)
+            foreach (var open in _open.All)
             {
                 if (open.ForAppend && open.Name == name)
                     throw new IOException("Cannot open " + name + " for appending: it is already open for appending.");
@@ -88,22 +80,22 @@ namespace MailGateway.Emulator.Platform
                 stream.Dispose();
                 throw new IOException("Cannot open " + name + " for appending: " + e.Message, e);
             }
-            return Register(name, stream, true);
+            return _open.Add(name, stream, true);
         }
 
         public int OpenRead(string name)
         {
             string path = PathOf(name);
             RequireFile(name, path);
-            return Register(name, OpenStream(name, path, FileAccess.Read), false);
+            return _open.Add(name, OpenStream(name, path, FileAccess.Read), false);
         }
 
         public void Append(int handle, byte[] buffer, int offset, int count)
         {
-            OpenFile open = Get(handle, true, "Append");
+            var open = _open.Get(handle, true, "Append");
             try
             {
-                open.Stream.Write(buffer, offset, count);
+                open.File.Write(buffer, offset, count);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -113,12 +105,12 @@ namespace MailGateway.Emulator.Platform
 
         public int Read(int handle, long position, byte[] buffer, int offset, int count)
         {
-            OpenFile open = Get(handle, false, "Read");
+            var open = _open.Get(handle, false, "Read");
             if (buffer == null) throw new ArgumentNullException(nameof(buffer));
             if (position < 0) throw new ArgumentOutOfRangeException(nameof(position));
             try
             {
-                return RandomAccess.Read(open.Stream.SafeFileHandle, new Span<byte>(buffer, offset, count), position);
+                return RandomAccess.Read(open.File.SafeFileHandle, new Span<byte>(buffer, offset, count), position);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -128,10 +120,10 @@ namespace MailGateway.Emulator.Platform
 
         public void Sync(int handle)
         {
-            OpenFile open = Get(handle, true, "Sync");
+            var open = _open.Get(handle, true, "Sync");
             try
             {
-                open.Stream.Flush(true); // fsync
+                open.File.Flush(true); // fsync
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -141,12 +133,10 @@ namespace MailGateway.Emulator.Platform
 
         public void Close(int handle)
         {
-            if (!_open.TryGetValue(handle, out OpenFile open))
-                throw new InvalidOperationException("Close: storage handle " + handle + " is not open.");
-            _open.Remove(handle);
+            var open = _open.Remove(handle);
             try
             {
-                open.Stream.Dispose();
+                open.File.Dispose();
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -249,7 +239,7 @@ namespace MailGateway.Emulator.Platform
         /// <summary>Closes every open handle (their unsynced bytes stay with the OS, as after Close).</summary>
         public void Dispose()
         {
-            foreach (OpenFile open in _open.Values) open.Stream.Dispose();
+            foreach (var open in _open.All) open.File.Dispose();
             _open.Clear();
         }
 
@@ -277,7 +267,7 @@ namespace MailGateway.Emulator.Platform
 
         private bool IsOpen(string name)
         {
-            foreach (OpenFile open in _open.Values)
+            foreach (var open in _open.All)
             {
                 if (open.Name == name) return true;
             }
@@ -298,25 +288,6 @@ namespace MailGateway.Emulator.Platform
             {
                 throw new IOException("Cannot open " + name + ": " + e.Message, e);
             }
-        }
-
-        private int Register(string name, FileStream stream, bool forAppend)
-        {
-            int handle = _nextHandle++;
-            _open.Add(handle, new OpenFile { Name = name, Stream = stream, ForAppend = forAppend });
-            return handle;
-        }
-
-        private OpenFile Get(int handle, bool forAppend, string operation)
-        {
-            if (!_open.TryGetValue(handle, out OpenFile open))
-                throw new InvalidOperationException(operation + ": storage handle " + handle + " is not open.");
-            if (open.ForAppend != forAppend)
-            {
-                throw new InvalidOperationException(operation + ": " + open.Name + " was opened for "
-                    + (open.ForAppend ? "appending" : "reading") + ".");
-            }
-            return open;
         }
 
         // libc, for the directory fsync that .NET lacks

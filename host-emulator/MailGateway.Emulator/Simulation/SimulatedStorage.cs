@@ -36,6 +36,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using MailGateway.Core.Runtime;
+using MailGateway.Emulator.Platform;
 
 namespace MailGateway.Emulator.Simulation
 {
@@ -67,13 +68,6 @@ namespace MailGateway.Emulator.Simulation
             }
         }
 
-        private sealed class OpenFile
-        {
-            public string Name;
-            public StoredFile File;
-            public bool ForAppend;
-        }
-
         private enum ChangeKind { Create, Rename, Delete }
 
         private sealed class DirectoryChange
@@ -90,8 +84,7 @@ namespace MailGateway.Emulator.Simulation
         private readonly List<DirectoryChange> _unsyncedChanges = new List<DirectoryChange>();
 
         // Handles (numbers are never reused, not even across reboots)
-        private readonly Dictionary<int, OpenFile> _open = new Dictionary<int, OpenFile>();
-        private int _nextHandle = 1;
+        private readonly OpenFiles<StoredFile> _open = new OpenFiles<StoredFile>();
 
         // Faults
         private bool _powerOff;
@@ -161,31 +154,28 @@ namespace MailGateway.Emulator.Simulation
             var file = new StoredFile();
             _names.Add(name, file);
             _unsyncedChanges.Add(new DirectoryChange { Kind = ChangeKind.Create, Name = name, File = file });
-            return Register(name, file, true);
+            return _open.Add(name, file, true);
         }
 
         public int OpenAppend(string name)
         {
             Begin(StorageOperation.OpenAppend);
             StoredFile file = RequireFile(name);
-            foreach (OpenFile open in _open.Values)
-            {
-                if (open.ForAppend && open.File == file)
-                    throw new IOException("Cannot open " + name + " for appending: it is already open for appending.");
-            }
-            return Register(name, file, true);
+            if (_open.IsOpenForAppend(file))
+                throw new IOException("Cannot open " + name + " for appending: it is already open for appending.");
+            return _open.Add(name, file, true);
         }
 
         public int OpenRead(string name)
         {
             Begin(StorageOperation.OpenRead);
-            return Register(name, RequireFile(name), false);
+            return _open.Add(name, RequireFile(name), false);
         }
 
         public void Append(int handle, byte[] buffer, int offset, int count)
         {
             Begin(StorageOperation.Append);
-            OpenFile open = Get(handle, true, "Append");
+            var open = _open.Get(handle, true, "Append");
             CheckRange(buffer, offset, count);
             open.File.Append(buffer, offset, count);
         }
@@ -193,7 +183,7 @@ namespace MailGateway.Emulator.Simulation
         public int Read(int handle, long position, byte[] buffer, int offset, int count)
         {
             Begin(StorageOperation.Read);
-            OpenFile open = Get(handle, false, "Read");
+            var open = _open.Get(handle, false, "Read");
             CheckRange(buffer, offset, count);
             if (position < 0) throw new ArgumentOutOfRangeException(nameof(position));
             if (position >= open.File.Length) return 0;
@@ -205,15 +195,14 @@ namespace MailGateway.Emulator.Simulation
         public void Sync(int handle)
         {
             Begin(StorageOperation.Sync);
-            OpenFile open = Get(handle, true, "Sync");
+            var open = _open.Get(handle, true, "Sync");
             open.File.DurableLength = open.File.Length;
         }
 
         public void Close(int handle)
         {
             Begin(StorageOperation.Close);
-            if (!_open.Remove(handle))
-                throw new InvalidOperationException("Close: storage handle " + handle + " is not open.");
+            _open.Remove(handle);
         }
 
         public bool Rename(string from, string to)
@@ -221,7 +210,7 @@ namespace MailGateway.Emulator.Simulation
             Begin(StorageOperation.Rename);
             CheckName(to);
             StoredFile file = RequireFile(from);
-            if (IsOpen(file)) throw new IOException("Cannot rename " + from + ": it is open.");
+            if (_open.IsOpen(file)) throw new IOException("Cannot rename " + from + ": it is open.");
             if (_names.ContainsKey(to)) return false;
             _names.Remove(from);
             _names.Add(to, file);
@@ -233,7 +222,7 @@ namespace MailGateway.Emulator.Simulation
         {
             Begin(StorageOperation.Delete);
             StoredFile file = RequireFile(name);
-            if (IsOpen(file)) throw new IOException("Cannot delete " + name + ": it is open.");
+            if (_open.IsOpen(file)) throw new IOException("Cannot delete " + name + ": it is open.");
             _names.Remove(name);
             _unsyncedChanges.Add(new DirectoryChange { Kind = ChangeKind.Delete, Name = name, File = file });
         }
@@ -396,34 +385,6 @@ namespace MailGateway.Emulator.Simulation
             if (buffer == null) throw new ArgumentNullException(nameof(buffer));
             if (offset < 0 || count < 0 || offset > buffer.Length - count)
                 throw new ArgumentOutOfRangeException(nameof(count), "offset and count do not fit the buffer.");
-        }
-
-        private bool IsOpen(StoredFile file)
-        {
-            foreach (OpenFile open in _open.Values)
-            {
-                if (open.File == file) return true;
-            }
-            return false;
-        }
-
-        private int Register(string name, StoredFile file, bool forAppend)
-        {
-            int handle = _nextHandle++;
-            _open.Add(handle, new OpenFile { Name = name, File = file, ForAppend = forAppend });
-            return handle;
-        }
-
-        private OpenFile Get(int handle, bool forAppend, string operation)
-        {
-            if (!_open.TryGetValue(handle, out OpenFile open))
-                throw new InvalidOperationException(operation + ": storage handle " + handle + " is not open.");
-            if (open.ForAppend != forAppend)
-            {
-                throw new InvalidOperationException(operation + ": " + open.Name + " was opened for "
-                    + (open.ForAppend ? "appending" : "reading") + ".");
-            }
-            return open;
         }
     }
 }

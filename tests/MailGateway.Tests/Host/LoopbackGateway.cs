@@ -5,6 +5,8 @@ using MailGateway.Core.Config;
 using MailGateway.Core.Runtime;
 using MailGateway.Emulator.Platform;
 
+using MailGateway.Tests.Runtime;
+
 namespace MailGateway.Tests.Host;
 
 public sealed class LoopbackGateway : IDisposable
@@ -67,12 +69,5 @@ public sealed class LoopbackGateway : IDisposable
         _network.Dispose();
         Storage.Dispose();
         try { Directory.Delete(SpoolDir, true); } catch (IOException) { }
-    }
-
-    private sealed class ListLog : ILog
-    {
-        private readonly List<string> _lines;
-        public ListLog(List<string> lines) { _lines = lines; }
-        public void Line(string text) { lock (_lines) _lines.Add(text); }
     }
 }

@@ -72,11 +72,4 @@ public sealed class SimulatedGateway
         replies += Say(client, data + ".\r\n");
         return replies;
     }
-
-    private sealed class ListLog : ILog
-    {
-        private readonly List<string> _lines;
-        public ListLog(List<string> lines) { _lines = lines; }
-        public void Line(string text) { _lines.Add(text); }
-    }
 }

@@ -15,7 +15,7 @@ public class SpoolRecoveryTests
 
     private MailGateway.Core.Spool.Spool NewSpool(long maxBytes = 1 << 30)
     {
-        return new MailGateway.Core.Spool.Spool(_storage, new SpoolSpace(maxBytes), _clock, new TestLog(_log), 1);
+        return new MailGateway.Core.Spool.Spool(_storage, new SpoolSpace(maxBytes), _clock, new ListLog(_log), 1);
     }
 
     private QueuedMessage Commit(MailGateway.Core.Spool.Spool spool, string body, params string[] recipients)
@@ -222,12 +222,5 @@ public class SpoolRecoveryTests
         spool.Abort(writer);
         Assert.Equal(0, spool.Space.UsedBytes);
         Assert.Empty(_storage.List());
-    }
-
-    private sealed class TestLog : ILog
-    {
-        private readonly List<string> _lines;
-        public TestLog(List<string> lines) { _lines = lines; }
-        public void Line(string text) { _lines.Add(text); }
     }
 }
