@@ -9,6 +9,8 @@ namespace MailGateway.Core.Runtime
     public sealed class Connection
     {
         public const int InputBytes = 8192;
+        /// <summary>Reply bytes taken from the session before it is asked for more (backpressure).</summary>
+        public const int OutputBytes = 4096;
 
         public readonly int Handle;
         public readonly SmtpServerSession Session;
@@ -23,6 +25,8 @@ namespace MailGateway.Core.Runtime
         public Spool.MessageWriter Writer;
         /// <summary>When a closing connection is dropped even if its last reply was not taken (0: not closing).</summary>
         public long CloseByMs;
+        /// <summary>What the loop last told INetwork.WatchReceive for this connection.</summary>
+        public bool ReceiveWatched = true;
 
         public Connection(int handle, SmtpServerSession session)
         {

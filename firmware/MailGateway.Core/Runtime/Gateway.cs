@@ -71,7 +71,7 @@ namespace MailGateway.Core.Runtime
             for (int i = 0; i < _connections.Count; i++)
             {
                 Connection c = (Connection)_connections[i];
-                ReadSocket(c);
+                progress |= ReadSocket(c);
                 progress |= Feed(c, nowMs);
             }
             if (_spool.HasPendingCommits)
@@ -92,6 +92,13 @@ namespace MailGateway.Core.Runtime
                     CloseConnection(c, i);
                     continue;
                 }
+                // Stop watching a client whose input we cannot take (it sends but does not read).
+                bool watch = c.InputCount < c.Input.Length;
+                if (watch != c.ReceiveWatched)
+                {
+                    _network.WatchReceive(c.Handle, watch);
+                    c.ReceiveWatched = watch;
+                }
                 long deadline = s.PollDeadline();
                 if (s.State >= ServerState.Closing)
                 {
@@ -105,7 +112,7 @@ namespace MailGateway.Core.Runtime
                     deadline = c.CloseByMs;
                 }
                 if (deadline < nextDeadline) nextDeadline = deadline;
-                if (c.InputCount > 0 && CanConsume(s)) progress = true;
+                if (c.InputCount > 0 && s.CanReceive) progress = true;
             }
             if (progress) return 0;
             if (nextDeadline == long.MaxValue) return MaxWaitMs;
@@ -140,7 +147,8 @@ namespace MailGateway.Core.Runtime
                     string address = _network.RemoteAddress(handle);
                     if (_connections.Count >= _config.MaxSessions)
                     {
-                        byte[] refusal = Ascii.GetBytes(Replies.TooManySessions.Format(false) + "\r\n");
+                        // Like Postfix, with the enhanced code although no EHLO was seen: it says why (RFC 3463 4.7.0).
+                        byte[] refusal = Ascii.GetBytes(Replies.TooManySessions.Format(true) + "\r\n");
                         _network.Send(handle, refusal, 0, refusal.Length);
                         _network.Close(handle);
                         _log.Line("warning: too many sessions (limits.sessions = " + _config.MaxSessions.ToString() +
@@ -156,14 +164,15 @@ namespace MailGateway.Core.Runtime
             }
         }
 
-        private void ReadSocket(Connection c)
+        // Reads what the socket has into the connection's input buffer; true if bytes came in.
+        private bool ReadSocket(Connection c)
         {
-            if (c.PeerClosed) return;
+            if (c.PeerClosed) return false;
             if (c.Session.State >= ServerState.Closing)
             {
                 // Nothing more is read as commands; drain so the socket does not stay readable.
                 if (_network.Receive(c.Handle, _scratch, 0, _scratch.Length) < 0) c.PeerClosed = true;
-                return;
+                return false;
             }
             if (c.InputStart > 0 && c.InputCount > 0)
             {
@@ -171,10 +180,11 @@ namespace MailGateway.Core.Runtime
             }
             c.InputStart = 0;
             int room = c.Input.Length - c.InputCount;
-            if (room == 0) return;
+            if (room == 0) return false;
             int n = _network.Receive(c.Handle, c.Input, c.InputCount, room);
             if (n > 0) c.InputCount += n;
             else if (n < 0) c.PeerClosed = true;
+            return n > 0;
         }
 
         // Offers buffered input to the session until it takes no more; true if anything moved.
@@ -191,19 +201,12 @@ namespace MailGateway.Core.Runtime
                 moved = true;
             }
             // A verdict being awaited is still sent to a client that half-closed after its message.
-            if (c.PeerClosed && c.InputCount == 0 && CanConsume(c.Session))
+            if (c.PeerClosed && c.InputCount == 0 && c.Session.CanReceive)
             {
                 c.Session.ReceiveEof();
                 HandleEvents(c);
             }
             return moved;
-        }
-
-        private static bool CanConsume(SmtpServerSession s)
-        {
-            int state = s.State;
-            return state != ServerState.AwaitingDataStart && state != ServerState.AwaitingSpool &&
-                   state < ServerState.Closing && s.Body.Count < SmtpServerSession.BodyChunk;
         }
 
         private void HandleEvents(Connection c)
@@ -321,7 +324,10 @@ namespace MailGateway.Core.Runtime
         {
             SmtpServerSession s = c.Session;
             int n;
-            while ((n = s.PollTransmit(_scratch, 0, _scratch.Length)) > 0) c.Output.Append(_scratch, 0, n);
+            while (c.Output.Count < Connection.OutputBytes && (n = s.PollTransmit(_scratch, 0, _scratch.Length)) > 0)
+            {
+                c.Output.Append(_scratch, 0, n);
+            }
             if (c.Output.Count == 0 || c.SendFailed) return false;
             int sent = _network.Send(c.Handle, c.Output.Array, c.Output.Start, c.Output.Count);
             if (sent > 0) c.Output.Consume(sent);

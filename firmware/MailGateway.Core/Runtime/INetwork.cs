@@ -24,6 +24,13 @@ namespace MailGateway.Core.Runtime
 
         void Close(int connection);
 
+        /// <summary>
+        /// Whether Wait should wake for bytes arriving on this connection (true after Accept). The
+        /// loop stops watching while it cannot take more input from a client, so that a client
+        /// that sends but never reads cannot keep the loop spinning.
+        /// </summary>
+        void WatchReceive(int connection, bool watch);
+
         /// <summary>Sleeps until a listener or connection may have work, or maxMs passed.</summary>
         void Wait(long maxMs);
     }

@@ -113,7 +113,6 @@ namespace MailGateway.Core.Smtp
         public int Receive(byte[] buffer, int offset, int count, long nowMs)
         {
             int used = 0;
-            if (count > 0 && _state < ServerState.Closing) _deadlineMs = nowMs + _settings.IdleTimeoutMs;
             while (used < count)
             {
                 int before = used;
@@ -134,6 +133,9 @@ namespace MailGateway.Core.Smtp
                 }
                 if (used == before) break;
             }
+            // Only bytes taken count as activity: a client that sends but never reads its
+            // replies stalls the session, and then times out like a silent one.
+            if (used > 0 && _state < ServerState.Closing) _deadlineMs = nowMs + _settings.IdleTimeoutMs;
             return used;
         }
 
@@ -159,6 +161,21 @@ namespace MailGateway.Core.Smtp
         }
 
         public bool HasOutput { get { return _output.Count > 0; } }
+
+        /// <summary>True when Receive would take bytes now (see Receive for when it does not).</summary>
+        public bool CanReceive
+        {
+            get
+            {
+                if (_state == ServerState.ReadingData || _state == ServerState.SkippingData) return _body.Count < BodyChunk;
+                if (_state == ServerState.AwaitingHelo || _state == ServerState.AwaitingMail ||
+                    _state == ServerState.AwaitingRcpt)
+                {
+                    return _output.Count < MaxPendingOutput;
+                }
+                return false;
+            }
+        }
 
         /// <summary>
         /// The next SessionEvent, or SessionEvent.None. Every byte of a message is handed over with

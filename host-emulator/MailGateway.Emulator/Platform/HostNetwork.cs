@@ -49,6 +49,7 @@ namespace MailGateway.Emulator.Platform
             public string RemoteAddress;
             public bool Ended;       // Receive returned -1 once; it keeps returning -1
             public bool SendPending; // the last Send left bytes unsent
+            public bool ReceiveUnwatched; // the loop takes no input now (WatchReceive false)
         }
 
         // Tables
@@ -209,6 +210,12 @@ namespace MailGateway.Emulator.Platform
             return GetConnection(connection).SendPending;
         }
 
+        public void WatchReceive(int connection, bool watch)
+        {
+            ThrowIfDisposed();
+            GetConnection(connection).ReceiveUnwatched = !watch;
+        }
+
         /// <summary>Closes a connection or a listener and forgets its handle; unknown handles are ignored.</summary>
         public void Close(int connection)
         {
@@ -246,7 +253,7 @@ namespace MailGateway.Emulator.Platform
             }
             foreach (Connection c in _connections.Values)
             {
-                if (!c.Ended) _readList.Add(c.Socket);
+                if (!c.Ended && !c.ReceiveUnwatched) _readList.Add(c.Socket);
                 if (c.SendPending) _writeList.Add(c.Socket);
             }
 

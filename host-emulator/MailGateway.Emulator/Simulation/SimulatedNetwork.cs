@@ -81,6 +81,11 @@ namespace MailGateway.Emulator.Simulation
             }
         }
 
+        public void WatchReceive(int connection, bool watch)
+        {
+            _connections[connection].ReceiveWatched = watch;
+        }
+
         public void Wait(long maxMs)
         {
         }
@@ -100,9 +105,12 @@ namespace MailGateway.Emulator.Simulation
 
         public string Address { get; }
         public bool ClientClosed { get; private set; }
+        public int PendingToServer => ToServer.Count;
         /// <summary>When the client closed: true if the server's sends then fail (a reset).</summary>
         public bool ResetOnClose { get; set; }
         public bool ServerClosed { get; internal set; }
+        /// <summary>Whether the loop currently watches this connection for input (INetwork.WatchReceive).</summary>
+        public bool ReceiveWatched { get; internal set; } = true;
         /// <summary>Most bytes one Send may take (to test partial sends).</summary>
         public int SendWindow { get; set; } = int.MaxValue;
 

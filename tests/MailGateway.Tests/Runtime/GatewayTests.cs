@@ -47,7 +47,7 @@ public class GatewayTests
         gw.Settle();
         Assert.StartsWith("220 ", first.ReadNew());
         Assert.StartsWith("220 ", second.ReadNew());
-        Assert.Equal("421 Too many connections, try again later\r\n", third.ReadNew());
+        Assert.Equal("421 4.7.0 Too many connections, try again later\r\n", third.ReadNew());
         Assert.True(third.ServerClosed);
         Assert.Equal(2, gw.Gateway.ConnectionCount);
 
@@ -219,5 +219,25 @@ public class GatewayTests
         gw.Settle();
         Assert.Equal(0, gw.Gateway.ConnectionCount);
         Assert.True(client.ServerClosed);
+    }
+
+    [Fact]
+    public void ClientThatSendsButNeverReads_IsNotWatched_AndTimesOut()
+    {
+        var gw = new SimulatedGateway();
+        var client = gw.Connect();
+        client.SendWindow = 0; // takes none of our replies
+        gw.Settle();
+        for (int i = 0; i < 4000; i++) client.Write("NOOP\r\n"); // far more than the loop buffers
+        gw.Settle();
+        // Replies pile up only to a bound; then input stops being read and watched.
+        Assert.False(client.ReceiveWatched);
+        Assert.True(client.PendingToServer > 0);
+        Assert.Equal(1, gw.Gateway.ConnectionCount);
+        gw.Clock.Advance(300_000);
+        gw.Settle();
+        gw.Clock.Advance(MailGateway.Core.Runtime.Gateway.CloseLingerMs);
+        gw.Settle();
+        Assert.Equal(0, gw.Gateway.ConnectionCount);
     }
 }
