@@ -28,6 +28,11 @@ namespace MailGateway.Emulator
                 Console.Error.WriteLine("mailgw: spool.dir " + config.SpoolDir + ": " + e.Message);
                 return 1;
             }
+            // Handlers first: a SIGTERM that arrives while the spool is being recovered or right after
+            // "listening" is logged must still mean a clean stop.
+            _stopRequested = false;
+            using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             Gateway gateway = new Gateway(config, network, storage, clock, log, new HostRandom());
             try
             {
@@ -44,9 +49,6 @@ namespace MailGateway.Emulator
                 return 1;
             }
 
-            _stopRequested = false;
-            using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             while (!System.Threading.Volatile.Read(ref _stopRequested))
             {
                 long waitMs = gateway.RunOnce();
