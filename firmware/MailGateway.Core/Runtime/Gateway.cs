@@ -314,7 +314,12 @@ namespace MailGateway.Core.Runtime
                 Connection c = (Connection)batch[i].Owner;
                 c.Writer = null;
                 if (c.Session.State != ServerState.AwaitingSpool) continue; // the client went away
-                c.Session.CompleteSpool(batch[i].Outcome == MessageWriter.Committed ? Replies.Ok : Replies.SpoolError);
+                Reply verdict = Replies.Ok;
+                if (batch[i].Outcome != MessageWriter.Committed)
+                {
+                    verdict = batch[i].OutOfSpace ? Replies.SpoolFull : Replies.SpoolError;
+                }
+                c.Session.CompleteSpool(verdict);
                 HandleEvents(c);
             }
         }
