@@ -240,4 +240,26 @@ public class GatewayTests
         gw.Settle();
         Assert.Equal(0, gw.Gateway.ConnectionCount);
     }
+
+    [Fact]
+    public void MessageThatFillsTheSpoolToItsLastByte_Gets452_WhenTheEndRecordDoesNotFit()
+    {
+        string content = "Subject: fill\r\n\r\n" + new string('f', 2 * 4096 + 100) + "\r\n";
+        var probe = new SimulatedGateway();
+        var first = probe.Connect();
+        probe.Settle();
+        Assert.Matches(@"250 2\.0\.0 Ok: queued as \w{8}\r\n$", probe.SendMessage(first, "a@lan.test", new[] { "x@foreign.test" }, content));
+        long fileBytes = probe.Gateway.Spool.Message(0).FileBytes;
+
+        var config = SimulatedGateway.DefaultConfig();
+        config.SpoolMaxBytes = fileBytes - 1; // everything but the last append fits
+        var gw = new SimulatedGateway(config);
+        var client = gw.Connect();
+        gw.Settle();
+        string replies = gw.SendMessage(client, "a@lan.test", new[] { "x@foreign.test" }, content);
+        Assert.EndsWith("\r\n354 End data with <CR><LF>.<CR><LF>\r\n452 4.3.1 Insufficient system storage\r\n", replies);
+        Assert.Contains(gw.Log, l => l.EndsWith(": warning: could not store message: spool.max_bytes reached")); // at the commit
+        Assert.Empty(gw.Storage.List());
+        Assert.Equal(0, gw.Gateway.Spool.Space.UsedBytes);
+    }
 }
