@@ -1,6 +1,6 @@
-// Reads a configuration file: one "key = value" per line, '#' starts a comment, lists are
-// comma-separated, sizes take K/M/G suffixes (binary), durations s/m/h/d (plain numbers are
-// seconds). An unknown key or a bad value is an error naming the file, the line and the problem;
+// Reads a configuration file: one "key = value" per line; '#' at the start of a line or after
+// white space starts a comment; lists are comma-separated; sizes take K/M/G suffixes (binary),
+// durations s/m/h/d (plain numbers are seconds). An unknown key or a bad value is an error naming the file, the line and the problem;
 // the caller stops start-up on it. A key given twice: the last one wins (like Postfix's main.cf).
 using MailGateway.Core.Relay;
 using MailGateway.Core.Text;
@@ -17,7 +17,7 @@ namespace MailGateway.Core.Config
             {
                 string line = lines[i];
                 if (line.Length > 0 && line[line.Length - 1] == '\r') line = line.Substring(0, line.Length - 1);
-                int hash = line.IndexOf('#');
+                int hash = CommentStart(line);
                 if (hash >= 0) line = line.Substring(0, hash);
                 line = Ascii.Trim(line);
                 if (line.Length == 0) continue;
@@ -36,6 +36,17 @@ namespace MailGateway.Core.Config
                 if (problem != null) return fileName + ":" + (i + 1).ToString() + ": " + problem;
             }
             return null;
+        }
+
+        // '#' starts a comment at the start of a line or after white space, so that a password
+        // such as "pa#ss" survives.
+        private static int CommentStart(string line)
+        {
+            for (int i = 0; i < line.Length; i++)
+            {
+                if (line[i] == '#' && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) return i;
+            }
+            return -1;
         }
 
         /// <summary>Sets one key; returns null or what is wrong with it.</summary>
@@ -67,16 +78,180 @@ namespace MailGateway.Core.Config
                     // RFC 5321 §4.5.3.1.4: at least 512 octets including CRLF.
                     return SetInt(key, value, 512, 65536, out config.MaxCommandLine);
                 case "limits.idle_timeout":
-                    return SetDuration(key, value, out config.IdleTimeoutMs);
+                    return SetDuration(key, value, false, out config.IdleTimeoutMs);
                 case "spool.dir":
                     if (value.Length == 0) return "spool.dir: empty path";
                     config.SpoolDir = value;
                     return null;
                 case "spool.max_bytes":
                     return SetSize(key, value, 64 * 1024, out config.SpoolMaxBytes);
+                case "dns.servers":
+                    return SetDnsServers(config, value);
+                case "relay.smarthost":
+                    if (value.Length == 0)
+                    {
+                        config.Smarthost = null;
+                        return null;
+                    }
+                    config.Smarthost = ParseHostPort(value, -1);
+                    return config.Smarthost == null ? "relay.smarthost: \"" + value + "\" is not host:port" : null;
+                case "relay.smarthost_tls":
+                    config.SmarthostTls = TlsMode.Parse(value);
+                    return config.SmarthostTls < 0 ? "relay.smarthost_tls: \"" + value + "\" is not starttls, implicit or none" : null;
+                case "relay.smarthost_verify":
+                    return SetBool(key, value, out config.SmarthostVerify);
+                case "relay.smarthost_user":
+                    config.SmarthostUser = value.Length == 0 ? null : value;
+                    return null;
+                case "relay.smarthost_password":
+                    config.SmarthostPassword = value.Length == 0 ? null : value;
+                    return null;
+                case "delivery.port":
+                    return SetInt(key, value, 1, 65535, out config.DeliveryPort);
+                case "delivery.max_addresses":
+                    return SetInt(key, value, 1, 20, out config.MaxAddressesPerAttempt);
+                case "delivery.connect_timeout":
+                    return SetDuration(key, value, false, out config.ConnectTimeoutMs);
+                case "delivery.command_timeout":
+                    return SetDuration(key, value, false, out config.CommandTimeoutMs);
+                case "delivery.data_start_timeout":
+                    return SetDuration(key, value, false, out config.DataStartTimeoutMs);
+                case "delivery.data_block_timeout":
+                    return SetDuration(key, value, false, out config.DataBlockTimeoutMs);
+                case "delivery.data_end_timeout":
+                    return SetDuration(key, value, false, out config.DataEndTimeoutMs);
+                case "queue.lifetime":
+                    return SetDuration(key, value, false, out config.QueueLifetimeMs);
+                case "queue.warn_after":
+                    return SetDuration(key, value, true, out config.WarnAfterMs);
+                case "queue.retry":
+                    return SetRetry(config, value);
+                case "queue.postmaster":
+                    return SetPostmaster(config, value);
                 default:
+                    if (Ascii.StartsWithIgnoreCase(key, "route.")) return SetRoute(config, key.Substring(6), value);
                     return "unknown key \"" + key + "\"";
             }
+        }
+
+        /// <summary>"5m", "4h", "90s", "2d": the largest unit that divides the time exactly.</summary>
+        public static string FormatDuration(long ms)
+        {
+            if (ms % 86400000 == 0 && ms > 0) return (ms / 86400000).ToString() + "d";
+            if (ms % 3600000 == 0 && ms > 0) return (ms / 3600000).ToString() + "h";
+            if (ms % 60000 == 0 && ms > 0) return (ms / 60000).ToString() + "m";
+            return (ms / 1000).ToString() + "s";
+        }
+
+        /// <summary>
+        /// "host", "host:port", "192.0.2.1:25", "[2001:db8::1]:25"; host is a domain name or an IP
+        /// literal. defaultPort &lt; 0 means the port must be given. Null when malformed.
+        /// </summary>
+        public static HostPort ParseHostPort(string text, int defaultPort)
+        {
+            string host = text;
+            string portText = null;
+            if (text.Length > 0 && text[0] == '[')
+            {
+                int close = text.IndexOf(']');
+                if (close < 0) return null;
+                host = text.Substring(1, close - 1);
+                if (close + 1 < text.Length)
+                {
+                    if (text[close + 1] != ':') return null;
+                    portText = text.Substring(close + 2);
+                }
+                if (host.IndexOf(':') < 0 || IpAddress.Parse(host) == null) return null;
+            }
+            else
+            {
+                int colon = text.IndexOf(':');
+                if (colon >= 0)
+                {
+                    if (text.IndexOf(':', colon + 1) >= 0) return null; // bare IPv6 needs brackets
+                    host = text.Substring(0, colon);
+                    portText = text.Substring(colon + 1);
+                }
+                if (IpAddress.Parse(host) == null && !Smtp.PathParser.IsDomain(host)) return null;
+            }
+            long port = defaultPort;
+            if (portText != null && !Ascii.TryParseLong(portText, out port)) return null;
+            if (port < 1 || port > 65535) return null;
+            return new HostPort(Ascii.ToLower(host), (int)port);
+        }
+
+        private static string SetDnsServers(GatewayConfig config, string value)
+        {
+            string[] items = SplitList(value);
+            HostPort[] servers = new HostPort[items.Length];
+            for (int i = 0; i < items.Length; i++)
+            {
+                servers[i] = ParseHostPort(items[i], 53);
+                if (servers[i] == null || !servers[i].IsAddress)
+                {
+                    return "dns.servers: \"" + items[i] + "\" is not an IP address with an optional :port";
+                }
+            }
+            config.DnsServers = servers;
+            return null;
+        }
+
+        private static string SetRoute(GatewayConfig config, string domain, string value)
+        {
+            if (!Smtp.PathParser.IsDomain(domain)) return "route." + domain + ": \"" + domain + "\" is not a domain name";
+            HostPort target = ParseHostPort(value, 25);
+            if (target == null) return "route." + domain + ": \"" + value + "\" is not host[:port]";
+            domain = Ascii.ToLower(domain);
+            Route[] routes = new Route[config.Routes.Length + 1];
+            int n = 0;
+            for (int i = 0; i < config.Routes.Length; i++)
+            {
+                if (config.Routes[i].Domain != domain) routes[n++] = config.Routes[i];
+            }
+            routes[n++] = new Route(domain, target);
+            config.Routes = new Route[n];
+            System.Array.Copy(routes, config.Routes, n);
+            return null;
+        }
+
+        private static string SetRetry(GatewayConfig config, string value)
+        {
+            string[] items = SplitList(value);
+            if (items.Length == 0) return "queue.retry: at least one wait is needed";
+            long[] waits = new long[items.Length];
+            for (int i = 0; i < items.Length; i++)
+            {
+                string problem = SetDuration("queue.retry", items[i], false, out waits[i]);
+                if (problem != null) return problem;
+            }
+            config.RetryWaitsMs = waits;
+            return null;
+        }
+
+        private static string SetPostmaster(GatewayConfig config, string value)
+        {
+            if (value.Length == 0)
+            {
+                config.Postmaster = null;
+                return null;
+            }
+            Smtp.MailPath path;
+            int next;
+            if (Smtp.PathParser.TryParse("<" + value + ">", 0, false, false, out path, out next) != Smtp.PathParser.Ok ||
+                path.Domain == null)
+            {
+                return "queue.postmaster: \"" + value + "\" is not a mail address";
+            }
+            config.Postmaster = path.Address;
+            return null;
+        }
+
+        private static string SetBool(string key, string value, out bool result)
+        {
+            string v = Ascii.ToLower(value);
+            result = v == "yes" || v == "true" || v == "on";
+            if (result || v == "no" || v == "false" || v == "off") return null;
+            return key + ": \"" + value + "\" is not yes or no";
         }
 
         /// <summary>Splits a comma-separated list, trimming entries and dropping empty ones.</summary>
@@ -198,7 +373,7 @@ namespace MailGateway.Core.Config
             return null;
         }
 
-        private static string SetDuration(string key, string value, out long resultMs)
+        private static string SetDuration(string key, string value, bool allowZero, out long resultMs)
         {
             resultMs = 0;
             long multiplier = 1000;
@@ -214,7 +389,7 @@ namespace MailGateway.Core.Config
                 digits = value.Substring(0, value.Length - 1);
             }
             long parsed;
-            if (!Ascii.TryParseLong(digits, out parsed) || parsed < 1 || parsed > 365L * 86400)
+            if (!Ascii.TryParseLong(digits, out parsed) || parsed < (allowZero ? 0 : 1) || parsed > 365L * 86400)
             {
                 return key + ": \"" + value + "\" is not a duration (seconds, or a number with s, m, h or d)";
             }

@@ -23,6 +23,34 @@ namespace MailGateway.Core.Config
         public string SpoolDir = "mailgw-data";
         public long SpoolMaxBytes = 1024L * 1024 * 1024;
 
+        // Delivery
+        /// <summary>DNS servers for MX lookups; empty: the platform's own resolver configuration.</summary>
+        public HostPort[] DnsServers = new HostPort[0];
+        /// <summary>Static routes: mail for Routes[i].Domain goes to Routes[i].Target.</summary>
+        public Route[] Routes = new Route[0];
+        /// <summary>The provider's relay all other mail goes through; null: deliver by MX.</summary>
+        public HostPort Smarthost;
+        public int SmarthostTls = TlsMode.StartTls;
+        public bool SmarthostVerify = true;
+        public string SmarthostUser;
+        public string SmarthostPassword;
+        public int DeliveryPort = 25;
+        public int MaxAddressesPerAttempt = 5;
+        // RFC 5321 §4.5.3.2 timeouts
+        public long ConnectTimeoutMs = 30 * 1000;
+        public long CommandTimeoutMs = 5 * 60 * 1000;
+        public long DataStartTimeoutMs = 2 * 60 * 1000;
+        public long DataBlockTimeoutMs = 3 * 60 * 1000;
+        public long DataEndTimeoutMs = 10 * 60 * 1000;
+
+        // Queue
+        public long[] RetryWaitsMs = Delivery.RetrySchedule.DefaultWaitsMs;
+        public long QueueLifetimeMs = 4 * 86400 * 1000L;
+        /// <summary>When a delay warning goes to the sender; 0: never.</summary>
+        public long WarnAfterMs = 4 * 3600 * 1000L;
+        /// <summary>Where copies of undeliverable bounces go; null: only logged.</summary>
+        public string Postmaster;
+
         public ServerSettings ToServerSettings()
         {
             ServerSettings s = new ServerSettings();
@@ -55,6 +83,60 @@ namespace MailGateway.Core.Config
         public override string ToString()
         {
             return Address.IndexOf(':') >= 0 ? "[" + Address + "]:" + Port.ToString() : Address + ":" + Port.ToString();
+        }
+    }
+
+    /// <summary>A host name or IP literal and a port ("smtp.provider.example:587", "[2001:db8::1]:25").</summary>
+    public sealed class HostPort
+    {
+        public readonly string Host;
+        public readonly int Port;
+
+        public HostPort(string host, int port)
+        {
+            Host = host;
+            Port = port;
+        }
+
+        public bool IsAddress { get { return Relay.IpAddress.Parse(Host) != null; } }
+
+        public override string ToString()
+        {
+            return Host.IndexOf(':') >= 0 ? "[" + Host + "]:" + Port.ToString() : Host + ":" + Port.ToString();
+        }
+    }
+
+    /// <summary>route.&lt;domain&gt; = host[:port]: where mail for one domain goes instead of its MX.</summary>
+    public sealed class Route
+    {
+        public readonly string Domain;
+        public readonly HostPort Target;
+
+        public Route(string domain, HostPort target)
+        {
+            Domain = domain;
+            Target = target;
+        }
+    }
+
+    /// <summary>relay.smarthost_tls values.</summary>
+    public static class TlsMode
+    {
+        public const int None = 0;
+        public const int StartTls = 1;
+        public const int Implicit = 2;
+
+        private static readonly string[] Names = { "none", "starttls", "implicit" };
+
+        public static string Name(int mode) { return mode >= 0 && mode < Names.Length ? Names[mode] : "?"; }
+
+        public static int Parse(string text)
+        {
+            for (int i = 0; i < Names.Length; i++)
+            {
+                if (Text.Ascii.EqualsIgnoreCase(Names[i], text)) return i;
+            }
+            return -1;
         }
     }
 }

@@ -120,4 +120,79 @@ public class ConfigParserTests
         Assert.NotNull(dir);
         return dir;
     }
+
+    [Fact]
+    public void DeliveryAndQueueKeys_AreRead()
+    {
+        var c = Parse(
+            "dns.servers = 127.0.0.53, 192.0.2.1:5353, [::1]:53\n" +
+            "route.bbb.test = mail.bbb.test\n" +
+            "route.ccc.test = [2001:db8::25]:2525\n" +
+            "route.BBB.test = 10.0.0.5:26   # the later line wins\n" +
+            "relay.smarthost = smtp.provider.test:587\n" +
+            "relay.smarthost_tls = implicit\n" +
+            "relay.smarthost_verify = no\n" +
+            "relay.smarthost_user = box@provider.test\n" +
+            "relay.smarthost_password = pa#ss word\n" +
+            "delivery.port = 2525\n" +
+            "delivery.max_addresses = 3\n" +
+            "delivery.connect_timeout = 10s\n" +
+            "delivery.command_timeout = 1m\n" +
+            "delivery.data_start_timeout = 1m\n" +
+            "delivery.data_block_timeout = 2m\n" +
+            "delivery.data_end_timeout = 5m\n" +
+            "queue.lifetime = 5d\n" +
+            "queue.retry = 1m, 15m, 1h\n" +
+            "queue.warn_after = 0\n" +
+            "queue.postmaster = admin@aaa.test\n");
+        Assert.Equal(new[] { "127.0.0.53:53", "192.0.2.1:5353", "[::1]:53" }, c.DnsServers.Select(s => s.ToString()));
+        Assert.Equal(new[] { "ccc.test=[2001:db8::25]:2525", "bbb.test=10.0.0.5:26" }, c.Routes.Select(r => r.Domain + "=" + r.Target));
+        Assert.Equal("smtp.provider.test:587", c.Smarthost.ToString());
+        Assert.Equal(TlsMode.Implicit, c.SmarthostTls);
+        Assert.False(c.SmarthostVerify);
+        Assert.Equal("box@provider.test", c.SmarthostUser);
+        Assert.Equal("pa#ss word", c.SmarthostPassword);
+        Assert.Equal(2525, c.DeliveryPort);
+        Assert.Equal(3, c.MaxAddressesPerAttempt);
+        Assert.Equal(new long[] { 10_000, 60_000, 60_000, 120_000, 300_000 },
+                     new[] { c.ConnectTimeoutMs, c.CommandTimeoutMs, c.DataStartTimeoutMs, c.DataBlockTimeoutMs, c.DataEndTimeoutMs });
+        Assert.Equal(5 * 86_400_000L, c.QueueLifetimeMs);
+        Assert.Equal(new long[] { 60_000, 900_000, 3_600_000 }, c.RetryWaitsMs);
+        Assert.Equal(0, c.WarnAfterMs);
+        Assert.Equal("admin@aaa.test", c.Postmaster);
+    }
+
+    [Fact]
+    public void DeliveryDefaults_AreTheDocumentedOnes()
+    {
+        var c = new GatewayConfig();
+        Assert.Empty(c.DnsServers);
+        Assert.Empty(c.Routes);
+        Assert.Null(c.Smarthost);
+        Assert.Equal(TlsMode.StartTls, c.SmarthostTls);
+        Assert.True(c.SmarthostVerify);
+        Assert.Equal(25, c.DeliveryPort);
+        Assert.Equal(4 * 86_400_000L, c.QueueLifetimeMs);
+        Assert.Equal(4 * 3_600_000L, c.WarnAfterMs);
+        Assert.Equal("5m, 10m, 20m, 40m, 1h, 2h, 4h", new MailGateway.Core.Delivery.RetrySchedule(c.RetryWaitsMs).Describe());
+    }
+
+    [Theory]
+    [InlineData("dns.servers = resolver.test", "dns.servers: \"resolver.test\" is not an IP address")]
+    [InlineData("dns.servers = ::1", "dns.servers: \"::1\" is not an IP address")]
+    [InlineData("route.bbb.test = mail.bbb.test:0", "route.bbb.test: \"mail.bbb.test:0\" is not host[:port]")]
+    [InlineData("route.bad_domain = 10.0.0.1", "route.bad_domain: \"bad_domain\" is not a domain name")]
+    [InlineData("relay.smarthost = smtp.provider.test", "relay.smarthost: \"smtp.provider.test\" is not host:port")]
+    [InlineData("relay.smarthost_tls = ssl", "relay.smarthost_tls: \"ssl\" is not starttls, implicit or none")]
+    [InlineData("relay.smarthost_verify = maybe", "relay.smarthost_verify: \"maybe\" is not yes or no")]
+    [InlineData("queue.retry = 5m, soon", "queue.retry: \"soon\"")]
+    [InlineData("queue.lifetime = 0", "queue.lifetime: \"0\" is not a duration")]
+    [InlineData("queue.postmaster = nobody", "queue.postmaster: \"nobody\" is not a mail address")]
+    public void DeliveryMistakes_AreReported(string line, string message)
+    {
+        string error = ConfigParser.Apply(line + "\n", "gw.conf", new GatewayConfig());
+        Assert.NotNull(error);
+        Assert.StartsWith("gw.conf:1: ", error);
+        Assert.Contains(message, error);
+    }
 }
