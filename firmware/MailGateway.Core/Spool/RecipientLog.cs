@@ -1,7 +1,7 @@
 // Per-recipient delivery progress in QQQQQQQQ.RCP, next to the message file, so that the body is
 // never rewritten (DESIGN, durability). Append-only: each change is one record (recipient index,
-// state, attempts, next attempt, last reply); when the file is read back the last good record for
-// each recipient wins. A torn record at the end is ignored, which at worst forgets the last change:
+// state, attempts, next attempt, last reply, the host that gave it); when the file is read back,
+// the last good record for each recipient wins. A torn record at the end is ignored, which at worst forgets the last change:
 // a recipient may be delivered twice, never lost (qmail's rule).
 using MailGateway.Core.Runtime;
 using MailGateway.Core.Text;
@@ -15,13 +15,14 @@ namespace MailGateway.Core.Spool
         {
             string name = queueId + SpoolNames.Recipients;
             bool exists = storage.Exists(name);
-            ByteBuffer payload = new ByteBuffer(64 + status.LastReply.Length);
+            ByteBuffer payload = new ByteBuffer(64 + status.LastReply.Length + status.RemoteHost.Length);
             payload.Append((byte)index);
             payload.Append((byte)(index >> 8));
             payload.Append((byte)status.State);
             payload.AppendUInt32((uint)status.Attempts);
             payload.AppendInt64(status.NextAttemptUnixMs);
             payload.AppendString16(status.LastReply);
+            payload.AppendString16(status.RemoteHost);
             ByteBuffer record = new ByteBuffer(payload.Count + RecordFormat.Overhead);
             RecordFormat.Append(record, RecordFormat.RecipientState, payload.Array, payload.Start, payload.Count);
             int handle = exists ? storage.OpenAppend(name) : storage.Create(name);
@@ -61,6 +62,8 @@ namespace MailGateway.Core.Spool
                     at += 15;
                     string reply = RecordFormat.ReadString16(b, ref at, end);
                     status.LastReply = reply == null ? "" : reply;
+                    string host = RecordFormat.ReadString16(b, ref at, end);
+                    status.RemoteHost = host == null ? "" : host;
                 }
             }
             finally

@@ -19,5 +19,7 @@ namespace MailGateway.Core.Spool
         public int Attempts;
         public long NextAttemptUnixMs;
         public string LastReply = "";
+        /// <summary>The host that gave LastReply ("mx.example.com[192.0.2.1]"), "" when none did.</summary>
+        public string RemoteHost = "";
     }
 }
