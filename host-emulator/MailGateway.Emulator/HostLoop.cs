@@ -33,7 +33,7 @@ namespace MailGateway.Emulator
             _stopRequested = false;
             using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            Gateway gateway = new Gateway(config, network, storage, clock, log, new HostRandom());
+            Gateway gateway = new Gateway(config, network, storage, clock, log, new HostRandom(), null);
             try
             {
                 gateway.Start();

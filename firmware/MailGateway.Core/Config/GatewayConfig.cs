@@ -36,6 +36,8 @@ namespace MailGateway.Core.Config
         public string SmarthostPassword;
         public int DeliveryPort = 25;
         public int MaxAddressesPerAttempt = 5;
+        /// <summary>Delivery attempts (outbound connections) at the same time.</summary>
+        public int MaxDeliveries = 4;
         // RFC 5321 §4.5.3.2 timeouts
         public long ConnectTimeoutMs = 30 * 1000;
         public long CommandTimeoutMs = 5 * 60 * 1000;

@@ -29,6 +29,7 @@ namespace MailGateway.Core.Delivery
         private readonly RecipientStatus[] _recipients;
         private readonly long _nowUnixMs;
         private readonly long _retryUntilUnixMs;
+        private readonly string _notify;
         private readonly string _boundary;
         private int _quoted;
         private bool _headersDone;
@@ -39,11 +40,13 @@ namespace MailGateway.Core.Delivery
 
         /// <summary>
         /// recipients: the ones this report is about, each with its last reply; retryUntilUnixMs:
-        /// when the queue gives up on the message (for a delay warning).
+        /// when the queue gives up on the message (for a delay warning); notify: who gets the
+        /// report (the sender, or the postmaster for a message whose sender is null).
         /// </summary>
         public Bounce(int kind, string hostname, QueuedMessage message, RecipientStatus[] recipients, long nowUnixMs,
-                      long retryUntilUnixMs)
+                      long retryUntilUnixMs, string notify)
         {
+            _notify = notify;
             _retryUntilUnixMs = retryUntilUnixMs;
             _kind = kind;
             _hostname = hostname;
@@ -53,13 +56,10 @@ namespace MailGateway.Core.Delivery
             _boundary = message.QueueId + "." + nowUnixMs.ToString() + "/" + hostname;
         }
 
-        /// <summary>The envelope recipient of the report: the original sender.</summary>
-        public string Recipient { get { return _message.Envelope.Sender; } }
-
         public void Begin()
         {
             Line("From: Mail Delivery System <MAILER-DAEMON@" + _hostname + ">");
-            Line("To: <" + _message.Envelope.Sender + ">");
+            Line("To: <" + _notify + ">");
             Line(_kind == Failure ? "Subject: Undelivered Mail Returned to Sender"
                                   : "Subject: Delayed Mail (still being retried)");
             Line("Date: " + RfcDate.Format(_nowUnixMs));

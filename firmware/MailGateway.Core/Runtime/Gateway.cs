@@ -3,9 +3,10 @@
 //
 // One pass: accept new connections (over limits.sessions they get 421 4.7.0 at once); read what
 // each socket has; feed the sessions and carry their events to the spool (open a file at DATA,
-// append body chunks, abort or request the commit at the end); commit the whole batch of ended
-// messages with one directory sync (Spool.CommitPending) and hand each session its verdict; send
-// replies; run due timeouts; close finished connections. Nothing here blocks except the storage
+// append body chunks, abort or request the commit at the end); run the queue (QueueRunner: due
+// deliveries, their outcomes, bounces); commit the whole batch of ended messages and bounces with
+// one directory sync (Spool.CommitPending) and hand each session its verdict; send replies; run
+// due timeouts; close finished connections. Nothing here blocks except the storage
 // calls of the commit, which must finish before any 250 may be sent anyway.
 using System.Collections;
 using MailGateway.Core.Config;
@@ -29,11 +30,13 @@ namespace MailGateway.Core.Runtime
         private readonly ServerSettings _settings;
         private readonly Relay.RelayPolicy _policy;
         private readonly Spool.Spool _spool;
+        private readonly Delivery.QueueRunner _queue;
         private readonly ArrayList _connections = new ArrayList();
         private readonly byte[] _scratch = new byte[2048];
         private int[] _listeners = new int[0];
 
-        public Gateway(GatewayConfig config, INetwork network, IStorage storage, IClock clock, ILog log, IRandom random)
+        public Gateway(GatewayConfig config, INetwork network, IStorage storage, IClock clock, ILog log, IRandom random,
+                       Delivery.IDeliveryJobFactory deliveries)
         {
             _config = config;
             _network = network;
@@ -42,7 +45,10 @@ namespace MailGateway.Core.Runtime
             _settings = config.ToServerSettings();
             _policy = config.ToRelayPolicy();
             _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), clock, log, random.Next(4096));
+            _queue = new Delivery.QueueRunner(_spool, config, clock, log, random, deliveries);
         }
+
+        public Delivery.QueueRunner Queue { get { return _queue; } }
 
         public Spool.Spool Spool { get { return _spool; } }
         public int ConnectionCount { get { return _connections.Count; } }
@@ -74,12 +80,12 @@ namespace MailGateway.Core.Runtime
                 progress |= ReadSocket(c);
                 progress |= Feed(c, nowMs);
             }
+            long nextDeadline = _queue.RunOnce(nowMs);
             if (_spool.HasPendingCommits)
             {
                 CommitBatch();
                 progress = true;
             }
-            long nextDeadline = long.MaxValue;
             for (int i = _connections.Count - 1; i >= 0; i--)
             {
                 Connection c = (Connection)_connections[i];
@@ -123,6 +129,7 @@ namespace MailGateway.Core.Runtime
         /// <summary>Says 421 to every client, aborts unfinished messages and closes everything.</summary>
         public void Shutdown()
         {
+            _queue.AbortAll();
             if (_spool.HasPendingCommits) CommitBatch();
             for (int i = _connections.Count - 1; i >= 0; i--)
             {
@@ -311,6 +318,11 @@ namespace MailGateway.Core.Runtime
             MessageWriter[] batch = _spool.CommitPending();
             for (int i = 0; i < batch.Length; i++)
             {
+                if (Delivery.QueueRunner.IsBounceOwner(batch[i].Owner))
+                {
+                    _queue.BounceCommitted(batch[i]);
+                    continue;
+                }
                 Connection c = (Connection)batch[i].Owner;
                 c.Writer = null;
                 if (c.Session.State != ServerState.AwaitingSpool) continue; // the client went away

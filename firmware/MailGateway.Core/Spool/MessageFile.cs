@@ -1,6 +1,6 @@
-// Reads a committed message file back: Check() validates every record (file header, one envelope,
-// body chunks, an end record whose counts match, nothing after it) without keeping the body;
-// ReadBody() streams the body out chunk by chunk for delivery.
+// Checks a committed message file: Check() validates every record (file header, one envelope,
+// body chunks, an end record whose counts match, nothing after it) without keeping the body.
+// MessageBody streams the body back out.
 using MailGateway.Core.Runtime;
 
 namespace MailGateway.Core.Spool
@@ -66,30 +66,6 @@ namespace MailGateway.Core.Spool
             if (reader.Next() != RecordReader.EndOfFile) return "data after the end record";
             BodyBytes = bodyBytes;
             return null;
-        }
-
-        /// <summary>Receives body chunks from ReadBody.</summary>
-        public delegate void ChunkHandler(byte[] buffer, int offset, int count);
-
-        /// <summary>Streams the body of a valid message file; false if the file turns out damaged.</summary>
-        public static bool ReadBody(IStorage storage, string name, ChunkHandler handler)
-        {
-            int handle = storage.OpenRead(name);
-            try
-            {
-                RecordReader reader = new RecordReader(storage, handle);
-                while (true)
-                {
-                    int type = reader.Next();
-                    if (type == RecordFormat.Body) handler(reader.Buffer, reader.PayloadOffset, reader.PayloadLength);
-                    else if (type == RecordFormat.End) return true;
-                    else if (type < 0) return false;
-                }
-            }
-            finally
-            {
-                storage.Close(handle);
-            }
         }
     }
 }

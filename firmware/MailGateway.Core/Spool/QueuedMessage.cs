@@ -7,6 +7,14 @@ namespace MailGateway.Core.Spool
         public readonly RecipientStatus[] Recipients;
         public readonly long BodyBytes;
         public long FileBytes;
+        /// <summary>A delay warning went to the sender (recorded in the recipient log).</summary>
+        public bool WarningSent;
+        /// <summary>In memory only: when the queue may try this message next (Unix ms).</summary>
+        public long NextAttemptUnixMs;
+        /// <summary>In memory only: when a bounce that could not be queued is tried again.</summary>
+        public long NextReportUnixMs;
+        /// <summary>In memory only: recipients a delivery attempt is working on now.</summary>
+        public int InFlight;
 
         public QueuedMessage(Envelope envelope, long bodyBytes, long fileBytes)
         {

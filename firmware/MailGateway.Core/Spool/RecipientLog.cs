@@ -10,6 +10,9 @@ namespace MailGateway.Core.Spool
 {
     public static class RecipientLog
     {
+        /// <summary>The recipient index of the record that says a delay warning was sent.</summary>
+        public const int WarningSentIndex = 0xFFFF;
+
         /// <summary>Appends one recipient's state and syncs it. Creates the log on first use.</summary>
         public static void Record(IStorage storage, string queueId, int index, RecipientStatus status)
         {
@@ -38,10 +41,11 @@ namespace MailGateway.Core.Spool
             if (!exists) storage.SyncDirectory();
         }
 
-        /// <summary>Applies the log (if any) to statuses, whose Address fields come from the envelope.</summary>
-        public static void Replay(IStorage storage, string queueId, RecipientStatus[] statuses)
+        /// <summary>Applies the log (if any) to the message's recipients and flags.</summary>
+        public static void Replay(IStorage storage, QueuedMessage message)
         {
-            string name = queueId + SpoolNames.Recipients;
+            RecipientStatus[] statuses = message.Recipients;
+            string name = message.QueueId + SpoolNames.Recipients;
             if (!storage.Exists(name)) return;
             int handle = storage.OpenRead(name);
             try
@@ -54,6 +58,11 @@ namespace MailGateway.Core.Spool
                     int end = at + reader.PayloadLength;
                     if (reader.PayloadLength < 15) break;
                     int index = b[at] | (b[at + 1] << 8);
+                    if (index == WarningSentIndex)
+                    {
+                        message.WarningSent = true;
+                        continue;
+                    }
                     if (index >= statuses.Length) break;
                     RecipientStatus status = statuses[index];
                     status.State = b[at + 2];

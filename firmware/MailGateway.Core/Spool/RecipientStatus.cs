@@ -5,9 +5,12 @@ namespace MailGateway.Core.Spool
     {
         public const int Pending = 0;
         public const int Delivered = 1;
+        /// <summary>Failed for good, and the sender's bounce is queued (or none was due).</summary>
         public const int Failed = 2;
+        /// <summary>Failed for good; the bounce that reports it is not yet safely queued.</summary>
+        public const int Bouncing = 3;
 
-        private static readonly string[] Names = { "pending", "delivered", "failed" };
+        private static readonly string[] Names = { "pending", "delivered", "failed", "bouncing" };
 
         public static string Name(int state)
         {

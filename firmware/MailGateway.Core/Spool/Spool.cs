@@ -41,6 +41,7 @@ namespace MailGateway.Core.Spool
         }
 
         public SpoolSpace Space { get { return _space; } }
+        public IStorage Storage { get { return _storage; } }
         public int Count { get { return _queue.Count; } }
         public QueuedMessage Message(int index) { return (QueuedMessage)_queue[index]; }
         public bool HasPendingCommits { get { return _batch.Count > 0; } }
@@ -177,11 +178,25 @@ namespace MailGateway.Core.Spool
         /// <summary>Records one recipient's new state durably (recipient log), then in memory.</summary>
         public void UpdateRecipient(QueuedMessage message, int index)
         {
+            AppendLog(message, index, message.Recipients[index]);
+        }
+
+        private void AppendLog(QueuedMessage message, int index, RecipientStatus status)
+        {
             long before = LengthOrZero(message.QueueId + SpoolNames.Recipients);
-            RecipientLog.Record(_storage, message.QueueId, index, message.Recipients[index]);
+            RecipientLog.Record(_storage, message.QueueId, index, status);
             long grown = LengthOrZero(message.QueueId + SpoolNames.Recipients) - before;
             _space.Take(grown);
             message.FileBytes += grown;
+        }
+
+        /// <summary>Records durably that a delay warning was sent for the message.</summary>
+        public void MarkWarningSent(QueuedMessage message)
+        {
+            RecipientStatus flag = new RecipientStatus();
+            flag.State = 1;
+            AppendLog(message, RecipientLog.WarningSentIndex, flag);
+            message.WarningSent = true;
         }
 
         /// <summary>Deletes a message whose recipients are all done: message file first, then its log.</summary>
@@ -234,7 +249,7 @@ namespace MailGateway.Core.Spool
                     continue;
                 }
                 QueuedMessage message = new QueuedMessage(file.Envelope, file.BodyBytes, file.FileBytes);
-                RecipientLog.Replay(_storage, id, message.Recipients);
+                RecipientLog.Replay(_storage, message);
                 message.FileBytes += LengthOrZero(id + SpoolNames.Recipients);
                 _space.Take(message.FileBytes);
                 _queue.Add(message);

@@ -45,7 +45,7 @@ public class BounceTests
         message.Recipients[0].LastReply = "550 5.1.1 <person2@bbb.test>: Recipient address rejected: User unknown";
         message.Recipients[0].RemoteHost = "mx.bbb.test[192.0.2.20]:25";
         message.Recipients[1].LastReply = "connect to mx.bbb.test[192.0.2.20]:25: Connection refused";
-        var report = Build(new Bounce(Bounce.Failure, "gw.aaa.test", message, message.Recipients, Arrival + 3_600_000, 0), Original);
+        var report = Build(new Bounce(Bounce.Failure, "gw.aaa.test", message, message.Recipients, Arrival + 3_600_000, 0, "person1@aaa.test"), Original);
 
         Assert.Equal("", report.Sender?.Address ?? "");
         Assert.Equal("MAILER-DAEMON@gw.aaa.test", report.From.Mailboxes.Single().Address);
@@ -84,7 +84,7 @@ public class BounceTests
         message.Recipients[0].LastReply = "451 4.3.0 try later";
         message.Recipients[0].RemoteHost = "mx.bbb.test[192.0.2.20]:25";
         long until = Arrival + 4 * 86_400_000L;
-        var report = Build(new Bounce(Bounce.Delay, "gw.aaa.test", message, message.Recipients, Arrival + 4 * 3_600_000L, until), Original);
+        var report = Build(new Bounce(Bounce.Delay, "gw.aaa.test", message, message.Recipients, Arrival + 4 * 3_600_000L, until, "person1@aaa.test"), Original);
         Assert.Equal("Delayed Mail (still being retried)", report.Subject);
         var status = Assert.IsType<MessageDeliveryStatus>(((MultipartReport)report.Body)[2]);
         Assert.Equal("delayed", status.StatusGroups[1]["Action"]);
@@ -100,7 +100,7 @@ public class BounceTests
         string many = string.Concat(Enumerable.Range(0, 3000).Select(i => "X-Filler-" + i + ": " + new string('f', 20) + "\r\n"));
         var message = Message("a@b.test");
         message.Recipients[0].LastReply = "550 5.7.1 no";
-        var bounce = new Bounce(Bounce.Failure, "gw.aaa.test", message, message.Recipients, Arrival, 0);
+        var bounce = new Bounce(Bounce.Failure, "gw.aaa.test", message, message.Recipients, Arrival, 0, "person1@aaa.test");
         var report = Build(bounce, many + "\r\nbody\r\n", chunk: 4096);
         var quoted = ((TextRfc822Headers)((MultipartReport)report.Body)[1]).Message.Headers;
         int lineLength = "X-Filler-1234: ".Length + 20 + 2;

@@ -28,7 +28,7 @@ public sealed class LoopbackGateway : IDisposable
         config.SmtpListen = new[] { new ListenEndpoint("127.0.0.1", 0) };
         configure?.Invoke(config);
         Storage = new HostStorage(SpoolDir);
-        var gateway = new Gateway(config, _network, Storage, new HostClock(), new ListLog(Log), new HostRandom());
+        var gateway = new Gateway(config, _network, Storage, new HostClock(), new ListLog(Log), new HostRandom(), null);
         _thread = new Thread(() => Loop(gateway)) { IsBackground = true, Name = "gateway loop" };
         _thread.Start();
         Assert.True(_started.Wait(TimeSpan.FromSeconds(30)), "gateway did not start");

@@ -19,12 +19,17 @@ public sealed class SimulatedGateway
     public readonly List<string> Log = new List<string>();
     public Gateway Gateway { get; private set; }
 
-    public SimulatedGateway(GatewayConfig config = null, SimulatedStorage storage = null, VirtualClock clock = null)
+    public readonly MailGateway.Tests.Delivery.ScriptedDeliveries Deliveries;
+
+    /// <summary>deliveries: what outbound attempts find; by default every attempt hangs (mail stays queued).</summary>
+    public SimulatedGateway(GatewayConfig config = null, SimulatedStorage storage = null, VirtualClock clock = null,
+                            MailGateway.Tests.Delivery.ScriptedDeliveries deliveries = null)
     {
+        Deliveries = deliveries ?? new MailGateway.Tests.Delivery.ScriptedDeliveries();
         Config = config ?? DefaultConfig();
         Storage = storage ?? new SimulatedStorage();
         Clock = clock ?? new VirtualClock(1_790_000_000_000);
-        Gateway = new Gateway(Config, Network, Storage, Clock, new ListLog(Log), new HostRandom(7));
+        Gateway = new Gateway(Config, Network, Storage, Clock, new ListLog(Log), new HostRandom(7), Deliveries);
         Gateway.Start();
     }
 

@@ -23,7 +23,11 @@ public static class SpoolContents
             MessageFile file = MessageFile.Check(storage, name);
             Assert.True(file.IsValid, name + ": " + file.Problem);
             var body = new MemoryStream();
-            Assert.True(MessageFile.ReadBody(storage, name, (b, o, c) => body.Write(b, o, c)));
+            var reader = new MessageBody(storage, name);
+            int n;
+            while ((n = reader.Next()) > 0) body.Write(reader.Buffer, reader.Offset, n);
+            reader.Close();
+            Assert.Equal(0, n);
             result.Add(new StoredMessage { Envelope = file.Envelope, Body = body.ToArray() });
         }
         return result;

@@ -1,0 +1,477 @@
+// The queue manager (DESIGN steps 2-3; RFC 5321 §4.5.4.1): decides which queued recipients are
+// due, starts delivery jobs for them, records what each attempt found out, retries with backoff,
+// gives up after queue.lifetime, and tells the sender (RFC 3464 bounces and one delay warning).
+//
+// How it works, once per loop pass (RunOnce):
+//   1. Finished jobs are collected; each recipient's outcome is logged in Postfix's style and
+//      recorded durably (Spool.UpdateRecipient): Delivered, Pending with the next attempt time
+//      (RetrySchedule, with jitter), or Bouncing (failed; the bounce is not yet queued).
+//   2. For messages with no job running: expired ones (older than queue.lifetime) turn their
+//      pending recipients into Bouncing; Bouncing recipients get one DSN per message, queued through
+//      the spool like received mail (the loop commits it in its batch and calls BounceCommitted,
+//      and only then are they marked Failed — a crash in between sends the bounce again, never
+//      loses it); a message waiting longer than queue.warn_after gets one delay warning; a message
+//      whose recipients are all Delivered or Failed is removed.
+//   3. Due recipients (next attempt reached) of messages with no job running are grouped by
+//      destination (Router) and started as jobs, up to delivery.concurrency at once.
+// Bounces are never sent for a message with the null sender (RFC 5321 §4.5.5): it is logged, and
+// a copy goes to queue.postmaster when one is configured.
+// Times: attempts and ages use the wall clock (Unix ms, stored on the card); jobs get the loop's
+// monotonic clock. After a restart, overdue messages are spread over StartupSpreadMs so that a
+// full queue does not retry in one burst.
+using System.Collections;
+using MailGateway.Core.Config;
+using MailGateway.Core.Runtime;
+using MailGateway.Core.Spool;
+
+namespace MailGateway.Core.Delivery
+{
+    public sealed class QueueRunner
+    {
+        public const long StartupSpreadMs = 30 * 1000;
+        /// <summary>How soon a bounce that could not be queued (full or failing card) is tried again.</summary>
+        public const long ReportRetryMs = 60 * 1000;
+
+        private readonly Spool.Spool _spool;
+        private readonly GatewayConfig _config;
+        private readonly IClock _clock;
+        private readonly ILog _log;
+        private readonly IRandom _random;
+        private readonly IDeliveryJobFactory _jobs;
+        private readonly Router _router;
+        private readonly RetrySchedule _retry;
+        private readonly ArrayList _running = new ArrayList();
+        private readonly ArrayList _bouncesInFlight = new ArrayList();
+        private bool _started;
+
+        public QueueRunner(Spool.Spool spool, GatewayConfig config, IClock clock, ILog log, IRandom random,
+                           IDeliveryJobFactory jobs)
+        {
+            _spool = spool;
+            _config = config;
+            _clock = clock;
+            _log = log;
+            _random = random;
+            _jobs = jobs;
+            _router = new Router(config);
+            _retry = new RetrySchedule(config.RetryWaitsMs);
+        }
+
+        public int RunningJobs { get { return _running.Count; } }
+
+        /// <summary>One pass; returns the monotonic time by which RunOnce should run again.</summary>
+        public long RunOnce(long nowMs)
+        {
+            long nowUnixMs = _clock.UnixMs();
+            if (!_started) SpreadOverdue(nowUnixMs);
+            CollectFinishedJobs(nowMs, nowUnixMs);
+            long nextUnixMs = long.MaxValue;
+            for (int i = _spool.Count - 1; i >= 0; i--)
+            {
+                QueuedMessage m = _spool.Message(i);
+                if (m.InFlight > 0 || IsBouncing(m)) continue;
+                Housekeep(m, nowUnixMs);
+            }
+            for (int i = 0; i < _spool.Count && _running.Count < _config.MaxDeliveries; i++)
+            {
+                QueuedMessage m = _spool.Message(i);
+                if (m.InFlight > 0 || IsBouncing(m)) continue;
+                if (m.NextAttemptUnixMs <= nowUnixMs) StartDue(m, nowMs, nowUnixMs);
+            }
+            // When every delivery slot is taken, a finishing job is what lets the next one start.
+            bool canStart = _jobs != null && _running.Count < _config.MaxDeliveries;
+            for (int i = 0; i < _spool.Count && canStart; i++)
+            {
+                QueuedMessage m = _spool.Message(i);
+                if (m.InFlight == 0 && !IsBouncing(m) && HasPending(m) && m.NextAttemptUnixMs < nextUnixMs)
+                {
+                    nextUnixMs = m.NextAttemptUnixMs;
+                }
+            }
+            long next = long.MaxValue;
+            for (int i = 0; i < _running.Count; i++)
+            {
+                long d = ((Running)_running[i]).Job.PollDeadline();
+                if (d < next) next = d;
+            }
+            if (nextUnixMs != long.MaxValue)
+            {
+                long dueIn = nextUnixMs - nowUnixMs;
+                long due = nowMs + (dueIn < 0 ? 0 : dueIn);
+                if (due < next) next = due;
+            }
+            return next;
+        }
+
+        /// <summary>Makes every pending recipient due now (the console's "flush").</summary>
+        public void FlushNow()
+        {
+            long nowUnixMs = _clock.UnixMs();
+            for (int i = 0; i < _spool.Count; i++)
+            {
+                QueuedMessage m = _spool.Message(i);
+                m.NextAttemptUnixMs = nowUnixMs;
+                for (int r = 0; r < m.Recipients.Length; r++)
+                {
+                    if (m.Recipients[r].State == RecipientStatus.Pending) m.Recipients[r].NextAttemptUnixMs = nowUnixMs;
+                }
+            }
+        }
+
+        /// <summary>Stops every running job (shutdown); their recipients stay pending.</summary>
+        public void AbortAll()
+        {
+            for (int i = 0; i < _running.Count; i++) ((Running)_running[i]).Job.Abort();
+            CollectFinishedJobs(_clock.MonotonicMs(), _clock.UnixMs());
+        }
+
+        /// <summary>The loop's answer for a bounce queued by this runner: committed or not.</summary>
+        public void BounceCommitted(MessageWriter writer)
+        {
+            PendingBounce bounce = null;
+            for (int i = 0; i < _bouncesInFlight.Count; i++)
+            {
+                PendingBounce b = (PendingBounce)_bouncesInFlight[i];
+                if (b.Writer == writer) bounce = b;
+            }
+            if (bounce == null) return;
+            _bouncesInFlight.Remove(bounce);
+            if (writer.Outcome != MessageWriter.Committed)
+            {
+                _log.Line(bounce.Message.QueueId + ": warning: could not queue the " + bounce.What + "; will try again");
+                return;
+            }
+            bounce.Message.NextReportUnixMs = 0;
+            _log.Line(bounce.Message.QueueId + ": " + bounce.What + ": " + writer.Envelope.QueueId);
+            if (bounce.Kind == Bounce.Delay)
+            {
+                _spool.MarkWarningSent(bounce.Message);
+                return;
+            }
+            for (int i = 0; i < bounce.Recipients.Length; i++)
+            {
+                RecipientStatus r = bounce.Message.Recipients[bounce.Recipients[i]];
+                r.State = RecipientStatus.Failed;
+                _spool.UpdateRecipient(bounce.Message, bounce.Recipients[i]);
+            }
+        }
+
+        public static bool IsBounceOwner(object owner)
+        {
+            return owner is PendingBounce;
+        }
+
+        // ---- Jobs ------------------------------------------------------------------------------
+
+        private sealed class Running
+        {
+            public IDeliveryJob Job;
+            public QueuedMessage Message;
+            public int[] Recipients;
+            public Destination Destination;
+        }
+
+        private void StartDue(QueuedMessage m, long nowMs, long nowUnixMs)
+        {
+            if (_jobs == null) return; // no delivery wired in (a receive-only build)
+            // Group the due recipients by destination; each group is one job.
+            int[] due = new int[m.Recipients.Length];
+            string[] keys = new string[m.Recipients.Length];
+            Destination[] destinations = new Destination[m.Recipients.Length];
+            int n = 0;
+            for (int r = 0; r < m.Recipients.Length; r++)
+            {
+                RecipientStatus s = m.Recipients[r];
+                if (s.State != RecipientStatus.Pending || s.NextAttemptUnixMs > nowUnixMs) continue;
+                due[n] = r;
+                destinations[n] = _router.Route(s.Address);
+                keys[n] = destinations[n].Key;
+                n++;
+            }
+            bool[] taken = new bool[n];
+            for (int a = 0; a < n && _running.Count < _config.MaxDeliveries; a++)
+            {
+                if (taken[a]) continue;
+                int count = 0;
+                int[] group = new int[n];
+                for (int b = a; b < n; b++)
+                {
+                    if (taken[b] || keys[b] != keys[a]) continue;
+                    taken[b] = true;
+                    group[count++] = due[b];
+                }
+                int[] recipients = new int[count];
+                System.Array.Copy(group, recipients, count);
+                Running run = new Running();
+                run.Message = m;
+                run.Recipients = recipients;
+                run.Destination = destinations[a];
+                run.Job = _jobs.Start(m, recipients, destinations[a], nowMs);
+                m.InFlight += count;
+                _running.Add(run);
+            }
+        }
+
+        private void CollectFinishedJobs(long nowMs, long nowUnixMs)
+        {
+            for (int i = _running.Count - 1; i >= 0; i--)
+            {
+                Running run = (Running)_running[i];
+                if (!run.Job.Step(nowMs)) continue;
+                _running.RemoveAt(i);
+                run.Message.InFlight -= run.Recipients.Length;
+                AttemptOutcome[] outcomes = run.Job.Outcomes;
+                for (int k = 0; k < outcomes.Length; k++) Apply(run.Message, outcomes[k], nowUnixMs);
+                if (run.Message.InFlight == 0) run.Message.NextAttemptUnixMs = EarliestPending(run.Message);
+            }
+        }
+
+        private void Apply(QueuedMessage m, AttemptOutcome outcome, long nowUnixMs)
+        {
+            RecipientStatus r = m.Recipients[outcome.Recipient];
+            r.Attempts++;
+            r.LastReply = outcome.Reply;
+            r.RemoteHost = outcome.RemoteHost;
+            string status = AttemptOutcome.StatusWord(outcome.Result);
+            if (outcome.Result == AttemptOutcome.Delivered)
+            {
+                r.State = RecipientStatus.Delivered;
+            }
+            else if (outcome.Result == AttemptOutcome.Permanent)
+            {
+                r.State = RecipientStatus.Bouncing;
+            }
+            else
+            {
+                r.NextAttemptUnixMs = _retry.NextAttemptUnixMs(nowUnixMs, r.Attempts, _random.Next(1000));
+            }
+            _spool.UpdateRecipient(m, outcome.Recipient);
+            _log.Line(m.QueueId + ": to=<" + r.Address + ">, relay=" + (outcome.RemoteHost.Length > 0 ? outcome.RemoteHost : "none") +
+                      ", delay=" + Seconds(nowUnixMs - m.Envelope.ArrivalUnixMs) + ", dsn=" + outcome.Status +
+                      ", status=" + status + " (" + outcome.Reply + ")");
+        }
+
+        // ---- Expiry, bounces, warnings, removal ----------------------------------------------
+
+        private sealed class PendingBounce
+        {
+            public MessageWriter Writer;
+            public QueuedMessage Message;
+            public int[] Recipients;
+            public int Kind;
+            public string What;
+        }
+
+        private bool IsBouncing(QueuedMessage m)
+        {
+            for (int i = 0; i < _bouncesInFlight.Count; i++)
+            {
+                if (((PendingBounce)_bouncesInFlight[i]).Message == m) return true;
+            }
+            return false;
+        }
+
+        private void Housekeep(QueuedMessage m, long nowUnixMs)
+        {
+            long age = nowUnixMs - m.Envelope.ArrivalUnixMs;
+            if (age >= _config.QueueLifetimeMs) Expire(m, nowUnixMs);
+            int[] bouncing = Select(m, RecipientStatus.Bouncing);
+            if (bouncing.Length > 0 && m.NextReportUnixMs <= nowUnixMs) QueueReport(m, Bounce.Failure, bouncing, nowUnixMs);
+            if (IsBouncing(m) || HasState(m, RecipientStatus.Bouncing)) return; // finish the bounce first
+            if (!HasPending(m))
+            {
+                _spool.Remove(m);
+                _log.Line(m.QueueId + ": removed");
+                return;
+            }
+            if (_config.WarnAfterMs > 0 && !m.WarningSent && age >= _config.WarnAfterMs && m.NextReportUnixMs <= nowUnixMs)
+            {
+                int[] waiting = Select(m, RecipientStatus.Pending);
+                if (m.Envelope.Sender.Length == 0) return; // no warnings about bounces
+                QueueReport(m, Bounce.Delay, waiting, nowUnixMs);
+            }
+        }
+
+        private void Expire(QueuedMessage m, long nowUnixMs)
+        {
+            for (int i = 0; i < m.Recipients.Length; i++)
+            {
+                RecipientStatus r = m.Recipients[i];
+                if (r.State != RecipientStatus.Pending) continue;
+                string last = r.LastReply.Length > 0 ? r.LastReply : "never attempted";
+                r.LastReply = "451 4.4.7 delivery time expired after " + ConfigParser.FormatDuration(_config.QueueLifetimeMs) +
+                              "; last error: " + last;
+                r.State = RecipientStatus.Bouncing;
+                _spool.UpdateRecipient(m, i);
+                _log.Line(m.QueueId + ": to=<" + r.Address + ">, relay=none, delay=" + Seconds(nowUnixMs - m.Envelope.ArrivalUnixMs) +
+                          ", dsn=4.4.7, status=expired, returned to sender (" + last + ")");
+            }
+        }
+
+        // Queues one DSN for the listed recipients of m; BounceCommitted finishes the job.
+        private void QueueReport(QueuedMessage m, int kind, int[] recipients, long nowUnixMs)
+        {
+            string notify = m.Envelope.Sender;
+            string what = kind == Bounce.Failure ? "sender non-delivery notification" : "sender delay notification";
+            if (notify.Length == 0)
+            {
+                // RFC 5321 §4.5.5: a bounce is never bounced.
+                _log.Line(m.QueueId + ": undeliverable message with null sender" +
+                          (_config.Postmaster != null ? "; copy to postmaster <" + _config.Postmaster + ">" : "; discarded"));
+                if (_config.Postmaster == null)
+                {
+                    for (int i = 0; i < recipients.Length; i++)
+                    {
+                        m.Recipients[recipients[i]].State = RecipientStatus.Failed;
+                        _spool.UpdateRecipient(m, recipients[i]);
+                    }
+                    return;
+                }
+                notify = _config.Postmaster;
+                what = "postmaster non-delivery notification";
+            }
+            RecipientStatus[] about = new RecipientStatus[recipients.Length];
+            for (int i = 0; i < recipients.Length; i++) about[i] = m.Recipients[recipients[i]];
+            Bounce report = new Bounce(kind, _config.Hostname, m, about, nowUnixMs,
+                                       m.Envelope.ArrivalUnixMs + _config.QueueLifetimeMs, notify);
+            Envelope envelope = new Envelope();
+            envelope.ArrivalUnixMs = nowUnixMs;
+            envelope.ClientAddress = "127.0.0.1";
+            envelope.Helo = _config.Hostname;
+            envelope.Protocol = "local";
+            envelope.Sender = "";
+            envelope.Recipients = new string[] { notify };
+            MessageWriter writer = null;
+            try
+            {
+                writer = _spool.Begin(envelope);
+                if (writer == null)
+                {
+                    _log.Line(m.QueueId + ": warning: spool full, " + what + " postponed");
+                    m.NextReportUnixMs = nowUnixMs + ReportRetryMs;
+                    return;
+                }
+                m.NextReportUnixMs = nowUnixMs + ReportRetryMs; // unless it gets queued below
+                report.Begin();
+                if (!Drain(report, writer)) return;
+                MessageBody original = new MessageBody(_spool.Storage, m.FileName);
+                try
+                {
+                    int n;
+                    while ((n = original.Next()) > 0 && report.AddOriginalHeaders(original.Buffer, original.Offset, n))
+                    {
+                        if (!Drain(report, writer)) return;
+                    }
+                }
+                finally
+                {
+                    original.Close();
+                }
+                report.Finish();
+                if (!Drain(report, writer)) return;
+            }
+            catch (System.IO.IOException e)
+            {
+                _log.Line(m.QueueId + ": warning: could not write the " + what + ": " + e.Message);
+                if (writer != null) _spool.Abort(writer);
+                return;
+            }
+            PendingBounce pending = new PendingBounce();
+            pending.Writer = writer;
+            pending.Message = m;
+            pending.Recipients = recipients;
+            pending.Kind = kind;
+            pending.What = what;
+            writer.Owner = pending;
+            _bouncesInFlight.Add(pending);
+            _spool.RequestCommit(writer);
+        }
+
+        // Moves the report's text into the spool file; false (file abandoned) when it did not fit.
+        private bool Drain(Bounce report, MessageWriter writer)
+        {
+            bool ok = writer.Write(report.Output.Array, report.Output.Start, report.Output.Count);
+            report.Output.Clear();
+            if (!ok)
+            {
+                _log.Line(writer.Envelope.QueueId + ": warning: spool full while writing a notification");
+                _spool.Abort(writer);
+            }
+            return ok;
+        }
+
+        // ---- Helpers ---------------------------------------------------------------------------
+
+        private void SpreadOverdue(long nowUnixMs)
+        {
+            _started = true;
+            for (int i = 0; i < _spool.Count; i++)
+            {
+                QueuedMessage m = _spool.Message(i);
+                long next = EarliestPending(m);
+                if (next < nowUnixMs && m.Recipients.Length > 0 && HasState(m, RecipientStatus.Pending) && AttemptedBefore(m))
+                {
+                    next = nowUnixMs + _random.Next((int)StartupSpreadMs);
+                }
+                m.NextAttemptUnixMs = next;
+            }
+        }
+
+        private static bool AttemptedBefore(QueuedMessage m)
+        {
+            for (int i = 0; i < m.Recipients.Length; i++)
+            {
+                if (m.Recipients[i].Attempts > 0) return true;
+            }
+            return false;
+        }
+
+        private static long EarliestPending(QueuedMessage m)
+        {
+            long earliest = long.MaxValue;
+            for (int i = 0; i < m.Recipients.Length; i++)
+            {
+                RecipientStatus r = m.Recipients[i];
+                if (r.State == RecipientStatus.Pending && r.NextAttemptUnixMs < earliest) earliest = r.NextAttemptUnixMs;
+            }
+            return earliest == long.MaxValue ? 0 : earliest;
+        }
+
+        private static bool HasPending(QueuedMessage m)
+        {
+            return HasState(m, RecipientStatus.Pending);
+        }
+
+        private static bool HasState(QueuedMessage m, int state)
+        {
+            for (int i = 0; i < m.Recipients.Length; i++)
+            {
+                if (m.Recipients[i].State == state) return true;
+            }
+            return false;
+        }
+
+        private static int[] Select(QueuedMessage m, int state)
+        {
+            int n = 0;
+            for (int i = 0; i < m.Recipients.Length; i++)
+            {
+                if (m.Recipients[i].State == state) n++;
+            }
+            int[] result = new int[n];
+            n = 0;
+            for (int i = 0; i < m.Recipients.Length; i++)
+            {
+                if (m.Recipients[i].State == state) result[n++] = i;
+            }
+            return result;
+        }
+
+        // Postfix's delay=: seconds with one decimal.
+        private static string Seconds(long ms)
+        {
+            if (ms < 0) ms = 0;
+            return (ms / 1000).ToString() + "." + (ms / 100 % 10).ToString();
+        }
+    }
+}
