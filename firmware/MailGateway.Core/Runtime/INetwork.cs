@@ -1,19 +1,48 @@
-// TCP as the loop sees it: listeners and connections are small integer handles, every call
-// returns at once (nothing blocks except Wait), and the core never sees a socket object.
+// The network as the loop sees it: TCP listeners and connections (accepted and outbound) and UDP
+// sockets (for DNS) are small integer handles in one handle space, every call returns at once
+// (nothing blocks except Wait), and the core never sees a socket object. Addresses are IPv4 or
+// IPv6 literals as text; IPv4-mapped IPv6 addresses are shown as plain IPv4.
+//
+// Network conditions (refused, unreachable, reset, buffers full) are reported as values, never
+// thrown: the core is a loop that must not die of a bad peer. Misuse (an unknown handle, a
+// malformed literal, a range outside the buffer) throws: that is a bug in the caller.
 //
 // nanoFramework's sockets are blocking and have no Select: its adapter polls each socket with a
-// zero timeout; the host adapter uses non-blocking sockets and Socket.Select in Wait.
+// zero timeout, and runs blocking connects on a helper thread; the host adapter uses non-blocking
+// sockets and Socket.Select in Wait.
 namespace MailGateway.Core.Runtime
 {
     public interface INetwork
     {
+        // TCP: listening and accepting
+
         /// <summary>Starts listening; address is an IPv4 or IPv6 literal. Throws on failure.</summary>
         int Listen(string address, int port);
 
         /// <summary>A newly accepted connection's handle, or -1 when none is waiting.</summary>
         int Accept(int listener);
 
-        /// <summary>The peer's IP address as text ("192.0.2.7", "::1").</summary>
+        // TCP: outbound connections
+
+        /// <summary>
+        /// Starts a TCP connection to an IPv4 or IPv6 literal and returns its handle at once; follow
+        /// it with ConnectStatus. Never fails for network conditions — a connection refused or
+        /// unreachable even before this returns shows as ConnectStatus -1. The handle must be
+        /// Closed whatever the outcome; closing it while connecting abandons the attempt. Throws
+        /// only for a malformed literal or port. The caller runs its own connect timeout.
+        /// </summary>
+        int Connect(string address, int port);
+
+        /// <summary>
+        /// 0 while connecting, 1 connected, -1 failed (refused, unreachable, reset, timed out by the
+        /// system); once 1 or -1 it stays so. Accepted connections are 1. Before 1, Receive and
+        /// Send return 0; after -1 they return -1.
+        /// </summary>
+        int ConnectStatus(int connection);
+
+        // TCP: connections
+
+        /// <summary>The peer's IP address as text ("192.0.2.7", "::1"); for Connect, the address connected to.</summary>
         string RemoteAddress(int connection);
 
         /// <summary>Bytes received (> 0), 0 when nothing is waiting, -1 when the peer closed or the connection failed.</summary>
@@ -22,16 +51,52 @@ namespace MailGateway.Core.Runtime
         /// <summary>Bytes taken for sending (0 when the send buffer is full), -1 when the connection failed.</summary>
         int Send(int connection, byte[] buffer, int offset, int count);
 
+        /// <summary>Closes a connection, listener or UDP socket and forgets its handle; unknown handles are ignored.</summary>
         void Close(int connection);
 
         /// <summary>
-        /// Whether Wait should wake for bytes arriving on this connection (true after Accept). The
-        /// loop stops watching while it cannot take more input from a client, so that a client
-        /// that sends but never reads cannot keep the loop spinning.
+        /// Whether Wait should wake for bytes arriving on this connection (true after Accept and
+        /// Connect). The loop stops watching while it cannot take more input from a client, so that
+        /// a client that sends but never reads cannot keep the loop spinning.
         /// </summary>
         void WatchReceive(int connection, bool watch);
 
-        /// <summary>Sleeps until a listener or connection may have work, or maxMs passed.</summary>
+        // UDP
+
+        /// <summary>
+        /// A UDP socket of the given family on an ephemeral port (for DNS queries), or -1 when none
+        /// can be opened now (no IPv6 here, out of sockets). Close it with Close.
+        /// </summary>
+        int OpenUdp(bool ipv6);
+
+        /// <summary>
+        /// Sends one datagram to an address of the socket's family (another family throws). False
+        /// when it could not be sent now (no route, buffers full, the socket failed): the datagram
+        /// is dropped, as if lost. Never throws for network conditions.
+        /// </summary>
+        bool SendTo(int udp, string address, int port, byte[] buffer, int offset, int count);
+
+        /// <summary>
+        /// Takes one waiting datagram: its length (a longer datagram is cut to count, the rest is
+        /// lost), 0 when none is waiting (an empty datagram also reads as 0), -1 when the socket
+        /// failed for good (then it stays -1; Close it). address and port are the sender's (null
+        /// and 0 unless a datagram was read). Errors the system reports for earlier datagrams
+        /// (ICMP port unreachable and the like) are skipped, not reported.
+        /// </summary>
+        int ReceiveFrom(int udp, byte[] buffer, int offset, int count, out string address, out int port);
+
+        // This machine
+
+        /// <summary>The IP addresses of this machine's interfaces as text, loopback included (to spot an MX that is ourselves).</summary>
+        string[] LocalAddresses();
+
+        // Waiting
+
+        /// <summary>
+        /// Sleeps until a listener, connection or UDP socket may have work — a connection waiting,
+        /// bytes or EOF on a watched connection, room after a partial Send, a datagram, a Connect
+        /// that completed or failed — or maxMs passed. Spurious wake-ups are allowed.
+        /// </summary>
         void Wait(long maxMs);
     }
 }

@@ -1,12 +1,20 @@
 // INetwork over real System.Net.Sockets for the emulator and the Raspberry Pi daemon.
 //
 // How it works: every socket is non-blocking and lives in a table under a small integer handle
-// (listeners and connections share one handle space, counted up from 1 and not reused until the
-// counter wraps, so a stale handle cannot silently hit a newer connection). Accept, Receive and
-// Send make one non-blocking call and translate the outcome into the contract's numbers; they use
-// the SocketError overloads, so WouldBlock never costs an exception. Wait is the only call that
-// blocks: one Socket.Select over every listener and connection (read list), plus the write list for
-// connections that still have unsent output, bounded by maxMs.
+// (listeners, TCP connections and UDP sockets share one handle space, counted up from 1 and not
+// reused until the counter wraps, so a stale handle cannot silently hit a newer socket). Accept,
+// Connect, Receive, Send, SendTo and ReceiveFrom make one non-blocking call and translate the
+// outcome into the contract's numbers; the TCP calls use the SocketError overloads, so WouldBlock
+// never costs an exception, and ReceiveFrom polls before it reads for the same reason. Wait is
+// the only call that blocks: one Socket.Select over every listener, watched connection and UDP
+// socket (read list), connections with unsent output or a connect in progress (write list) and
+// connects in progress (error list: Windows reports a failed connect only there), bounded by maxMs.
+//
+// An outbound connection is Connecting until its socket turns writable or reports an error;
+// SO_ERROR then tells success from failure. SO_ERROR is read once and the outcome kept: reading it
+// clears it, and Socket.Connected says true after a refused connect too, so neither can be asked
+// twice. Wait settles every connect in progress after Select, so a completed connect leaves the
+// write list even if the loop has not asked ConnectStatus yet.
 //
 // Invariants:
 //   - A connection whose Receive returned -1 (EOF or error) leaves the read list: an EOF socket is
@@ -15,13 +23,20 @@
 //     partial) until a Send that takes everything, so the loop wakes when the kernel has room.
 //   - A listener that failed for lack of resources (EMFILE, ENOBUFS) sits out of the read list for
 //     a short pause; otherwise its pending connection would make Wait spin.
+//   - A failed connect or UDP socket holds no socket (it is disposed at once) but keeps its handle
+//     until Close, so the loop's bookkeeping stays the same on every path.
+//   - ICMP errors that the system pins on a UDP socket (port unreachable for an earlier datagram:
+//     ConnectionReset on Windows; ECONNREFUSED on Linux, which pins them only on connected sockets
+//     or with IP_RECVERR, neither used here) are skipped: one dead DNS server must not break the
+//     socket used for the others.
 //
-// Deliberately not here: outbound connect, TLS and UDP (the contract has none of them yet), and
-// threads: the loop thread is the only caller.
+// Deliberately not here: TLS (the contract has none yet) and threads: the loop thread is the only
+// caller.
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net;
+using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using System.Threading;
 using MailGateway.Core.Runtime;
@@ -36,6 +51,13 @@ namespace MailGateway.Emulator.Platform
         private const long MaxSelectMs = int.MaxValue / 1000; // Select takes microseconds in an int
         private const int ListenerPauseMs = 100;           // after EMFILE/ENOBUFS on accept
         private const int MaxAcceptAttempts = 8;           // connections that die before we see them
+        private const int MaxUdpErrorsSkipped = 16;        // queued ICMP errors read past in one call
+        private const int MaxDatagramBytes = 65536;        // UDP's own limit: nothing is cut on receipt
+
+        // ConnectStatus values (INetwork)
+        private const int Connecting = 0;
+        private const int Connected = 1;
+        private const int Failed = -1;
 
         private sealed class Listener
         {
@@ -45,21 +67,35 @@ namespace MailGateway.Emulator.Platform
 
         private sealed class Connection
         {
-            public Socket Socket;
+            public Socket Socket;    // null once a connect failed
             public string RemoteAddress;
+            public int State = Connected; // Connecting only for Connect, until it settles
             public bool Ended;       // Receive returned -1 once; it keeps returning -1
             public bool SendPending; // the last Send left bytes unsent
             public bool ReceiveUnwatched; // the loop takes no input now (WatchReceive false)
         }
 
+        private sealed class UdpSocket
+        {
+            public Socket Socket;    // null once the socket failed
+            public AddressFamily Family;
+        }
+
         // Tables
         private readonly Dictionary<int, Listener> _listeners = new Dictionary<int, Listener>();
         private readonly Dictionary<int, Connection> _connections = new Dictionary<int, Connection>();
+        private readonly Dictionary<int, UdpSocket> _udpSockets = new Dictionary<int, UdpSocket>();
         private int _lastHandle;
 
         // Wait's scratch lists, reused so that the idle loop does not allocate
         private readonly List<Socket> _readList = new List<Socket>();
         private readonly List<Socket> _writeList = new List<Socket>();
+        private readonly List<Socket> _errorList = new List<Socket>();
+        private bool _connectsInProgress;
+
+        // ReceiveFrom reads whole datagrams here, then copies what fits: how a datagram longer than
+        // the caller's buffer is reported differs by OS (cut silently on Linux, an error on Windows).
+        private byte[] _datagram;
 
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private bool _disposed;
@@ -101,10 +137,16 @@ namespace MailGateway.Emulator.Platform
             return handle;
         }
 
-        /// <summary>The port a listener is bound to (the chosen one when Listen was given 0).</summary>
-        public int LocalPort(int listener)
+        /// <summary>The port a listener or a working UDP socket is bound to (the chosen one when Listen was given 0).</summary>
+        public int LocalPort(int handle)
         {
-            return ((IPEndPoint)GetListener(listener).Socket.LocalEndPoint).Port;
+            ThrowIfDisposed();
+            if (_udpSockets.TryGetValue(handle, out UdpSocket udp))
+            {
+                if (udp.Socket == null) throw new InvalidOperationException("UDP socket " + handle + " failed.");
+                return ((IPEndPoint)udp.Socket.LocalEndPoint).Port;
+            }
+            return ((IPEndPoint)GetListener(handle).Socket.LocalEndPoint).Port;
         }
 
         public int Accept(int listener)
@@ -159,6 +201,43 @@ namespace MailGateway.Emulator.Platform
             return -1;
         }
 
+        /// <summary>
+        /// Starts a non-blocking connect. A socket that cannot even be created (no IPv6 here, out of
+        /// descriptors) or a connect the system refuses at once gives a handle that is already
+        /// Failed. Throws FormatException for a bad literal.
+        /// </summary>
+        public int Connect(string address, int port)
+        {
+            ThrowIfDisposed();
+            if (address == null) throw new ArgumentNullException(nameof(address));
+            if (port < 1 || port > 65535) throw new ArgumentOutOfRangeException(nameof(port));
+            IPAddress ip = ParseLiteral(address.Trim());
+
+            var entry = new Connection { RemoteAddress = AddressText(ip), State = Connecting };
+            try
+            {
+                entry.Socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                entry.Socket.Blocking = false;
+                entry.Socket.NoDelay = true; // commands are small; see Accept
+                entry.Socket.Connect(new IPEndPoint(ip, port));
+                entry.State = Connected; // loopback may complete at once
+            }
+            catch (SocketException e)
+            {
+                if (entry.Socket == null || !IsConnectInProgress(e.SocketErrorCode)) Fail(entry);
+            }
+
+            int handle = NextHandle();
+            _connections.Add(handle, entry);
+            if (entry.State == Connecting) _connectsInProgress = true;
+            return handle;
+        }
+
+        public int ConnectStatus(int connection)
+        {
+            return Settle(GetConnection(connection));
+        }
+
         public string RemoteAddress(int connection)
         {
             return GetConnection(connection).RemoteAddress;
@@ -168,6 +247,7 @@ namespace MailGateway.Emulator.Platform
         {
             Connection entry = GetConnection(connection);
             CheckRange(buffer, offset, count);
+            if (Settle(entry) == Connecting) return 0;
             if (entry.Ended) return -1;
             if (count == 0) return 0; // a 0-byte read would look like EOF
 
@@ -187,6 +267,9 @@ namespace MailGateway.Emulator.Platform
         {
             Connection entry = GetConnection(connection);
             CheckRange(buffer, offset, count);
+            int state = Settle(entry);
+            if (state == Connecting) return 0;
+            if (state == Failed) return -1;
             if (count == 0) return 0;
 
             int n = entry.Socket.Send(buffer, offset, count, SocketFlags.None, out SocketError error);
@@ -216,7 +299,7 @@ namespace MailGateway.Emulator.Platform
             GetConnection(connection).ReceiveUnwatched = !watch;
         }
 
-        /// <summary>Closes a connection or a listener and forgets its handle; unknown handles are ignored.</summary>
+        /// <summary>Closes a connection, listener or UDP socket and forgets its handle; unknown handles are ignored.</summary>
         public void Close(int connection)
         {
             if (_connections.TryGetValue(connection, out Connection c))
@@ -229,11 +312,153 @@ namespace MailGateway.Emulator.Platform
                 _listeners.Remove(connection);
                 DisposeQuietly(l.Socket);
             }
+            else if (_udpSockets.TryGetValue(connection, out UdpSocket u))
+            {
+                _udpSockets.Remove(connection);
+                DisposeQuietly(u.Socket);
+            }
+        }
+
+        // UDP
+
+        /// <summary>
+        /// Binds a UDP socket to the wildcard address of the family on an ephemeral port (see
+        /// LocalPort). An IPv6 socket is IPv6-only, on every OS alike. -1 when it cannot be opened.
+        /// </summary>
+        public int OpenUdp(bool ipv6)
+        {
+            ThrowIfDisposed();
+            AddressFamily family = ipv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
+            Socket socket = null;
+            try
+            {
+                socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
+                if (ipv6) socket.DualMode = false; // the OS default differs, as in Listen
+                socket.Bind(new IPEndPoint(ipv6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+                socket.Blocking = false;
+            }
+            catch (SocketException)
+            {
+                if (socket != null) DisposeQuietly(socket);
+                return -1;
+            }
+
+            int handle = NextHandle();
+            _udpSockets.Add(handle, new UdpSocket { Socket = socket, Family = family });
+            return handle;
+        }
+
+        public bool SendTo(int udp, string address, int port, byte[] buffer, int offset, int count)
+        {
+            UdpSocket entry = GetUdp(udp);
+            if (address == null) throw new ArgumentNullException(nameof(address));
+            if (port < 1 || port > 65535) throw new ArgumentOutOfRangeException(nameof(port));
+            CheckRange(buffer, offset, count);
+            IPAddress ip = ParseLiteral(address.Trim());
+            if (ip.AddressFamily != entry.Family)
+                throw new ArgumentException("Address " + address + " is not of the UDP socket's family.", nameof(address));
+            if (entry.Socket == null) return false;
+
+            var to = new IPEndPoint(ip, port);
+            for (int attempt = 0; attempt < 2; attempt++)
+            {
+                try
+                {
+                    return entry.Socket.SendTo(buffer, offset, count, SocketFlags.None, to) == count;
+                }
+                catch (SocketException e)
+                {
+                    // A queued ICMP error can surface on the send instead of this datagram's own
+                    // outcome; it was about an earlier datagram, so try this one once more.
+                    if (attempt == 0 && IsQueuedIcmpError(e.SocketErrorCode)) continue;
+                    return false; // WouldBlock, NoBufferSpaceAvailable, NetworkUnreachable, ...
+                }
+            }
+            return false;
+        }
+
+        public int ReceiveFrom(int udp, byte[] buffer, int offset, int count, out string address, out int port)
+        {
+            address = null;
+            port = 0;
+            UdpSocket entry = GetUdp(udp);
+            CheckRange(buffer, offset, count);
+            if (entry.Socket == null) return -1;
+            if (_datagram == null) _datagram = new byte[MaxDatagramBytes];
+
+            for (int skipped = 0; skipped < MaxUdpErrorsSkipped; skipped++)
+            {
+                int n;
+                EndPoint from = entry.Family == AddressFamily.InterNetworkV6
+                    ? new IPEndPoint(IPAddress.IPv6Any, 0)
+                    : new IPEndPoint(IPAddress.Any, 0);
+                try
+                {
+                    // Poll first: ReceiveFrom has no SocketError overload, and an exception for
+                    // every empty poll would be the common case.
+                    if (!entry.Socket.Poll(0, SelectMode.SelectRead))
+                    {
+                        // An error pinned on the socket with no datagram behind it shows only as
+                        // POLLERR, which makes Select return at once: clear it, or Wait would spin.
+                        if (entry.Socket.Poll(0, SelectMode.SelectError))
+                            entry.Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error);
+                        return 0;
+                    }
+                    n = entry.Socket.ReceiveFrom(_datagram, 0, _datagram.Length, SocketFlags.None, ref from);
+                }
+                catch (SocketException e)
+                {
+                    SocketError error = e.SocketErrorCode;
+                    if (error == SocketError.WouldBlock || error == SocketError.Interrupted) return 0;
+                    if (IsQueuedIcmpError(error) || error == SocketError.MessageSize) continue;
+                    DisposeQuietly(entry.Socket);
+                    entry.Socket = null;
+                    return -1;
+                }
+
+                int taken = Math.Min(n, count);
+                Array.Copy(_datagram, 0, buffer, offset, taken);
+                var sender = (IPEndPoint)from;
+                address = AddressText(sender.Address);
+                port = sender.Port;
+                return taken;
+            }
+            return 0; // a burst of errors: report nothing now; Wait wakes again if more is queued
+        }
+
+        // This machine
+
+        /// <summary>
+        /// Unicast addresses of every interface, up or down, without IPv6 scope ids ("fe80::1", not
+        /// "fe80::1%2"); 127.0.0.1 is always included, even where the interfaces cannot be listed.
+        /// </summary>
+        public string[] LocalAddresses()
+        {
+            ThrowIfDisposed();
+            var addresses = new List<string>();
+            try
+            {
+                foreach (NetworkInterface nic in NetworkInterface.GetAllNetworkInterfaces())
+                {
+                    foreach (UnicastIPAddressInformation unicast in nic.GetIPProperties().UnicastAddresses)
+                    {
+                        string text = AddressText(WithoutScope(unicast.Address));
+                        if (!addresses.Contains(text)) addresses.Add(text);
+                    }
+                }
+            }
+            catch (NetworkInformationException)
+            {
+                // Fall through to loopback alone: better than no answer at all.
+            }
+            if (!addresses.Contains("127.0.0.1")) addresses.Insert(0, "127.0.0.1");
+            return addresses.ToArray();
         }
 
         /// <summary>
         /// Returns when a listener has a connection waiting, a connection has data, EOF or an error,
-        /// a connection with pending output can take more, or maxMs passed. 0 only polls; negative
+        /// a connection with pending output can take more, a connect completed or failed, a UDP
+        /// socket has a datagram (or an error to skip), or maxMs passed. 0 only polls; negative
         /// counts as 0; values beyond Select's range are clamped. Spurious wake-ups are allowed.
         /// </summary>
         public void Wait(long maxMs)
@@ -253,8 +478,19 @@ namespace MailGateway.Emulator.Platform
             }
             foreach (Connection c in _connections.Values)
             {
+                if (c.State == Connecting)
+                {
+                    _writeList.Add(c.Socket);
+                    _errorList.Add(c.Socket);
+                    continue;
+                }
+                if (c.State == Failed) continue;
                 if (!c.Ended && !c.ReceiveUnwatched) _readList.Add(c.Socket);
                 if (c.SendPending) _writeList.Add(c.Socket);
+            }
+            foreach (UdpSocket u in _udpSockets.Values)
+            {
+                if (u.Socket != null) _readList.Add(u.Socket);
             }
 
             if (_readList.Count == 0 && _writeList.Count == 0)
@@ -269,7 +505,7 @@ namespace MailGateway.Emulator.Platform
                 Socket.Select(
                     _readList.Count > 0 ? _readList : null,
                     _writeList.Count > 0 ? _writeList : null,
-                    null,
+                    _errorList.Count > 0 ? _errorList : null,
                     microSeconds);
             }
             catch (SocketException)
@@ -280,6 +516,17 @@ namespace MailGateway.Emulator.Platform
             {
                 _readList.Clear();
                 _writeList.Clear();
+                _errorList.Clear();
+            }
+
+            // A finished connect stays writable: settle it now, or the next Wait would not sleep.
+            if (_connectsInProgress)
+            {
+                _connectsInProgress = false;
+                foreach (Connection c in _connections.Values)
+                {
+                    if (Settle(c) == Connecting) _connectsInProgress = true;
+                }
             }
         }
 
@@ -291,15 +538,17 @@ namespace MailGateway.Emulator.Platform
             return address.ToString();
         }
 
-        /// <summary>Closes every listener and connection.</summary>
+        /// <summary>Closes every listener, connection and UDP socket.</summary>
         public void Dispose()
         {
             if (_disposed) return;
             _disposed = true;
             foreach (Connection c in _connections.Values) DisposeQuietly(c.Socket);
             foreach (Listener l in _listeners.Values) DisposeQuietly(l.Socket);
+            foreach (UdpSocket u in _udpSockets.Values) DisposeQuietly(u.Socket);
             _connections.Clear();
             _listeners.Clear();
+            _udpSockets.Clear();
         }
 
         // Helpers
@@ -311,17 +560,78 @@ namespace MailGateway.Emulator.Platform
             {
                 _lastHandle = _lastHandle == int.MaxValue ? 1 : _lastHandle + 1;
             }
-            while (_connections.ContainsKey(_lastHandle) || _listeners.ContainsKey(_lastHandle));
+            while (_connections.ContainsKey(_lastHandle) || _listeners.ContainsKey(_lastHandle)
+                || _udpSockets.ContainsKey(_lastHandle));
             return _lastHandle;
         }
 
-        // IPAddress.Parse also takes "127.1" and "10" (inet_aton's short forms); a listen address
-        // in a config file that reads like that is far more likely a typo than an intent.
+        // Moves a connect in progress to Connected or Failed once the socket says so; returns the state.
+        private static int Settle(Connection entry)
+        {
+            if (entry.State != Connecting) return entry.State;
+            try
+            {
+                bool writable = entry.Socket.Poll(0, SelectMode.SelectWrite);
+                bool error = entry.Socket.Poll(0, SelectMode.SelectError);
+                if (!writable && !error) return Connecting;
+                // Read once: reading clears it (see the header).
+                var soError = (int)entry.Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error);
+                if (soError != 0) Fail(entry);
+                else if (writable) entry.State = Connected;
+            }
+            catch (SocketException)
+            {
+                Fail(entry);
+            }
+            return entry.State;
+        }
+
+        private static void Fail(Connection entry)
+        {
+            entry.State = Failed;
+            entry.Ended = true;
+            entry.SendPending = false;
+            if (entry.Socket != null) DisposeQuietly(entry.Socket);
+            entry.Socket = null;
+        }
+
+        // EINPROGRESS on Unix (which .NET reports as WouldBlock), WSAEWOULDBLOCK on Windows.
+        private static bool IsConnectInProgress(SocketError error)
+        {
+            return error == SocketError.WouldBlock || error == SocketError.InProgress
+                || error == SocketError.AlreadyInProgress || error == SocketError.Interrupted;
+        }
+
+        // Errors an ICMP message about an earlier datagram leaves on a UDP socket.
+        private static bool IsQueuedIcmpError(SocketError error)
+        {
+            switch (error)
+            {
+                case SocketError.ConnectionReset:    // Windows: port unreachable
+                case SocketError.ConnectionRefused:  // Linux: port unreachable
+                case SocketError.HostUnreachable:
+                case SocketError.NetworkUnreachable:
+                case SocketError.HostDown:
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        private static IPAddress WithoutScope(IPAddress address)
+        {
+            if (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0)
+                return new IPAddress(address.GetAddressBytes());
+            return address;
+        }
+
+        // IPAddress.Parse also takes "127.1" and "10" (inet_aton's short forms); an address in a
+        // config file that reads like that is far more likely a typo than an intent.
         private static IPAddress ParseLiteral(string text)
         {
             IPAddress ip = IPAddress.Parse(text);
             if (ip.AddressFamily == AddressFamily.InterNetwork && text.Split('.').Length != 4)
-                throw new FormatException("An IPv4 listen address needs four dotted parts: '" + text + "'.");
+                throw new FormatException("An IPv4 address needs four dotted parts: '" + text + "'.");
             return ip;
         }
 
@@ -337,6 +647,13 @@ namespace MailGateway.Emulator.Platform
             ThrowIfDisposed();
             if (_connections.TryGetValue(handle, out Connection c)) return c;
             throw new ArgumentException("Unknown connection handle " + handle + ".", nameof(handle));
+        }
+
+        private UdpSocket GetUdp(int handle)
+        {
+            ThrowIfDisposed();
+            if (_udpSockets.TryGetValue(handle, out UdpSocket u)) return u;
+            throw new ArgumentException("Unknown UDP socket handle " + handle + ".", nameof(handle));
         }
 
         // SO_REUSEADDR lets a restarted daemon bind while its old connections sit in TIME_WAIT.
@@ -363,6 +680,7 @@ namespace MailGateway.Emulator.Platform
 
         private static void DisposeQuietly(Socket socket)
         {
+            if (socket == null) return;
             try
             {
                 socket.Dispose();

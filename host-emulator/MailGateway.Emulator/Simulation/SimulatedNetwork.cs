@@ -1,29 +1,75 @@
-// An in-memory TCP network for deterministic tests of the whole loop (Gateway) without sockets.
-// A test opens client connections to a listening address with Connect, writes bytes, and reads
-// what the gateway answered; Wait does nothing (time is the test's VirtualClock). A connection's
-// send window can be limited so that the loop's handling of partial sends is exercised.
+// An in-memory network for deterministic tests of the whole loop (Gateway) without sockets. Wait
+// does nothing (time is the test's VirtualClock); everything happens when the gateway or the test
+// calls, in call order, so a run is the same every time.
+//
+// The test plays every other party:
+//   - clients of the gateway's listeners: Connect(address, port, clientAddress) gives a
+//     SimulatedClient to write to and read from;
+//   - servers the gateway connects to: Serve(address, port) gives a SimulatedServer whose Accept
+//     completes the gateway's pending connect and hands the test a SimulatedPeer. A connect to an
+//     address and port nobody serves is refused (ConnectStatus -1);
+//   - UDP servers (DNS): OnDatagram(address, port, handler) answers each datagram at once; every
+//     datagram sent is also kept in SentDatagrams, so the test can answer later, twice, from a
+//     wrong address, or never (Deliver);
+//   - faults per address (SetReachability): a blackhole where connects hang until the test times
+//     them out (TimeOutConnects) and datagrams vanish, or no route at all; a peer can Reset; a UDP
+//     socket can break (BreakUdp); IPv6 can be missing (Ipv6Available).
+// LocalAddresses returns what the test set (SetLocalAddresses); 127.0.0.1 and ::1 by default.
+// Addresses given to the outbound calls are normalized as the host shows them ("2001:DB8::1" and
+// "2001:db8::1" are one address); the gateway's own listeners are not reachable by Connect.
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Net;
+using System.Net.Sockets;
 using MailGateway.Core.Runtime;
 
 namespace MailGateway.Emulator.Simulation
 {
     public sealed class SimulatedNetwork : INetwork
     {
+        private const int FirstEphemeralPort = 49152;
+
+        private sealed class UdpSocket
+        {
+            public bool Ipv6;
+            public int Port;
+            public bool Broken;
+            public readonly Queue<Arrival> Inbox = new Queue<Arrival>();
+        }
+
+        private sealed class Arrival
+        {
+            public string Address;
+            public int Port;
+            public byte[] Data;
+        }
+
+        // Gateway handles (listeners, connections and UDP sockets share one counter)
         private readonly Dictionary<int, string> _listeners = new Dictionary<int, string>();
         private readonly Dictionary<string, Queue<SimulatedClient>> _pending = new Dictionary<string, Queue<SimulatedClient>>();
-        private readonly Dictionary<int, SimulatedClient> _connections = new Dictionary<int, SimulatedClient>();
+        private readonly Dictionary<int, SimulatedPeer> _connections = new Dictionary<int, SimulatedPeer>();
+        private readonly Dictionary<int, UdpSocket> _udpSockets = new Dictionary<int, UdpSocket>();
         private int _nextHandle = 1;
+        private int _nextEphemeralPort = FirstEphemeralPort;
 
-        public int Listen(string address, int port)
-        {
-            string key = address + "|" + port;
-            if (_pending.ContainsKey(key)) throw new IOException("address in use: " + key);
-            _pending[key] = new Queue<SimulatedClient>();
-            _listeners[_nextHandle] = key;
-            return _nextHandle++;
-        }
+        // The world the test scripts
+        private readonly Dictionary<string, SimulatedServer> _servers = new Dictionary<string, SimulatedServer>();
+        private readonly Dictionary<string, Func<byte[], byte[]>> _datagramHandlers = new Dictionary<string, Func<byte[], byte[]>>();
+        private readonly Dictionary<string, SimulatedReachability> _reachability = new Dictionary<string, SimulatedReachability>();
+        private readonly List<SimulatedDatagram> _sent = new List<SimulatedDatagram>();
+        private string[] _localAddresses = { "127.0.0.1", "::1" };
+
+        // Test side: the world
+
+        /// <summary>When false, OpenUdp(true) returns -1 and connects to IPv6 addresses fail, as on a host without IPv6.</summary>
+        public bool Ipv6Available { get; set; } = true;
+
+        /// <summary>Listeners, connections and UDP sockets the gateway has not closed yet (a leak shows here).</summary>
+        public int OpenHandleCount => _listeners.Count + _connections.Count + _udpSockets.Count;
+
+        /// <summary>Every datagram the gateway sent (SendTo returned true), oldest first, answered or not.</summary>
+        public IReadOnlyList<SimulatedDatagram> SentDatagrams => _sent;
 
         /// <summary>A client connecting from clientAddress to a listening address and port.</summary>
         public SimulatedClient Connect(string address, int port, string clientAddress)
@@ -35,12 +81,138 @@ namespace MailGateway.Emulator.Simulation
             return client;
         }
 
+        /// <summary>A server at address:port for the gateway's outbound connects. Throws if one is already there.</summary>
+        public SimulatedServer Serve(string address, int port)
+        {
+            string key = Key(Normalize(address), port);
+            if (_servers.ContainsKey(key)) throw new InvalidOperationException("already served: " + key);
+            var server = new SimulatedServer(this, Normalize(address), port);
+            _servers.Add(key, server);
+            return server;
+        }
+
+        /// <summary>
+        /// Answers datagrams to address:port: the handler gets a copy of each datagram and returns
+        /// the reply, delivered at once from address:port, or null for no reply. A null handler
+        /// removes it; datagrams nobody handles are dropped.
+        /// </summary>
+        public void OnDatagram(string address, int port, Func<byte[], byte[]> handler)
+        {
+            string key = Key(Normalize(address), port);
+            if (handler == null) _datagramHandlers.Remove(key);
+            else _datagramHandlers[key] = handler;
+        }
+
+        /// <summary>
+        /// Delivers a reply to the socket that sent the datagram, from the datagram's destination
+        /// (or from fromAddress:fromPort, to play a spoofer). False when that socket is closed or broken.
+        /// </summary>
+        public bool Deliver(SimulatedDatagram sent, byte[] reply, string fromAddress = null, int fromPort = 0)
+        {
+            if (sent == null) throw new ArgumentNullException(nameof(sent));
+            if (reply == null) throw new ArgumentNullException(nameof(reply));
+            UdpSocket socket;
+            if (!_udpSockets.TryGetValue(sent.Socket, out socket) || socket.Broken) return false;
+            socket.Inbox.Enqueue(new Arrival
+            {
+                Address = fromAddress == null ? sent.Address : Normalize(fromAddress),
+                Port = fromAddress == null ? sent.Port : fromPort,
+                Data = (byte[])reply.Clone(),
+            });
+            return true;
+        }
+
+        /// <summary>Sets what happens to connects and datagrams to this address from now on (connects already pending stay so).</summary>
+        public void SetReachability(string address, SimulatedReachability reachability)
+        {
+            _reachability[Normalize(address)] = reachability;
+        }
+
+        /// <summary>
+        /// Fails every connect still pending to this address (ConnectStatus -1), as the system does
+        /// when its SYN retries run out; returns how many.
+        /// </summary>
+        public int TimeOutConnects(string address)
+        {
+            string normalized = Normalize(address);
+            int n = 0;
+            foreach (SimulatedPeer peer in _connections.Values)
+            {
+                if (peer.Status == SimulatedPeer.Connecting && peer.Address == normalized)
+                {
+                    peer.Status = SimulatedPeer.Failed;
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        /// <summary>Breaks a UDP socket for good: ReceiveFrom returns -1, SendTo false.</summary>
+        public void BreakUdp(int udp)
+        {
+            UdpSocket socket = _udpSockets[udp];
+            socket.Broken = true;
+            socket.Inbox.Clear();
+        }
+
+        public void SetLocalAddresses(params string[] addresses)
+        {
+            if (addresses == null) throw new ArgumentNullException(nameof(addresses));
+            _localAddresses = (string[])addresses.Clone();
+        }
+
+        internal void RemoveServer(SimulatedServer server)
+        {
+            _servers.Remove(Key(server.Address, server.Port));
+        }
+
+        // INetwork: TCP
+
+        public int Listen(string address, int port)
+        {
+            string key = address + "|" + port;
+            if (_pending.ContainsKey(key)) throw new IOException("address in use: " + key);
+            _pending[key] = new Queue<SimulatedClient>();
+            _listeners[_nextHandle] = key;
+            return _nextHandle++;
+        }
+
         public int Accept(int listener)
         {
             Queue<SimulatedClient> queue = _pending[_listeners[listener]];
             if (queue.Count == 0) return -1;
             _connections[_nextHandle] = queue.Dequeue();
             return _nextHandle++;
+        }
+
+        public int Connect(string address, int port)
+        {
+            if (port < 1 || port > 65535) throw new ArgumentOutOfRangeException(nameof(port));
+            IPAddress ip = ParseLiteral(address);
+            var peer = new SimulatedPeer(HostNetworkText(ip), port);
+            peer.Status = SimulatedPeer.Failed; // refused unless something below takes it
+            SimulatedServer server;
+            bool routable = Ipv6Available || ip.AddressFamily != AddressFamily.InterNetworkV6;
+            switch (ReachabilityOf(peer.Address))
+            {
+                case SimulatedReachability.Blackhole:
+                    if (routable) peer.Status = SimulatedPeer.Connecting;
+                    break;
+                case SimulatedReachability.Reachable:
+                    if (routable && _servers.TryGetValue(Key(peer.Address, port), out server))
+                    {
+                        peer.Status = SimulatedPeer.Connecting;
+                        server.Enqueue(peer);
+                    }
+                    break;
+            }
+            _connections[_nextHandle] = peer;
+            return _nextHandle++;
+        }
+
+        public int ConnectStatus(int connection)
+        {
+            return _connections[connection].Status;
         }
 
         public string RemoteAddress(int connection)
@@ -50,34 +222,40 @@ namespace MailGateway.Emulator.Simulation
 
         public int Receive(int connection, byte[] buffer, int offset, int count)
         {
-            SimulatedClient c = _connections[connection];
-            if (c.ToServer.Count == 0) return c.ClientClosed ? -1 : 0;
-            int n = Math.Min(count, c.ToServer.Count);
-            for (int i = 0; i < n; i++) buffer[offset + i] = c.ToServer.Dequeue();
+            SimulatedPeer c = _connections[connection];
+            if (c.Status != SimulatedPeer.Connected) return c.Status == SimulatedPeer.Connecting ? 0 : -1;
+            if (c.ToGateway.Count == 0) return c.Closed ? -1 : 0;
+            int n = Math.Min(count, c.ToGateway.Count);
+            for (int i = 0; i < n; i++) buffer[offset + i] = c.ToGateway.Dequeue();
             return n;
         }
 
         public int Send(int connection, byte[] buffer, int offset, int count)
         {
-            SimulatedClient c = _connections[connection];
-            if (c.ClientClosed && c.ResetOnClose) return -1;
+            SimulatedPeer c = _connections[connection];
+            if (c.Status != SimulatedPeer.Connected) return c.Status == SimulatedPeer.Connecting ? 0 : -1;
+            if (c.Closed && c.ResetOnClose) return -1;
             int n = Math.Min(count, c.SendWindow);
-            c.ToClient.Write(buffer, offset, n);
+            c.FromGateway.Write(buffer, offset, n);
             return n;
         }
 
         public void Close(int connection)
         {
-            SimulatedClient c;
+            SimulatedPeer c;
             if (_connections.TryGetValue(connection, out c))
             {
-                c.ServerClosed = true;
+                c.GatewayClosed = true;
                 _connections.Remove(connection);
             }
             else if (_listeners.ContainsKey(connection))
             {
                 _pending.Remove(_listeners[connection]);
                 _listeners.Remove(connection);
+            }
+            else
+            {
+                _udpSockets.Remove(connection);
             }
         }
 
@@ -86,62 +264,104 @@ namespace MailGateway.Emulator.Simulation
             _connections[connection].ReceiveWatched = watch;
         }
 
+        // INetwork: UDP
+
+        public int OpenUdp(bool ipv6)
+        {
+            if (ipv6 && !Ipv6Available) return -1;
+            _udpSockets[_nextHandle] = new UdpSocket { Ipv6 = ipv6, Port = _nextEphemeralPort };
+            _nextEphemeralPort = _nextEphemeralPort == 65535 ? FirstEphemeralPort : _nextEphemeralPort + 1;
+            return _nextHandle++;
+        }
+
+        public bool SendTo(int udp, string address, int port, byte[] buffer, int offset, int count)
+        {
+            UdpSocket socket = _udpSockets[udp];
+            if (port < 1 || port > 65535) throw new ArgumentOutOfRangeException(nameof(port));
+            if (buffer == null) throw new ArgumentNullException(nameof(buffer));
+            if (offset < 0 || count < 0 || offset > buffer.Length - count) throw new ArgumentOutOfRangeException(nameof(count));
+            IPAddress ip = ParseLiteral(address);
+            if ((ip.AddressFamily == AddressFamily.InterNetworkV6) != socket.Ipv6)
+                throw new ArgumentException("Address " + address + " is not of the UDP socket's family.", nameof(address));
+            if (socket.Broken) return false;
+
+            string to = HostNetworkText(ip);
+            SimulatedReachability reachability = ReachabilityOf(to);
+            if (reachability == SimulatedReachability.Unreachable) return false;
+
+            var data = new byte[count];
+            Array.Copy(buffer, offset, data, 0, count);
+            var sent = new SimulatedDatagram(udp, socket.Port, to, port, data);
+            _sent.Add(sent);
+            if (reachability == SimulatedReachability.Blackhole) return true;
+
+            Func<byte[], byte[]> handler;
+            if (_datagramHandlers.TryGetValue(Key(to, port), out handler))
+            {
+                byte[] reply = handler((byte[])data.Clone());
+                if (reply != null) Deliver(sent, reply);
+            }
+            return true;
+        }
+
+        public int ReceiveFrom(int udp, byte[] buffer, int offset, int count, out string address, out int port)
+        {
+            address = null;
+            port = 0;
+            UdpSocket socket = _udpSockets[udp];
+            if (socket.Broken) return -1;
+            if (socket.Inbox.Count == 0) return 0;
+            Arrival arrival = socket.Inbox.Dequeue();
+            int n = Math.Min(count, arrival.Data.Length);
+            Array.Copy(arrival.Data, 0, buffer, offset, n);
+            address = arrival.Address;
+            port = arrival.Port;
+            return n;
+        }
+
+        // INetwork: this machine, waiting
+
+        public string[] LocalAddresses()
+        {
+            return (string[])_localAddresses.Clone();
+        }
+
         public void Wait(long maxMs)
         {
         }
-    }
 
-    /// <summary>The client end of a simulated connection.</summary>
-    public sealed class SimulatedClient
-    {
-        internal readonly Queue<byte> ToServer = new Queue<byte>();
-        internal readonly MemoryStream ToClient = new MemoryStream();
-        private int _read;
+        // Helpers
 
-        internal SimulatedClient(string address)
+        private SimulatedReachability ReachabilityOf(string normalizedAddress)
         {
-            Address = address;
+            SimulatedReachability r;
+            return _reachability.TryGetValue(normalizedAddress, out r) ? r : SimulatedReachability.Reachable;
         }
 
-        public string Address { get; }
-        public bool ClientClosed { get; private set; }
-        public int PendingToServer => ToServer.Count;
-        /// <summary>When the client closed: true if the server's sends then fail (a reset).</summary>
-        public bool ResetOnClose { get; set; }
-        public bool ServerClosed { get; internal set; }
-        /// <summary>Whether the loop currently watches this connection for input (INetwork.WatchReceive).</summary>
-        public bool ReceiveWatched { get; internal set; } = true;
-        /// <summary>Most bytes one Send may take (to test partial sends).</summary>
-        public int SendWindow { get; set; } = int.MaxValue;
-
-        public void Write(byte[] bytes)
+        private static string Key(string normalizedAddress, int port)
         {
-            foreach (byte b in bytes) ToServer.Enqueue(b);
+            return normalizedAddress + "|" + port;
         }
 
-        public void Write(string ascii)
+        private static string Normalize(string address)
         {
-            Write(System.Text.Encoding.ASCII.GetBytes(ascii));
+            return HostNetworkText(ParseLiteral(address));
         }
 
-        public void Close()
+        // Same literals as HostNetwork takes: four dotted parts for IPv4.
+        private static IPAddress ParseLiteral(string address)
         {
-            ClientClosed = true;
+            if (address == null) throw new ArgumentNullException(nameof(address));
+            string text = address.Trim();
+            IPAddress ip = IPAddress.Parse(text);
+            if (ip.AddressFamily == AddressFamily.InterNetwork && text.Split('.').Length != 4)
+                throw new FormatException("An IPv4 address needs four dotted parts: '" + text + "'.");
+            return ip;
         }
 
-        /// <summary>Everything the server has sent so far.</summary>
-        public string AllReceived
+        private static string HostNetworkText(IPAddress ip)
         {
-            get { return System.Text.Encoding.ASCII.GetString(ToClient.GetBuffer(), 0, (int)ToClient.Length); }
-        }
-
-        /// <summary>What the server sent since the last call.</summary>
-        public string ReadNew()
-        {
-            string all = AllReceived;
-            string fresh = all.Substring(_read);
-            _read = all.Length;
-            return fresh;
+            return Platform.HostNetwork.AddressText(ip);
         }
     }
 }

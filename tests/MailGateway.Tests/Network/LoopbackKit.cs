@@ -66,6 +66,30 @@ namespace MailGateway.Tests.Network
             return connection;
         }
 
+        /// <summary>Polls ConnectStatus with Wait until the connect settles; returns 1 or -1.</summary>
+        public static int SettleConnect(HostNetwork net, int connection)
+        {
+            int status = 0;
+            PollUntil(net, () => (status = net.ConnectStatus(connection)) != 0, "the connect to settle");
+            return status;
+        }
+
+        /// <summary>A loopback TCP port that was free a moment ago: bound, then closed again.</summary>
+        public static int ClosedTcpPort(string address)
+        {
+            using var probe = new Socket(IPAddress.Parse(address).AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            probe.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
+            return ((IPEndPoint)probe.LocalEndPoint).Port;
+        }
+
+        /// <summary>A loopback UDP port that was free a moment ago: bound, then closed again.</summary>
+        public static int ClosedUdpPort(string address)
+        {
+            using var probe = new Socket(IPAddress.Parse(address).AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            probe.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
+            return ((IPEndPoint)probe.LocalEndPoint).Port;
+        }
+
         /// <summary>Receives exactly count bytes on the gateway side, polling with Wait.</summary>
         public static byte[] ReceiveExactly(HostNetwork net, int connection, int count)
         {
