@@ -14,8 +14,9 @@
 // hostile label such as "evil.example" in one label can never read as two. Case is kept; compare
 // names with Equal (ASCII case-insensitive, RFC 4343).
 //
-// Writing (queries): plain host names only — labels of 1-63 printable ASCII characters without
-// '\', at most 255 octets; a trailing dot is accepted. Anything else is refused (-1), never sent.
+// Writing (queries): host names only — labels of 1-63 letters, digits, '-' or '_' (RFC 5321 §4.1.2
+// sub-domains, plus the underscore of service names), at most 255 octets; a trailing dot is
+// accepted. Anything else (an address literal, escapes, spaces, UTF-8) is refused (-1), never sent.
 using MailGateway.Core.Text;
 
 namespace MailGateway.Core.Dns
@@ -139,7 +140,7 @@ namespace MailGateway.Core.Dns
                     continue;
                 }
                 char c = name[i];
-                if (c <= ' ' || c >= 0x7F || c == '\\') return -1;
+                if (!Ascii.IsLetterOrDigit(c) && c != '-' && c != '_') return -1;
             }
             return wire <= MaxWireLength ? wire : -1;
         }

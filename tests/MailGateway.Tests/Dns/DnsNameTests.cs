@@ -129,6 +129,10 @@ namespace MailGateway.Tests.Dns
         [InlineData("a\\.b.example", -1)]
         [InlineData("bücher.example", -1)]
         [InlineData("tab\t.example", -1)]
+        [InlineData("[192.0.2.1]", -1)]
+        [InlineData("*.example", -1)]
+        [InlineData("a/b.example", -1)]
+        [InlineData("_25._tcp.mx.example", 21)]
         public void WireLength_AcceptsPlainHostNamesOnly(string name, int length)
         {
             Assert.Equal(length, DnsName.WireLength(name));
