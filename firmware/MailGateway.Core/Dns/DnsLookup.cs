@@ -4,9 +4,10 @@
 //
 // How it works:
 // - One random 16-bit ID (from the caller's IRandom) for the whole lookup; RD set; EDNS0 unless
-//   turned off. Try n goes to server n mod count; each UDP try waits TryTimeoutMs, at most
-//   MaxTries tries in all. The driver takes each query with PollDatagram, and reports a failed
-//   send with DatagramNotSent (which ends that try at once).
+//   turned off. Tries rotate over the servers in order (skipping any that answered with an error
+//   RCODE); each UDP try waits TryTimeoutMs, at most MaxTries tries in all. The driver takes each
+//   query with PollDatagram, and reports a failed send with DatagramNotSent (which ends that try
+//   at once).
 // - A datagram counts only when it comes from a server this lookup has asked (address and port),
 //   carries our ID, is a response to a standard query, and repeats our question exactly (one
 //   question, same name ignoring ASCII case, same type, class IN). Everything else is ignored and
@@ -22,8 +23,9 @@
 //   with EDNS is asked again without it (RFC 6891 §7). SERVFAIL, REFUSED, NOTIMP and the rest end
 //   that server's turns; the lookup goes on with the others, and ends with that status when none
 //   is left.
-// - Without any answer the status is Malformed if something unreadable came back, else Timeout if
-//   a query went out, else Unreachable (nothing could be sent).
+// - Without a usable answer the status is the last error RCODE if one came, else Malformed if
+//   something unreadable came back, else Timeout if a try ran out of time, else Unreachable
+//   (nothing could be sent, no TCP connection could be made).
 //
 // Invariants: nothing here throws on bytes from the network; after every call, the driver polls
 // again for datagrams and TCP bytes; State tells it which sockets the lookup still needs.
