@@ -1,0 +1,23 @@
+// Knobs of the core resolver (DnsLookup, DnsResolver) and the host's DnsClient lookups.
+// Defaults: a try waits 3 s (glibc waits 5 s, but we rotate servers and a queue retries anyway),
+// at most 4 tries spread over the servers, 10 s for a TCP retry after a truncated answer
+// (RFC 7766 §6.2.3 asks clients to be patient), EDNS0 with a 1232-byte UDP payload, TCP answers up
+// to 16 KiB (an ESP32 without PSRAM has 50-80 KB of heap; no MX answer comes near that).
+namespace MailGateway.Core.Dns
+{
+    public sealed class DnsSettings
+    {
+        /// <summary>How long one UDP try waits for its answer.</summary>
+        public int TryTimeoutMs = 3000;
+        /// <summary>UDP tries per lookup, rotating across the servers (an answer with an error RCODE ends a server's turns).</summary>
+        public int MaxTries = 4;
+        /// <summary>Connect, send and answer of the TCP retry after TC, together.</summary>
+        public int TcpTimeoutMs = 10000;
+        /// <summary>EDNS0 payload size to advertise; 0 sends no OPT record (512-byte answers, RFC 1035 §4.2.1).</summary>
+        public int UdpPayloadBytes = DnsMessage.DefaultUdpPayloadBytes;
+        /// <summary>The largest answer accepted over TCP; a larger one is Malformed.</summary>
+        public int MaxTcpMessageBytes = 16384;
+        /// <summary>Lookups DnsResolver runs at once (each holds a UDP socket; lwIP has about 10 in all).</summary>
+        public int MaxConcurrentLookups = 4;
+    }
+}
