@@ -184,16 +184,9 @@ namespace MailGateway.Core.Config
 
         private static string SetDnsServers(GatewayConfig config, string value)
         {
-            string[] items = SplitList(value);
-            HostPort[] servers = new HostPort[items.Length];
-            for (int i = 0; i < items.Length; i++)
-            {
-                servers[i] = ParseHostPort(items[i], 53);
-                if (servers[i] == null || !servers[i].IsAddress)
-                {
-                    return "dns.servers: \"" + items[i] + "\" is not an IP address with an optional :port";
-                }
-            }
+            Dns.DnsServer[] servers;
+            string error;
+            if (!Dns.DnsServer.TryParseList(value, out servers, out error)) return "dns.servers: " + error;
             config.DnsServers = servers;
             return null;
         }

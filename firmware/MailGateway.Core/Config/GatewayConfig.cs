@@ -25,7 +25,7 @@ namespace MailGateway.Core.Config
 
         // Delivery
         /// <summary>DNS servers for MX lookups; empty: the platform's own resolver configuration.</summary>
-        public HostPort[] DnsServers = new HostPort[0];
+        public Dns.DnsServer[] DnsServers = new Dns.DnsServer[0];
         /// <summary>Static routes: mail for Routes[i].Domain goes to Routes[i].Target.</summary>
         public Route[] Routes = new Route[0];
         /// <summary>The provider's relay all other mail goes through; null: deliver by MX.</summary>

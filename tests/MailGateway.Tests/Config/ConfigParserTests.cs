@@ -125,7 +125,7 @@ public class ConfigParserTests
     public void DeliveryAndQueueKeys_AreRead()
     {
         var c = Parse(
-            "dns.servers = 127.0.0.53, 192.0.2.1:5353, [::1]:53\n" +
+            "dns.servers = 127.0.0.53, 192.0.2.1:5353, ::1\n" +
             "route.bbb.test = mail.bbb.test\n" +
             "route.ccc.test = [2001:db8::25]:2525\n" +
             "route.BBB.test = 10.0.0.5:26   # the later line wins\n" +
@@ -178,8 +178,8 @@ public class ConfigParserTests
     }
 
     [Theory]
-    [InlineData("dns.servers = resolver.test", "dns.servers: \"resolver.test\" is not an IP address")]
-    [InlineData("dns.servers = ::1", "dns.servers: \"::1\" is not an IP address")]
+    [InlineData("dns.servers = resolver.test", "dns.servers: \"resolver.test\" is not a DNS server")]
+    [InlineData("dns.servers = 127.0.0.1:99999", "dns.servers: \"127.0.0.1:99999\" is not a DNS server")]
     [InlineData("route.bbb.test = mail.bbb.test:0", "route.bbb.test: \"mail.bbb.test:0\" is not host[:port]")]
     [InlineData("route.bad_domain = 10.0.0.1", "route.bad_domain: \"bad_domain\" is not a domain name")]
     [InlineData("relay.smarthost = smtp.provider.test", "relay.smarthost: \"smtp.provider.test\" is not host:port")]
