@@ -10,7 +10,7 @@ namespace MailGateway.Tests.Client
 {
     public class ClientAgainstOurServerTests
     {
-        private static ClientLink Link(params TestMessage[] messages) => new ClientLink { Messages = messages.ToList() };
+        private static ClientLink Link(params TestMessage[] messages) => new ClientLink(messages);
 
         private static ClientLink NoPipelining(params TestMessage[] messages)
         {

@@ -38,11 +38,17 @@ namespace MailGateway.Tests.Client
         public const long StartMs = 1_000_000;
 
         public ClientSettings Settings = new ClientSettings { Hostname = "client.test" };
-        public List<TestMessage> Messages = new List<TestMessage> { new TestMessage() };
+        public List<TestMessage> Messages;
         public bool ConnectFails;
         public bool TlsHandshakeOk = true;
         /// <summary>Let the virtual clock jump to the next deadline when nothing moves.</summary>
         public bool AdvanceTime = true;
+
+        /// <summary>A link that sends these messages in order (one default message when none is given).</summary>
+        public ClientLink(params TestMessage[] messages)
+        {
+            Messages = messages.Length > 0 ? messages.ToList() : new List<TestMessage> { new TestMessage() };
+        }
 
         public LinkRun Run(Func<IUpstream> makeUpstream)
         {

@@ -14,6 +14,8 @@ namespace MailGateway.Tests.Client
     public sealed class ScriptedUpstream : IUpstream
     {
         public string Name = "sink.test";
+        /// <summary>The text of the first EHLO line; null: Name.</summary>
+        public string EhloText;
         /// <summary>EHLO lines after the first.</summary>
         public List<string> Keywords = new List<string> { "PIPELINING", "SIZE 10240000", "8BITMIME", "ENHANCEDSTATUSCODES" };
         /// <summary>EHLO lines after STARTTLS; null: Keywords without STARTTLS.</summary>
@@ -119,7 +121,7 @@ namespace MailGateway.Tests.Client
             {
                 case "ehlo":
                     var keywords = Tls ? (KeywordsAfterTls ?? Keywords.Where(k => k != "STARTTLS").ToList()) : Keywords;
-                    var lines = new List<string> { Name };
+                    var lines = new List<string> { EhloText ?? Name };
                     lines.AddRange(keywords);
                     Answer(verb, string.Join("\n", lines.Select((l, i) => (i == lines.Count - 1 ? "250 " : "250-") + l)));
                     break;
