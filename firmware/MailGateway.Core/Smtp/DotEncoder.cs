@@ -48,6 +48,12 @@ namespace MailGateway.Core.Smtp
             {
                 byte b = src[offset + i];
                 i++;
+                if (b == Ascii.Nul)
+                {
+                    // Dropped as if it had never been there: "CR NUL LF" is one line end.
+                    Repairs++;
+                    continue;
+                }
                 if (_afterCR)
                 {
                     _afterCR = false;
@@ -67,10 +73,6 @@ namespace MailGateway.Core.Smtp
                     dst[dstOffset + produced++] = Ascii.CR;
                     dst[dstOffset + produced++] = Ascii.LF;
                     _lineStart = true;
-                    Repairs++;
-                }
-                else if (b == Ascii.Nul)
-                {
                     Repairs++;
                 }
                 else

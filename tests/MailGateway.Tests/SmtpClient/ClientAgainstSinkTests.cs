@@ -312,5 +312,38 @@ namespace MailGateway.Tests.Client
             Assert.Equal(2, run.Sink.Messages.Count);
             Assert.DoesNotContain("C: RSET", run.Lines);
         }
+
+        // EHLO keywords (one per line after the first) → what the client does with them.
+        [Theory]
+        [InlineData("", false, false, false, false)]
+        [InlineData("PIPELINING", true, false, false, false)]
+        [InlineData("SIZE 5000", false, true, false, false)]
+        [InlineData("STARTTLS", false, false, true, false)]
+        [InlineData("AUTH PLAIN", false, false, false, true)]
+        [InlineData("PIPELINING,SIZE 5000,STARTTLS,AUTH LOGIN PLAIN,8BITMIME,ENHANCEDSTATUSCODES", true, true, true, true)]
+        public void MultilineEhlo_Keywords_DecideWhatTheClientUses(string keywords, bool pipelines, bool declaresSize, bool startsTls, bool authenticates)
+        {
+            var link = new ClientLink();
+            if (keywords.Contains("AUTH"))
+            {
+                link.Settings.AuthUser = "tim";
+                link.Settings.AuthPassword = "tanstaaftanstaaf";
+                link.Settings.AuthWithoutTls = true;
+            }
+            var run = link.Run(() =>
+            {
+                var sink = new ScriptedUpstream { Keywords = keywords.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList() };
+                sink.KeywordsAfterTls = sink.Keywords.Where(k => k != "STARTTLS").ToList();
+                sink.AuthSteps = new List<(string, string)> { ("AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm", "235 2.7.0 Ok") };
+                return sink;
+            });
+            int mail = run.Lines.FindIndex(l => l.StartsWith("C: MAIL"));
+            Assert.Equal(pipelines, run.Lines[mail + 1].StartsWith("C: RCPT"));
+            Assert.Equal(declaresSize, run.Lines[mail].EndsWith(" SIZE=22"));
+            Assert.Equal(startsTls, run.Lines.Contains("C: STARTTLS"));
+            Assert.Equal(startsTls, run.Client.IsTls);
+            Assert.Equal(authenticates, run.Lines.Any(l => l.StartsWith("C: AUTH PLAIN")));
+            Assert.Equal(DeliveryStatus.Delivered, run.Outcome.Recipients[0].Status);
+        }
     }
 }
