@@ -7,7 +7,8 @@
 // dot-stuffing, never after"):
 //   - CR LF passes through;
 //   - a bare CR and a bare LF each become CR LF (what the author of an old Mac or Unix text meant);
-//   - a NUL is dropped (RFC 5321 §4.1.1.4 / RFC 6152: never in SMTP text without BINARYMIME);
+//   - a NUL is dropped, before line ends are looked at, so CR NUL LF is one line end (RFC 5321
+//     §4.1.1.4 / RFC 6152: never in SMTP text without BINARYMIME);
 // each repair is counted (Repairs) so the loop can log it. Then a line that starts with "."
 // gets a second "." (RFC 5321 §4.5.2). Finish adds CR LF when the last line is unterminated
 // (§4.1.1.4: the client must), and the end-of-data line ".CRLF". So the output never holds a

@@ -38,8 +38,9 @@
 //   - Nothing read before the TLS upgrade is taken as a reply after it.
 //   - The wire never carries a bare CR, bare LF or NUL: addresses are checked with PathParser
 //     before they go into a command, the body passes DotEncoder.
-//   - Memory is fixed: one reply line, a bounded output (NeedBody is asked only while less than
-//     one chunk waits), no message held.
+//   - Memory is bounded: one reply line; the output holds one pipelined group of commands or at
+//     most three body chunks (NeedBody is asked only while less than one chunk waits); no
+//     message is held. The loop must keep reading replies while it sends (RFC 2920 §3.1).
 // Deliberately not here: CHUNKING/BINARYMIME, SMTPUTF8, DSN parameters (NOTIFY, ORCPT),
 // BODY=8BITMIME declaration, other SASL mechanisms (CRAM-MD5, XOAUTH2), the TLS handshake itself
 // and the choice of MX addresses (the loop's), a loop check on the server's name.

@@ -392,6 +392,35 @@ namespace MailGateway.Tests.Client
             Assert.False(d.C.Outcome.MayBeDeliveredTwice);
         }
 
+        [Theory]
+        [InlineData("250 " + "x", "unexpected reply \"250 x\"")]
+        [InlineData("220-mx.test\r\n250 mixed", "reply code changed within a multi-line reply")]
+        [InlineData("220 mx.test\n", "bare LF in reply")]
+        [InlineData("22O mx.test", "malformed reply code")]
+        [InlineData("SSH-2.0-OpenSSH_9.6", "malformed reply code")]
+        public void MalformedGreeting_IsAProtocolError_WithoutQuit_TryNextAddress(string greeting, string reason)
+        {
+            var d = new Driver();
+            d.Begin();
+            d.C.Connected(d.Now);
+            d.Server(greeting + (greeting.EndsWith("\n") ? "" : "\r\n"));
+            Assert.True(d.C.IsClosed);
+            Assert.Equal(ClientEnd.TryNextAddress, d.C.End);
+            Assert.Equal("451 4.5.0 protocol error: " + reason + " while receiving the initial server greeting", d.C.EndReply.ToString());
+            Assert.Equal("", d.Sent());
+        }
+
+        [Fact]
+        public void ReplyLineLongerThan512Octets_IsAProtocolError()
+        {
+            var d = new Driver();
+            d.Begin();
+            d.C.Connected(d.Now);
+            d.Server("220 " + new string('x', 600) + "\r\n");
+            Assert.Equal("451 4.5.0 protocol error: reply line longer than 512 bytes while receiving the initial server greeting",
+                         d.C.Outcome.Recipients[0].Reply.ToString());
+        }
+
         // ---- Misuse throws ---------------------------------------------------------------------------
 
         [Fact]
