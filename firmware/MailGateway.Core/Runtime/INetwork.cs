@@ -10,6 +10,12 @@
 // nanoFramework's sockets are blocking and have no Select: its adapter polls each socket with a
 // zero timeout, and runs blocking connects on a helper thread; the host adapter uses non-blocking
 // sockets and Socket.Select in Wait.
+//
+// TLS is client-side only and upgrades a connection in place (StartTlsClient): after the server's
+// "220" to STARTTLS (RFC 3207) or right after connect for implicit TLS (port 465, RFC 8314). From
+// then on Send and Receive carry plaintext through TLS. The handshake runs inside the adapter (the
+// host's SslStream uses async I/O; nanoFramework's SslStream blocks, so its adapter needs a helper
+// thread, as for connects) and is watched through TlsStatus as a connect is through ConnectStatus.
 namespace MailGateway.Core.Runtime
 {
     public interface INetwork
@@ -61,6 +67,52 @@ namespace MailGateway.Core.Runtime
         /// </summary>
         void WatchReceive(int connection, bool watch);
 
+        // TCP: TLS (client side)
+
+        /// <summary>
+        /// Begins a TLS client handshake on a connected connection and returns at once; follow it
+        /// with TlsStatus. serverName (a host name; one trailing dot is ignored) goes out as SNI
+        /// unless it is an IP literal. With verifyCertificate the server's certificate must chain
+        /// to the system's trust store and match serverName, else the handshake fails (TlsStatus
+        /// -1); without it any certificate is taken (opportunistic TLS towards MX hosts). Revocation
+        /// is not checked. The caller runs its own handshake timeout; Close abandons the handshake.
+        /// <para>
+        /// Bytes around the upgrade (RFC 3207 §4.2; the injection bugs of CVE-2011-0411): every
+        /// byte that arrived before this call and was not yet taken by Receive is discarded, never
+        /// delivered — a server sends nothing between its "220" and our ClientHello, so such bytes
+        /// are an attacker's. Bytes arriving later must be TLS records; anything else fails the
+        /// handshake. From this call on, Receive returns only bytes that came through TLS. The
+        /// caller must discard what it has buffered itself (read ahead past the "220") and forget
+        /// what it learned before (EHLO again). Plaintext the caller gave to Send before this call
+        /// goes out before the handshake.
+        /// </para>
+        /// A connection that failed or that the peer already closed fails the handshake at once
+        /// (TlsStatus -1). Throws when the connection is still connecting or TLS was already
+        /// started (a bug in the caller), and for a null or empty serverName.
+        /// </summary>
+        void StartTlsClient(int connection, string serverName, bool verifyCertificate);
+
+        /// <summary>
+        /// 2 plain (StartTlsClient never called), 0 handshake running, 1 TLS up, -1 handshake
+        /// failed (certificate refused, peer closed or sent something that is not TLS); once 1 or
+        /// -1 it stays so. While 0, Receive and Send return 0; after -1 they return -1 and the
+        /// caller closes. A connection that breaks after TLS was up stays 1 and reports the break
+        /// as a plain connection does (Receive or Send -1). Wait wakes when the handshake ends.
+        /// </summary>
+        int TlsStatus(int connection);
+
+        /// <summary>
+        /// For the log. Once TlsStatus is 1: the trust level as the first word (Postfix's words),
+        /// then protocol and cipher, e.g. "Verified TLSv1.3 with cipher TLS_AES_256_GCM_SHA384".
+        /// Verified: the certificate chains to a trusted root and matches serverName (always so
+        /// when verifyCertificate was true); Trusted: it chains but names another host; Untrusted:
+        /// it does not chain (self-signed, unknown CA, expired); Anonymous: the server showed none.
+        /// An adapter that cannot tell the levels apart reports Verified or Untrusted only.
+        /// Once TlsStatus is -1: why the handshake failed, e.g. "certificate not trusted
+        /// (UntrustedRoot)". Null while TlsStatus is 0 or 2.
+        /// </summary>
+        string TlsDescription(int connection);
+
         // UDP
 
         /// <summary>
@@ -95,7 +147,7 @@ namespace MailGateway.Core.Runtime
         /// <summary>
         /// Sleeps until a listener, connection or UDP socket may have work — a connection waiting,
         /// bytes or EOF on a watched connection, room after a partial Send, a datagram, a Connect
-        /// that completed or failed — or maxMs passed. Spurious wake-ups are allowed.
+        /// or TLS handshake that completed or failed — or maxMs passed. Spurious wake-ups are allowed.
         /// </summary>
         void Wait(long maxMs);
     }

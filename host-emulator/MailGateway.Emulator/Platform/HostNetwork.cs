@@ -30,14 +30,25 @@
 //     or with IP_RECVERR, neither used here) are skipped: one dead DNS server must not break the
 //     socket used for the others.
 //
-// Deliberately not here: TLS (the contract has none yet) and threads: the loop thread is the only
-// caller.
+// TLS (StartTlsClient): the connection's unread bytes are drained and discarded, then a
+// HostTlsChannel takes the socket over — SslStream with async I/O on pool threads, plaintext in
+// bounded buffers — and the socket leaves every Select list. The channel wakes Wait through a
+// connected pair of loopback UDP sockets (a self-pipe): its completions send one byte to the pair,
+// whose receiving end is in Wait's read list and is drained after Select. That is the only thing
+// other threads touch here; the loop thread is still the only caller of every public method.
+//
+// Why the drain is enough (RFC 3207 §4.2, CVE-2011-0411): this adapter keeps no plaintext of its
+// own (Receive reads straight from the kernel), so what arrived before StartTlsClient and was not
+// read sits in the kernel's buffer; a TLS server says nothing before our ClientHello, so all of it
+// is pre-TLS plaintext and goes. Bytes that arrive later are read by SslStream as TLS records;
+// anything not TLS fails the handshake. The caller's own read-ahead is the caller's to discard.
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using MailGateway.Core.Runtime;
 
@@ -53,11 +64,16 @@ namespace MailGateway.Emulator.Platform
         private const int MaxAcceptAttempts = 8;           // connections that die before we see them
         private const int MaxUdpErrorsSkipped = 16;        // queued ICMP errors read past in one call
         private const int MaxDatagramBytes = 65536;        // UDP's own limit: nothing is cut on receipt
+        private const int MaxPlaintextBeforeTls = 64 * 1024; // drained at StartTlsClient; more is a flood
+        private const int MaxWakeBytesDrained = 4096;      // per Wait; the rest wakes the next one
 
         // ConnectStatus values (INetwork)
         private const int Connecting = 0;
         private const int Connected = 1;
         private const int Failed = -1;
+
+        // TlsStatus value for a connection without TLS (INetwork); the others are HostTlsChannel's
+        private const int TlsPlain = 2;
 
         private sealed class Listener
         {
@@ -73,6 +89,7 @@ namespace MailGateway.Emulator.Platform
             public bool Ended;       // Receive returned -1 once; it keeps returning -1
             public bool SendPending; // the last Send left bytes unsent
             public bool ReceiveUnwatched; // the loop takes no input now (WatchReceive false)
+            public HostTlsChannel Tls; // from StartTlsClient on; it owns Socket then
         }
 
         private sealed class UdpSocket
@@ -93,12 +110,26 @@ namespace MailGateway.Emulator.Platform
         private readonly List<Socket> _errorList = new List<Socket>();
         private bool _connectsInProgress;
 
+        // TLS: the self-pipe that pool threads poke to end a Wait (created with the first TLS
+        // connection), and StartTlsClient's drain buffer
+        private Socket _wakeReceiver;
+        private Socket _wakeSender;
+        private readonly byte[] _wakeDrain = new byte[64];
+        private static readonly byte[] s_wakeByte = { 1 };
+        private byte[] _scratch;
+
         // ReceiveFrom reads whole datagrams here, then copies what fits: how a datagram longer than
         // the caller's buffer is reported differs by OS (cut silently on Linux, an error on Windows).
         private byte[] _datagram;
 
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private bool _disposed;
+
+        /// <summary>
+        /// Roots that replace the system's trust store when StartTlsClient verifies a certificate
+        /// (a private CA; tests); null, the default: the system's store. Read at StartTlsClient.
+        /// </summary>
+        public X509Certificate2Collection TlsTrustedRoots { get; set; }
 
         /// <summary>
         /// Binds and listens. "::" is dual-stack: it also takes IPv4 clients, whose addresses are
@@ -247,6 +278,13 @@ namespace MailGateway.Emulator.Platform
         {
             Connection entry = GetConnection(connection);
             CheckRange(buffer, offset, count);
+            if (entry.Tls != null)
+            {
+                if (entry.Ended) return -1;
+                int taken = entry.Tls.Receive(buffer, offset, count);
+                if (taken < 0) entry.Ended = true;
+                return taken;
+            }
             if (Settle(entry) == Connecting) return 0;
             if (entry.Ended) return -1;
             if (count == 0) return 0; // a 0-byte read would look like EOF
@@ -267,6 +305,7 @@ namespace MailGateway.Emulator.Platform
         {
             Connection entry = GetConnection(connection);
             CheckRange(buffer, offset, count);
+            if (entry.Tls != null) return entry.Tls.Send(buffer, offset, count);
             int state = Settle(entry);
             if (state == Connecting) return 0;
             if (state == Failed) return -1;
@@ -290,7 +329,123 @@ namespace MailGateway.Emulator.Platform
         /// <summary>True when the last Send on this connection left bytes unsent.</summary>
         public bool IsSendPending(int connection)
         {
-            return GetConnection(connection).SendPending;
+            Connection entry = GetConnection(connection);
+            return entry.Tls != null ? entry.Tls.SendBlocked : entry.SendPending;
+        }
+
+        // TLS
+
+        /// <summary>
+        /// Drains and discards what the kernel holds unread (more than 64 KiB of it fails the
+        /// handshake: a flood, not a stray line), then hands the socket to a HostTlsChannel, whose
+        /// handshake runs on the thread pool. See INetwork for the contract.
+        /// </summary>
+        public void StartTlsClient(int connection, string serverName, bool verifyCertificate)
+        {
+            Connection entry = GetConnection(connection);
+            if (serverName == null) throw new ArgumentNullException(nameof(serverName));
+            if (serverName.EndsWith('.')) serverName = serverName.Substring(0, serverName.Length - 1);
+            if (serverName.Length == 0) throw new ArgumentException("An empty server name.", nameof(serverName));
+            int state = Settle(entry);
+            if (state == Connecting) throw new InvalidOperationException("Connection " + connection + " is still connecting.");
+            if (entry.Tls != null) throw new InvalidOperationException("TLS was already started on connection " + connection + ".");
+
+            entry.SendPending = false; // from now on the channel's outbox answers for sends
+            string failure = state == Failed || entry.Ended
+                ? "the connection was closed before the handshake"
+                : DrainBeforeTls(entry.Socket);
+            if (failure == null) failure = EnsureWakeSockets();
+            if (failure != null)
+            {
+                entry.Tls = HostTlsChannel.FailedAtOnce(entry.Socket, failure);
+                return;
+            }
+            entry.Tls = HostTlsChannel.Start(entry.Socket, serverName, verifyCertificate, TlsTrustedRoots, Poke);
+        }
+
+        public int TlsStatus(int connection)
+        {
+            Connection entry = GetConnection(connection);
+            return entry.Tls == null ? TlsPlain : entry.Tls.Status;
+        }
+
+        public string TlsDescription(int connection)
+        {
+            Connection entry = GetConnection(connection);
+            return entry.Tls == null ? null : entry.Tls.Description;
+        }
+
+        // Reads and drops every byte the kernel holds for this socket; null when all went, else
+        // why the handshake cannot start (EOF, an error, a flood).
+        private string DrainBeforeTls(Socket socket)
+        {
+            if (_scratch == null) _scratch = new byte[4096];
+            int total = 0;
+            while (true)
+            {
+                int n = socket.Receive(_scratch, 0, _scratch.Length, SocketFlags.None, out SocketError error);
+                if (error == SocketError.WouldBlock) return null;
+                if (error == SocketError.Interrupted) continue;
+                if (error != SocketError.Success) return "the connection failed before the handshake (" + error + ")";
+                if (n == 0) return "the server closed the connection before the handshake";
+                total += n;
+                if (total > MaxPlaintextBeforeTls)
+                    return "the server sent more than " + MaxPlaintextBeforeTls + " bytes of plaintext before the handshake";
+            }
+        }
+
+        // The self-pipe: two loopback UDP sockets connected to each other, so the receiving end
+        // takes datagrams from the sending end only. null when ready, else why not.
+        private string EnsureWakeSockets()
+        {
+            if (_wakeReceiver != null) return null;
+            Socket receiver = null;
+            Socket sender = null;
+            try
+            {
+                receiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                sender.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                sender.Connect(receiver.LocalEndPoint);
+                receiver.Connect(sender.LocalEndPoint);
+                receiver.Blocking = false;
+                sender.Blocking = false;
+            }
+            catch (SocketException e)
+            {
+                DisposeQuietly(receiver);
+                DisposeQuietly(sender);
+                return "no wake-up socket for TLS (" + e.SocketErrorCode + ")";
+            }
+            _wakeReceiver = receiver;
+            _wakeSender = sender;
+            return null;
+        }
+
+        // Called on pool threads by the TLS channels: makes a Wait in progress (or the next) return.
+        private void Poke()
+        {
+            Socket sender = Volatile.Read(ref _wakeSender);
+            if (sender == null) return;
+            try
+            {
+                // WouldBlock means the pipe is full, so a wake-up is pending anyway.
+                sender.Send(s_wakeByte, 0, 1, SocketFlags.None, out SocketError _);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The HostNetwork was disposed: nobody waits any more.
+            }
+        }
+
+        private void DrainWakeSocket()
+        {
+            for (int drained = 0; drained < MaxWakeBytesDrained; drained += _wakeDrain.Length)
+            {
+                _wakeReceiver.Receive(_wakeDrain, 0, _wakeDrain.Length, SocketFlags.None, out SocketError error);
+                if (error != SocketError.Success && error != SocketError.Interrupted) return;
+            }
         }
 
         public void WatchReceive(int connection, bool watch)
@@ -305,7 +460,8 @@ namespace MailGateway.Emulator.Platform
             if (_connections.TryGetValue(connection, out Connection c))
             {
                 _connections.Remove(connection);
-                DisposeQuietly(c.Socket);
+                if (c.Tls != null) c.Tls.Close(); // it owns the socket and may flush first
+                else DisposeQuietly(c.Socket);
             }
             else if (_listeners.TryGetValue(connection, out Listener l))
             {
@@ -468,6 +624,7 @@ namespace MailGateway.Emulator.Platform
 
             _readList.Clear();
             _writeList.Clear();
+            bool tlsReady = false;
             long nowMs = NowMs();
             foreach (Listener l in _listeners.Values)
             {
@@ -478,6 +635,12 @@ namespace MailGateway.Emulator.Platform
             }
             foreach (Connection c in _connections.Values)
             {
+                if (c.Tls != null)
+                {
+                    // Its socket belongs to SslStream; the channel pokes the wake socket instead.
+                    if (c.Tls.NeedsLoop(!c.Ended && !c.ReceiveUnwatched)) tlsReady = true;
+                    continue;
+                }
                 if (c.State == Connecting)
                 {
                     _writeList.Add(c.Socket);
@@ -492,6 +655,8 @@ namespace MailGateway.Emulator.Platform
             {
                 if (u.Socket != null) _readList.Add(u.Socket);
             }
+            if (_wakeReceiver != null) _readList.Add(_wakeReceiver);
+            if (tlsReady) maxMs = 0;
 
             if (_readList.Count == 0 && _writeList.Count == 0)
             {
@@ -518,6 +683,9 @@ namespace MailGateway.Emulator.Platform
                 _writeList.Clear();
                 _errorList.Clear();
             }
+            // After Select, so that a poke that came during it is consumed and one that comes
+            // later stays for the next Wait; what the pokes announced is in the channels already.
+            if (_wakeReceiver != null) DrainWakeSocket();
 
             // A finished connect stays writable: settle it now, or the next Wait would not sleep.
             if (_connectsInProgress)
@@ -538,12 +706,18 @@ namespace MailGateway.Emulator.Platform
             return address.ToString();
         }
 
-        /// <summary>Closes every listener, connection and UDP socket.</summary>
+        /// <summary>Closes every listener, connection and UDP socket (TLS connections as Close does).</summary>
         public void Dispose()
         {
             if (_disposed) return;
             _disposed = true;
-            foreach (Connection c in _connections.Values) DisposeQuietly(c.Socket);
+            foreach (Connection c in _connections.Values)
+            {
+                if (c.Tls != null) c.Tls.Close();
+                else DisposeQuietly(c.Socket);
+            }
+            DisposeQuietly(_wakeReceiver);
+            DisposeQuietly(_wakeSender);
             foreach (Listener l in _listeners.Values) DisposeQuietly(l.Socket);
             foreach (UdpSocket u in _udpSockets.Values) DisposeQuietly(u.Socket);
             _connections.Clear();

@@ -13,7 +13,9 @@
 //     wrong address, or never (Deliver);
 //   - faults per address (SetReachability): a blackhole where connects hang until the test times
 //     them out (TimeOutConnects) and datagrams vanish, or no route at all; a peer can Reset; a UDP
-//     socket can break (BreakUdp); IPv6 can be missing (Ipv6Available).
+//     socket can break (BreakUdp); IPv6 can be missing (Ipv6Available);
+//   - TLS: StartTlsClient discards what the gateway has not read and leaves the handshake to the
+//     peer's AcceptTls or RefuseTls (see SimulatedPeer); nothing is encrypted.
 // LocalAddresses returns what the test set (SetLocalAddresses); 127.0.0.1 and ::1 by default.
 // Addresses given to the outbound calls are normalized as the host shows them ("2001:DB8::1" and
 // "2001:db8::1" are one address); the gateway's own listeners are not reachable by Connect.
@@ -224,8 +226,10 @@ namespace MailGateway.Emulator.Simulation
         {
             SimulatedPeer c = _connections[connection];
             if (c.Status != SimulatedPeer.Connected) return c.Status == SimulatedPeer.Connecting ? 0 : -1;
+            if (c.TlsStatus == SimulatedPeer.TlsHandshaking) return 0;
+            if (c.TlsStatus == SimulatedPeer.TlsFailed) return -1;
             if (c.ToGateway.Count == 0) return c.Closed ? -1 : 0;
-            int n = Math.Min(count, c.ToGateway.Count);
+            int n = Math.Min(Math.Min(count, c.ReceiveWindow), c.ToGateway.Count);
             for (int i = 0; i < n; i++) buffer[offset + i] = c.ToGateway.Dequeue();
             return n;
         }
@@ -234,10 +238,34 @@ namespace MailGateway.Emulator.Simulation
         {
             SimulatedPeer c = _connections[connection];
             if (c.Status != SimulatedPeer.Connected) return c.Status == SimulatedPeer.Connecting ? 0 : -1;
+            if (c.TlsStatus == SimulatedPeer.TlsHandshaking) return 0;
+            if (c.TlsStatus == SimulatedPeer.TlsFailed) return -1;
             if (c.Closed && c.ResetOnClose) return -1;
             int n = Math.Min(count, c.SendWindow);
             c.FromGateway.Write(buffer, offset, n);
             return n;
+        }
+
+        public void StartTlsClient(int connection, string serverName, bool verifyCertificate)
+        {
+            SimulatedPeer c = _connections[connection];
+            if (serverName == null) throw new ArgumentNullException(nameof(serverName));
+            if (serverName.EndsWith('.')) serverName = serverName.Substring(0, serverName.Length - 1);
+            if (serverName.Length == 0) throw new ArgumentException("An empty server name.", nameof(serverName));
+            if (c.Status == SimulatedPeer.Connecting) throw new InvalidOperationException("Connection " + connection + " is still connecting.");
+            if (c.TlsRequested) throw new InvalidOperationException("TLS was already started on connection " + connection + ".");
+            c.StartTls(serverName, verifyCertificate);
+        }
+
+        public int TlsStatus(int connection)
+        {
+            return _connections[connection].TlsStatus;
+        }
+
+        public string TlsDescription(int connection)
+        {
+            SimulatedPeer c = _connections[connection];
+            return c.TlsStatus == SimulatedPeer.TlsUp || c.TlsStatus == SimulatedPeer.TlsFailed ? c.TlsText : null;
         }
 
         public void Close(int connection)

@@ -3,6 +3,14 @@
 // SimulatedClient is the far end of a connection the gateway accepted (from
 // SimulatedNetwork.Connect with a client address), named from the client's point of view.
 // Bytes move at once and in order; nothing is lost unless the test resets the connection.
+//
+// TLS is simulated, not encrypted: when the gateway calls StartTlsClient, every byte written here
+// that it has not read yet is discarded (as HostNetwork drains the kernel's buffer; see
+// DiscardedBeforeTls) and the handshake waits for the test: AcceptTls brings TLS up (bytes then
+// pass unchanged, and IsTls says so), RefuseTls fails it, as do a Write before either (plaintext
+// where a real TLS stack expects records) and Close or Reset (the server went away). ReceiveWindow
+// lets a test leave bytes with the adapter rather than hand them all to one Receive, to show that
+// plaintext injected after a "220" is discarded at the upgrade and never reaches the gateway.
 using System.Collections.Generic;
 using System.IO;
 
@@ -15,11 +23,23 @@ namespace MailGateway.Emulator.Simulation
         internal const int Connected = 1;
         internal const int Failed = -1;
 
+        // TlsStatus values (INetwork)
+        internal const int TlsHandshaking = 0;
+        internal const int TlsUp = 1;
+        internal const int TlsFailed = -1;
+        internal const int TlsPlain = 2;
+        private const string DefaultCipher = "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384";
+
         internal readonly Queue<byte> ToGateway = new Queue<byte>();
         internal readonly MemoryStream FromGateway = new MemoryStream();
         /// <summary>What INetwork.ConnectStatus reports for the gateway's handle.</summary>
         internal int Status = Connected;
+        /// <summary>What INetwork.TlsStatus reports for the gateway's handle.</summary>
+        internal int TlsStatus = TlsPlain;
+        /// <summary>What INetwork.TlsDescription reports once TLS is up or failed.</summary>
+        internal string TlsText;
         private int _read;
+        private int _tlsStartedAt; // FromGateway's length when the gateway started TLS
 
         internal SimulatedPeer(string address, int port)
         {
@@ -43,9 +63,98 @@ namespace MailGateway.Emulator.Simulation
         public bool ReceiveWatched { get; internal set; } = true;
         /// <summary>Most bytes one Send may take (to test partial sends).</summary>
         public int SendWindow { get; set; } = int.MaxValue;
+        /// <summary>Most bytes one Receive may return (to leave bytes unread with the adapter).</summary>
+        public int ReceiveWindow { get; set; } = int.MaxValue;
 
+        // TLS (see the header)
+
+        /// <summary>The gateway called StartTlsClient on this connection.</summary>
+        public bool TlsRequested => TlsStatus != TlsPlain;
+        /// <summary>The handshake waits for AcceptTls or RefuseTls.</summary>
+        public bool IsTlsHandshaking => TlsStatus == TlsHandshaking;
+        /// <summary>TLS is up (AcceptTls): what passes now went through TLS.</summary>
+        public bool IsTls => TlsStatus == TlsUp;
+        /// <summary>The server name the gateway gave StartTlsClient (trailing dot removed); null before.</summary>
+        public string TlsServerName { get; internal set; }
+        /// <summary>Whether the gateway asked for the certificate to be verified.</summary>
+        public bool TlsVerifyCertificate { get; internal set; }
+        /// <summary>Bytes written here that the gateway had not read when it started TLS: discarded, never delivered.</summary>
+        public int DiscardedBeforeTls { get; private set; }
+
+        /// <summary>
+        /// Completes the gateway's handshake (TlsStatus 1). TlsDescription then reads
+        /// "Verified TLSv1.3 with cipher TLS_AES_256_GCM_SHA384" if the gateway asked for
+        /// verification, else the same with "Untrusted" (nothing was checked). Throws when no
+        /// handshake is waiting.
+        /// </summary>
+        public void AcceptTls()
+        {
+            AcceptTls((TlsVerifyCertificate ? "Verified " : "Untrusted ") + DefaultCipher);
+        }
+
+        /// <summary>Completes the gateway's handshake with this TlsDescription (e.g. "Trusted TLSv1.2 with cipher …").</summary>
+        public void AcceptTls(string description)
+        {
+            if (description == null) throw new System.ArgumentNullException(nameof(description));
+            RequireHandshake();
+            TlsStatus = TlsUp;
+            TlsText = description;
+        }
+
+        /// <summary>Fails the gateway's handshake (TlsStatus -1), with reason as its TlsDescription. Throws when no handshake is waiting.</summary>
+        public void RefuseTls(string reason = "handshake failed: refused by the server")
+        {
+            if (reason == null) throw new System.ArgumentNullException(nameof(reason));
+            RequireHandshake();
+            FailTls(reason);
+        }
+
+        /// <summary>What the gateway sent since it started TLS ("" before).</summary>
+        public string ReceivedSinceTls
+        {
+            get { return TlsRequested ? AllReceived.Substring(_tlsStartedAt) : ""; }
+        }
+
+        internal void StartTls(string serverName, bool verify)
+        {
+            TlsServerName = serverName;
+            TlsVerifyCertificate = verify;
+            _tlsStartedAt = (int)FromGateway.Length;
+            DiscardedBeforeTls = ToGateway.Count;
+            ToGateway.Clear(); // RFC 3207 §4.2: nothing from before the upgrade crosses it
+            if (Status != Connected || Closed)
+            {
+                FailTls("the connection was closed before the handshake");
+                return;
+            }
+            TlsStatus = TlsHandshaking;
+        }
+
+        private void FailTls(string reason)
+        {
+            TlsStatus = TlsFailed;
+            TlsText = reason;
+        }
+
+        private void RequireHandshake()
+        {
+            if (TlsStatus != TlsHandshaking)
+                throw new System.InvalidOperationException("No TLS handshake is waiting on this connection.");
+            if (GatewayClosed)
+                throw new System.InvalidOperationException("The gateway closed this connection during the handshake.");
+        }
+
+        /// <summary>
+        /// Bytes for the gateway. During the gateway's TLS handshake they are not TLS records:
+        /// the handshake fails and they are dropped, as a real TLS stack would do.
+        /// </summary>
         public void Write(byte[] bytes)
         {
+            if (TlsStatus == TlsHandshaking)
+            {
+                FailTls("handshake failed: the server sent plaintext where TLS was expected");
+                return;
+            }
             foreach (byte b in bytes) ToGateway.Enqueue(b);
         }
 
@@ -58,6 +167,7 @@ namespace MailGateway.Emulator.Simulation
         public void Close()
         {
             Closed = true;
+            if (TlsStatus == TlsHandshaking) FailTls("handshake failed: the server closed the connection");
         }
 
         /// <summary>An abortive close (RST): unread bytes are dropped; the gateway's Receive and Send return -1.</summary>
@@ -66,6 +176,7 @@ namespace MailGateway.Emulator.Simulation
             ToGateway.Clear();
             ResetOnClose = true;
             Closed = true;
+            if (TlsStatus == TlsHandshaking) FailTls("handshake failed: the connection was reset");
         }
 
         /// <summary>Everything the gateway has sent so far.</summary>
