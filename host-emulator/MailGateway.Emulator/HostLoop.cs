@@ -6,6 +6,7 @@ using System.IO;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using MailGateway.Core.Config;
+using MailGateway.Core.Delivery;
 using MailGateway.Core.Runtime;
 using MailGateway.Emulator.Platform;
 
@@ -33,7 +34,14 @@ namespace MailGateway.Emulator
             _stopRequested = false;
             using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            Gateway gateway = new Gateway(config, network, storage, clock, log, new HostRandom(), null);
+            HostRandom random = new HostRandom();
+            // dns.servers empty: the system's resolver configuration (through DnsClient); else the
+            // core's own resolver, exactly as the device runs it.
+            MailGateway.Core.Dns.IDnsLookups lookups = config.DnsServers.Length > 0
+                ? (MailGateway.Core.Dns.IDnsLookups)SmtpDeliveries.CoreResolver(config, network, random)
+                : new MailGateway.Emulator.Dns.DnsClientLookups();
+            SmtpDeliveries deliveries = new SmtpDeliveries(config, network, storage, lookups, random, log);
+            Gateway gateway = new Gateway(config, network, storage, clock, log, random, deliveries);
             try
             {
                 gateway.Start();

@@ -21,5 +21,11 @@ namespace MailGateway.Core.Delivery
     public interface IDeliveryJobFactory
     {
         IDeliveryJob Start(Spool.QueuedMessage message, int[] recipients, Destination destination, long nowMs);
+
+        /// <summary>Runs what the jobs share (the DNS resolver), once per loop pass before the jobs step.</summary>
+        void Pump(long nowMs);
+
+        /// <summary>When Pump must run again at the latest.</summary>
+        long PollDeadline();
     }
 }

@@ -64,6 +64,7 @@ namespace MailGateway.Core.Delivery
         {
             long nowUnixMs = _clock.UnixMs();
             if (!_started) SpreadOverdue(nowUnixMs);
+            if (_jobs != null) _jobs.Pump(nowMs);
             CollectFinishedJobs(nowMs, nowUnixMs);
             long nextUnixMs = long.MaxValue;
             for (int i = _spool.Count - 1; i >= 0; i--)
@@ -88,7 +89,7 @@ namespace MailGateway.Core.Delivery
                     nextUnixMs = m.NextAttemptUnixMs;
                 }
             }
-            long next = long.MaxValue;
+            long next = _jobs != null ? _jobs.PollDeadline() : long.MaxValue;
             for (int i = 0; i < _running.Count; i++)
             {
                 long d = ((Running)_running[i]).Job.PollDeadline();

@@ -25,6 +25,12 @@ public sealed class ScriptedDeliveries : IDeliveryJobFactory
 
     public void Hang(string domain) => _byDomain.Remove(domain);
 
+    public void Pump(long nowMs)
+    {
+    }
+
+    public long PollDeadline() => long.MaxValue;
+
     public IDeliveryJob Start(QueuedMessage message, int[] recipients, Destination destination, long nowMs)
     {
         Attempts.Add(new Attempt(message.QueueId, recipients.Select(r => message.Recipients[r].Address).ToArray(), destination.Key, nowMs));

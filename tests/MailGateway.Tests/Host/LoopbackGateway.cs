@@ -2,6 +2,7 @@
 // fresh temporary folder, the system clock; its loop runs on its own thread (the only thread that
 // touches it) until Dispose, which shuts it down and deletes the folder.
 using MailGateway.Core.Config;
+using MailGateway.Core.Delivery;
 using MailGateway.Core.Runtime;
 using MailGateway.Emulator.Platform;
 
@@ -22,13 +23,19 @@ public sealed class LoopbackGateway : IDisposable
     public readonly List<string> Log = new List<string>();
     public int Port { get; private set; }
 
-    public LoopbackGateway(Action<GatewayConfig> configure = null)
+    /// <summary>deliver: run the real delivery (SMTP client, the core's DNS resolver on config.DnsServers); else mail stays queued.</summary>
+    public LoopbackGateway(Action<GatewayConfig> configure = null, bool deliver = false)
     {
         var config = new GatewayConfig { SpoolDir = SpoolDir, Hostname = "gw.local.test" };
         config.SmtpListen = new[] { new ListenEndpoint("127.0.0.1", 0) };
         configure?.Invoke(config);
         Storage = new HostStorage(SpoolDir);
-        var gateway = new Gateway(config, _network, Storage, new HostClock(), new ListLog(Log), new HostRandom(), null);
+        var random = new HostRandom();
+        var log = new ListLog(Log);
+        SmtpDeliveries deliveries = deliver
+            ? new SmtpDeliveries(config, _network, Storage, SmtpDeliveries.CoreResolver(config, _network, random), random, log)
+            : null;
+        var gateway = new Gateway(config, _network, Storage, new HostClock(), log, random, deliveries);
         _thread = new Thread(() => Loop(gateway)) { IsBackground = true, Name = "gateway loop" };
         _thread.Start();
         Assert.True(_started.Wait(TimeSpan.FromSeconds(30)), "gateway did not start");

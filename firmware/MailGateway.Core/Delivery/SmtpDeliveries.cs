@@ -1,0 +1,123 @@
+// The real delivery job factory: what every SmtpDeliveryJob shares — the network, the DNS lookups
+// (the core's DnsResolver over the platform's UDP/TCP, or the host's resolver), the spool's
+// storage for message bodies, the SMTP client settings for MX hosts, routes and the smarthost, and
+// this gateway's own names and addresses for mail-loop detection.
+using MailGateway.Core.Config;
+using MailGateway.Core.Dns;
+using MailGateway.Core.Runtime;
+using MailGateway.Core.Smtp;
+
+namespace MailGateway.Core.Delivery
+{
+    public sealed class SmtpDeliveries : IDeliveryJobFactory
+    {
+        /// <summary>How often to look at lookups that finish on another thread (the host resolver).</summary>
+        public const long ForeignLookupPollMs = 20;
+
+        internal readonly GatewayConfig Config;
+        internal readonly INetwork Network;
+        internal readonly IStorage Storage;
+        internal readonly IDnsLookups Lookups;
+        internal readonly IRandom Random;
+        internal readonly ILog Log;
+        internal readonly MxSettings MxSettings = new MxSettings();
+        internal readonly string[] OwnNames;
+        internal readonly byte[] Scratch = new byte[4096];
+        private readonly DnsResolver _resolver;
+        private string[] _ownAddresses;
+        private long _lastPumpMs;
+
+        /// <summary>
+        /// lookups: the DNS to use; when it is the core's DnsResolver the factory pumps it, any other
+        /// implementation (the host's) is polled while jobs wait for it.
+        /// </summary>
+        public SmtpDeliveries(GatewayConfig config, INetwork network, IStorage storage, IDnsLookups lookups, IRandom random, ILog log)
+        {
+            Config = config;
+            Network = network;
+            Storage = storage;
+            Lookups = lookups;
+            Random = random;
+            Log = log;
+            _resolver = lookups as DnsResolver;
+            MxSettings.MaxAddresses = config.MaxAddressesPerAttempt;
+            OwnNames = new string[] { config.Hostname };
+        }
+
+        /// <summary>The core's resolver over this network, for dns.servers.</summary>
+        public static DnsResolver CoreResolver(GatewayConfig config, INetwork network, IRandom random)
+        {
+            return new DnsResolver(new NetworkDnsTransport(network), config.DnsServers, random, new DnsSettings());
+        }
+
+        public IDeliveryJob Start(Spool.QueuedMessage message, int[] recipients, Destination destination, long nowMs)
+        {
+            return new SmtpDeliveryJob(this, message, recipients, destination, nowMs);
+        }
+
+        public void Pump(long nowMs)
+        {
+            _lastPumpMs = nowMs;
+            if (_resolver != null) _resolver.Pump(nowMs);
+        }
+
+        /// <summary>When a job waiting for DNS should look again (the core resolver tells by its own deadline).</summary>
+        internal long LookupPollDeadline()
+        {
+            return _resolver != null ? SmtpClientSession.NoDeadline : _lastPumpMs + ForeignLookupPollMs;
+        }
+
+        public long PollDeadline()
+        {
+            if (_resolver != null) return _resolver.PollDeadline();
+            return long.MaxValue;
+        }
+
+        /// <summary>Our own addresses: the listeners' and the machine's (read once, on first use).</summary>
+        internal string[] OwnAddresses()
+        {
+            if (_ownAddresses != null) return _ownAddresses;
+            string[] local = Network.LocalAddresses();
+            string[] all = new string[local.Length + Config.SmtpListen.Length];
+            for (int i = 0; i < local.Length; i++) all[i] = local[i];
+            for (int i = 0; i < Config.SmtpListen.Length; i++) all[local.Length + i] = Config.SmtpListen[i].Address;
+            _ownAddresses = all;
+            return all;
+        }
+
+        /// <summary>Client settings for one destination (RFC 5321 §4.5.3.2 timeouts from the configuration).</summary>
+        internal ClientSettings SessionSettings(Destination destination, bool implicitTls)
+        {
+            ClientSettings s;
+            if (destination.Kind == Destination.Smarthost)
+            {
+                s = ClientSettings.ForSmarthost(Config.Hostname, Config.SmarthostUser, Config.SmarthostPassword);
+                s.VerifyCertificate = Config.SmarthostVerify;
+                if (implicitTls)
+                {
+                    s.Tls = ClientTls.Off;          // the connection is TLS already
+                    s.AuthWithoutTls = true;        // ... so AUTH is not in clear
+                }
+                else if (Config.SmarthostTls == TlsMode.None)
+                {
+                    s.Tls = ClientTls.Off;
+                    s.AuthWithoutTls = true;        // the administrator asked for it
+                }
+            }
+            else
+            {
+                s = ClientSettings.ForMx(Config.Hostname);
+            }
+            s.ConnectTimeoutMs = Config.ConnectTimeoutMs;
+            s.GreetingTimeoutMs = Config.CommandTimeoutMs;
+            s.EhloTimeoutMs = Config.CommandTimeoutMs;
+            s.MailTimeoutMs = Config.CommandTimeoutMs;
+            s.RcptTimeoutMs = Config.CommandTimeoutMs;
+            s.CommandTimeoutMs = Config.CommandTimeoutMs;
+            s.DataInitTimeoutMs = Config.DataStartTimeoutMs;
+            s.DataBlockTimeoutMs = Config.DataBlockTimeoutMs;
+            s.DataEndTimeoutMs = Config.DataEndTimeoutMs;
+            return s;
+        }
+    }
+}

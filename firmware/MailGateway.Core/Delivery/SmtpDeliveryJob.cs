@@ -1,0 +1,504 @@
+// One real delivery attempt (DESIGN step 3): some recipients of one message to one destination,
+// over SMTP. Driven by the loop through Step; it never blocks.
+//
+// How it works
+//   1. Resolve: for an MX destination the MxPlanner finds the addresses (or a failure: NXDOMAIN,
+//      null MX, no MX host, DNS temporarily unusable, a loop to ourselves); for a route or the
+//      smarthost the configured host's A/AAAA records (an address literal needs no lookup). A local
+//      domain without a route has no mailbox store yet: its recipients stay queued (451 4.3.0).
+//   2. Each address in turn (delivery.max_addresses at most): connect, then run an
+//      SmtpClientSession: bytes between socket and session, STARTTLS when it asks (implicit TLS for
+//      relay.smarthost_tls = implicit), body chunks from the spool file when it asks.
+//      ClientEnd.TryNextAddress (unreachable, 421, timeout before any recipient was accepted) moves
+//      on to the next address with every recipient still open (DESIGN 3a).
+//   3. Outcomes: one per recipient, from the session (250 → Delivered, 4xx → Transient, 5xx →
+//      Permanent) or, when no address worked, Transient with the last error.
+// Reply texts follow Postfix: "host mx.example[192.0.2.1] said: 550 5.1.1 … (in reply to RCPT TO
+// command)", "connect to mx.example[192.0.2.1]:25: connection failed".
+using MailGateway.Core.Config;
+using MailGateway.Core.Dns;
+using MailGateway.Core.Runtime;
+using MailGateway.Core.Smtp;
+using MailGateway.Core.Spool;
+using MailGateway.Core.Text;
+
+namespace MailGateway.Core.Delivery
+{
+    public sealed class SmtpDeliveryJob : IDeliveryJob
+    {
+        // Where the job is
+        private const int Resolving = 0;
+        private const int Connecting = 1;
+        private const int Handshaking = 2;   // implicit TLS before the SMTP greeting
+        private const int Talking = 3;
+        private const int Done = 4;
+
+        private readonly SmtpDeliveries _owner;
+        private readonly QueuedMessage _message;
+        private readonly int[] _recipients;
+        private readonly Destination _destination;
+        private int _state = Resolving;
+
+        // Resolving
+        private MxPlanner _planner;
+        private int _lookupA = -1;
+        private int _lookupAaaa = -1;
+        private DnsResult _resultA;
+        private DnsResult _resultAaaa;
+        private MxTarget[] _targets;
+        private int _nextTarget;
+
+        // The current connection
+        private MxTarget _target;
+        private int _connection = -1;
+        private SmtpClientSession _session;
+        private MessageBody _body;
+        private bool _bodyEnded;
+        private readonly ByteBuffer _pending = new ByteBuffer(4096);
+        private bool _tlsRequested;
+
+        // Results
+        private string _lastError = "";
+        private string _lastHost = "";
+        private AttemptOutcome[] _outcomes;
+
+        internal SmtpDeliveryJob(SmtpDeliveries owner, QueuedMessage message, int[] recipients, Destination destination, long nowMs)
+        {
+            _owner = owner;
+            _message = message;
+            _recipients = recipients;
+            _destination = destination;
+            StartResolving();
+        }
+
+        public AttemptOutcome[] Outcomes { get { return _outcomes; } }
+
+        public bool Step(long nowMs)
+        {
+            // Each state may finish within one Step and hand over to the next.
+            for (int guard = 0; guard < 8 && _state != Done; guard++)
+            {
+                int before = _state;
+                switch (_state)
+                {
+                    case Resolving: StepResolving(nowMs); break;
+                    case Connecting: StepConnecting(nowMs); break;
+                    case Handshaking: StepHandshaking(nowMs); break;
+                    case Talking: StepTalking(nowMs); break;
+                }
+                if (_state == before) break;
+            }
+            return _state == Done;
+        }
+
+        public long PollDeadline()
+        {
+            if (_state == Done) return 0;
+            if (_state == Resolving) return _owner.LookupPollDeadline();
+            if (_session != null) return _session.PollDeadline();
+            return SmtpClientSession.NoDeadline;
+        }
+
+        public void Abort()
+        {
+            if (_state == Done) return;
+            CloseConnection();
+            if (_planner != null) _planner.Abandon(_owner.Lookups);
+            CancelHostLookups();
+            FinishAll(AttemptOutcome.Transient, "4.3.2", "delivery stopped: mail system shutting down", "");
+        }
+
+        // ---- 1. Resolve ------------------------------------------------------------------------
+
+        private void StartResolving()
+        {
+            if (_destination.Kind == Destination.Local)
+            {
+                FinishAll(AttemptOutcome.Transient, "4.3.0", "451 4.3.0 no mailbox store for local domain " + _destination.Domain +
+                          " yet; set route." + _destination.Domain + " to forward its mail", "");
+                return;
+            }
+            if (_destination.Kind == Destination.Mx)
+            {
+                _planner = new MxPlanner(_destination.Domain, _owner.OwnNames, _owner.OwnAddresses(), _owner.Random, _owner.MxSettings);
+                return;
+            }
+            HostPort target = _destination.Target;
+            if (target.IsAddress)
+            {
+                _targets = new MxTarget[] { new MxTarget(target.Host, target.Host, 0) };
+                _state = Connecting;
+                return;
+            }
+            _lookupA = _owner.Lookups.Begin(target.Host, DnsType.A);
+            _lookupAaaa = _owner.Lookups.Begin(target.Host, DnsType.AAAA);
+        }
+
+        private void StepResolving(long nowMs)
+        {
+            if (_planner != null)
+            {
+                _planner.Step(_owner.Lookups);
+                if (!_planner.IsDone) return;
+                MxPlan plan = _planner.Plan;
+                _planner = null;
+                if (!plan.Succeeded)
+                {
+                    int result = plan.IsPermanentFailure ? AttemptOutcome.Permanent : AttemptOutcome.Transient;
+                    FinishAll(result, plan.Failure.Enhanced, plan.Failure.Format(true), "");
+                    return;
+                }
+                _targets = plan.Targets;
+                _state = Connecting;
+                return;
+            }
+            if (_resultA == null && _lookupA >= 0) _resultA = _owner.Lookups.Poll(_lookupA);
+            if (_resultAaaa == null && _lookupAaaa >= 0) _resultAaaa = _owner.Lookups.Poll(_lookupAaaa);
+            if (_resultA == null || _resultAaaa == null) return;
+            _lookupA = -1;
+            _lookupAaaa = -1;
+            string host = _destination.Target.Host;
+            int count = _resultA.Records.Length + _resultAaaa.Records.Length;
+            if (count == 0)
+            {
+                // A configured relay host that does not resolve is a setup problem, not the
+                // recipient's: keep the mail and retry (Postfix defers on relayhost lookup errors).
+                FinishAll(AttemptOutcome.Transient, "4.4.3", "451 4.4.3 cannot find the address of " + host + " (" +
+                          DnsStatusName(_resultA) + ")", "");
+                return;
+            }
+            int max = _owner.Config.MaxAddressesPerAttempt;
+            MxTarget[] targets = new MxTarget[count < max ? count : max];
+            int n = 0;
+            for (int i = 0; i < _resultA.Records.Length && n < targets.Length; i++) targets[n++] = new MxTarget(host, _resultA.Records[i].Address, 0);
+            for (int i = 0; i < _resultAaaa.Records.Length && n < targets.Length; i++) targets[n++] = new MxTarget(host, _resultAaaa.Records[i].Address, 0);
+            _targets = targets;
+            _state = Connecting;
+        }
+
+        private static string DnsStatusName(DnsResult result)
+        {
+            return result.Detail != null && result.Detail.Length > 0 ? result.Detail : "no address records";
+        }
+
+        private void CancelHostLookups()
+        {
+            if (_lookupA >= 0) _owner.Lookups.Cancel(_lookupA);
+            if (_lookupAaaa >= 0) _owner.Lookups.Cancel(_lookupAaaa);
+            _lookupA = -1;
+            _lookupAaaa = -1;
+        }
+
+        // ---- 2. Connect and talk ---------------------------------------------------------------
+
+        private int Port
+        {
+            get { return _destination.Kind == Destination.Mx ? _owner.Config.DeliveryPort : _destination.Target.Port; }
+        }
+
+        private bool ImplicitTls
+        {
+            get { return _destination.Kind == Destination.Smarthost && _owner.Config.SmarthostTls == TlsMode.Implicit; }
+        }
+
+        private string HostName
+        {
+            get { return _target.Host + "[" + _target.Address + "]:" + Port.ToString(); }
+        }
+
+        private void StepConnecting(long nowMs)
+        {
+            if (_connection < 0)
+            {
+                if (_nextTarget >= _targets.Length)
+                {
+                    FinishAll(AttemptOutcome.Transient, "4.4.1", _lastError, _lastHost);
+                    return;
+                }
+                _target = _targets[_nextTarget++];
+                _session = new SmtpClientSession(_owner.SessionSettings(_destination, ImplicitTls), nowMs);
+                _session.BeginMessage(_message.Envelope.Sender, Addresses(), _message.BodyBytes, nowMs);
+                _tlsRequested = false;
+                _pending.Clear();
+                try
+                {
+                    _connection = _owner.Network.Connect(_target.Address, Port);
+                }
+                catch (System.Exception)
+                {
+                    _connection = -1;
+                }
+                if (_connection < 0)
+                {
+                    ConnectFailed("connect to " + HostName + ": cannot open a connection");
+                    return;
+                }
+            }
+            int status = _owner.Network.ConnectStatus(_connection);
+            if (status == 0)
+            {
+                _session.HandleDeadline(nowMs); // the connect timeout
+                if (_session.IsClosed) ConnectFailed("connect to " + HostName + ": connection timed out");
+                return;
+            }
+            if (status < 0)
+            {
+                ConnectFailed("connect to " + HostName + ": connection refused or unreachable");
+                return;
+            }
+            if (ImplicitTls)
+            {
+                _owner.Network.StartTlsClient(_connection, _target.Host, _owner.Config.SmarthostVerify);
+                _state = Handshaking;
+                return;
+            }
+            _session.Connected(nowMs);
+            _state = Talking;
+        }
+
+        private void ConnectFailed(string detail)
+        {
+            _lastError = detail;
+            _lastHost = "";
+            CloseConnection();
+            _session = null;
+            _owner.Log.Line(_message.QueueId + ": " + detail);
+        }
+
+        private void StepHandshaking(long nowMs)
+        {
+            int tls = _owner.Network.TlsStatus(_connection);
+            if (tls == TlsState.Handshaking)
+            {
+                _session.HandleDeadline(nowMs);
+                if (!_session.IsClosed) return;
+                ConnectFailed("TLS handshake with " + HostName + " timed out");
+            }
+            else if (tls != TlsState.Up)
+            {
+                ConnectFailed("TLS handshake with " + HostName + " failed");
+            }
+            else
+            {
+                _owner.Log.Line(_message.QueueId + ": TLS connection established to " + HostName + ": " + _owner.Network.TlsDescription(_connection));
+                _session.Connected(nowMs);
+            }
+            _state = _session == null ? Connecting : Talking;
+        }
+
+        private void StepTalking(long nowMs)
+        {
+            INetwork net = _owner.Network;
+            byte[] buffer = _owner.Scratch;
+            if (_tlsRequested)
+            {
+                int tls = net.TlsStatus(_connection);
+                if (tls == TlsState.Handshaking)
+                {
+                    _session.HandleDeadline(nowMs);
+                }
+                else
+                {
+                    _tlsRequested = false;
+                    bool up = tls == TlsState.Up;
+                    if (up) _owner.Log.Line(_message.QueueId + ": TLS connection established to " + HostName + ": " + net.TlsDescription(_connection));
+                    _session.CompleteTls(up, nowMs);
+                }
+            }
+            else
+            {
+                for (int reads = 0; reads < 16 && !_session.IsClosed; reads++)
+                {
+                    int n = net.Receive(_connection, buffer, 0, buffer.Length);
+                    if (n == 0) break;
+                    if (n < 0)
+                    {
+                        _session.ReceiveEof();
+                        break;
+                    }
+                    _session.Receive(buffer, 0, n, nowMs);
+                }
+                _session.HandleDeadline(nowMs);
+            }
+            HandleEvents(nowMs);
+            Transmit();
+            if (_session.IsClosed && _pending.Count == 0) EndOfSession();
+            else if (_session.IsClosed && _pending.Count > 0 && !_session.HasOutput)
+            {
+                // Only QUIT may still be waiting to go out; do not wait for a stalled peer to take it.
+                EndOfSession();
+            }
+        }
+
+        private void HandleEvents(long nowMs)
+        {
+            int e;
+            while ((e = _session.PollEvent()) != ClientEvent.None)
+            {
+                switch (e)
+                {
+                    case ClientEvent.StartTls:
+                        Transmit();
+                        _owner.Network.StartTlsClient(_connection, _target.Host, _session.VerifyCertificate);
+                        _tlsRequested = true;
+                        break;
+                    case ClientEvent.NeedBody:
+                        ProvideBody(nowMs);
+                        break;
+                    case ClientEvent.MessageDone:
+                        CloseBody();
+                        if (_session.CanBeginMessage) _session.Quit(nowMs);
+                        break;
+                }
+            }
+        }
+
+        private void ProvideBody(long nowMs)
+        {
+            if (_body == null)
+            {
+                _body = new MessageBody(_owner.Storage, _message.FileName);
+                _bodyEnded = false;
+            }
+            if (_bodyEnded) return;
+            int n = _body.Next();
+            if (n < 0)
+            {
+                // The spool file is damaged: nothing half is ever sent — the session is ended
+                // before the final dot, so the receiver discards what it got.
+                _owner.Log.Line(_message.QueueId + ": error: queue file damaged while sending; message kept");
+                CloseConnection();
+                _session.ReceiveEof();
+                return;
+            }
+            // The session takes at most MaxBodyChunk bytes per call.
+            int offset = _body.Offset;
+            int left = n;
+            while (left > SmtpClientSession.MaxBodyChunk)
+            {
+                _session.ProvideBody(_body.Buffer, offset, SmtpClientSession.MaxBodyChunk, false, nowMs);
+                offset += SmtpClientSession.MaxBodyChunk;
+                left -= SmtpClientSession.MaxBodyChunk;
+            }
+            _bodyEnded = n == 0;
+            _session.ProvideBody(_body.Buffer, offset, left, _bodyEnded, nowMs);
+        }
+
+        // Sends what the session has, keeping what the socket did not take.
+        private void Transmit()
+        {
+            if (_connection < 0) return;
+            byte[] buffer = _owner.Scratch;
+            while (_pending.Count < 8192)
+            {
+                int n = _session.PollTransmit(buffer, 0, buffer.Length);
+                if (n == 0) break;
+                _pending.Append(buffer, 0, n);
+            }
+            if (_pending.Count == 0) return;
+            int sent = _owner.Network.Send(_connection, _pending.Array, _pending.Start, _pending.Count);
+            if (sent > 0) _pending.Consume(sent);
+            else if (sent < 0)
+            {
+                _pending.Clear();
+                _session.ReceiveEof();
+            }
+        }
+
+        private void EndOfSession()
+        {
+            CloseConnection();
+            MessageOutcome outcome = _session.Outcome;
+            int end = _session.End;
+            if (end == ClientEnd.TryNextAddress || outcome == null)
+            {
+                Reply reply = _session.EndReply;
+                _lastError = reply == null ? "lost connection with " + HostName
+                                           : Describe(reply, _session.EndStage, true);
+                _lastHost = reply != null && FromServer(reply) ? HostName : "";
+                _session = null;
+                _state = Connecting;
+                return;
+            }
+            _outcomes = new AttemptOutcome[_recipients.Length];
+            for (int i = 0; i < _recipients.Length; i++)
+            {
+                RecipientOutcome r = outcome.Recipients[i];
+                int result = r.Status == DeliveryStatus.Delivered ? AttemptOutcome.Delivered
+                           : r.Status == DeliveryStatus.Permanent ? AttemptOutcome.Permanent : AttemptOutcome.Transient;
+                string text = r.Reply == null ? "lost connection with " + HostName
+                            : result == AttemptOutcome.Delivered ? r.Reply.Format(true)
+                            : Describe(r.Reply, r.Stage, r.FromServer);
+                string status = r.Reply != null && r.Reply.Enhanced != null ? r.Reply.Enhanced
+                              : Bounce.StatusOf(text, result == AttemptOutcome.Permanent);
+                _outcomes[i] = new AttemptOutcome(_recipients[i], result, status, text, r.FromServer || result == AttemptOutcome.Delivered ? HostName : "");
+            }
+            _session = null;
+            _state = Done;
+        }
+
+        private bool FromServer(Reply reply)
+        {
+            return reply.Code >= 400 && reply.Text != null;
+        }
+
+        // Postfix's wording: "host mx[ip] said: 550 5.1.1 … (in reply to RCPT TO command)".
+        private string Describe(Reply reply, int stage, bool fromServer)
+        {
+            if (!fromServer) return reply.Format(true) + " (" + HostName + ")";
+            return "host " + _target.Host + "[" + _target.Address + "] said: " + reply.Format(true) +
+                   " (in reply to " + CommandOf(stage) + ")";
+        }
+
+        private static string CommandOf(int stage)
+        {
+            switch (stage)
+            {
+                case ClientState.AwaitingGreeting: return "initial greeting";
+                case ClientState.AwaitingEhlo: return "EHLO command";
+                case ClientState.AwaitingHelo: return "HELO command";
+                case ClientState.AwaitingStartTls: return "STARTTLS command";
+                case ClientState.AwaitingAuth: return "AUTH command";
+                case ClientState.AwaitingMail: return "MAIL FROM command";
+                case ClientState.AwaitingRcpt: return "RCPT TO command";
+                case ClientState.AwaitingData: return "DATA command";
+                case ClientState.SendingBody:
+                case ClientState.AwaitingEndOfData: return "end of DATA command";
+                default: return ClientState.Describe(stage);
+            }
+        }
+
+        // ---- Helpers ---------------------------------------------------------------------------
+
+        private string[] Addresses()
+        {
+            string[] addresses = new string[_recipients.Length];
+            for (int i = 0; i < addresses.Length; i++) addresses[i] = _message.Recipients[_recipients[i]].Address;
+            return addresses;
+        }
+
+        private void CloseConnection()
+        {
+            CloseBody();
+            if (_connection >= 0) _owner.Network.Close(_connection);
+            _connection = -1;
+            _pending.Clear();
+        }
+
+        private void CloseBody()
+        {
+            if (_body != null) _body.Close();
+            _body = null;
+        }
+
+        private void FinishAll(int result, string status, string reply, string remoteHost)
+        {
+            _outcomes = new AttemptOutcome[_recipients.Length];
+            for (int i = 0; i < _recipients.Length; i++)
+            {
+                _outcomes[i] = new AttemptOutcome(_recipients[i], result, status == null ? "" : status, reply, remoteHost);
+            }
+            _state = Done;
+        }
+    }
+}
