@@ -57,6 +57,11 @@ def start_gateway():
         f.write("local.domains = aaa.test\n")
         f.write("limits.message_size = 64K\n")
         f.write("spool.dir = %s\n" % SPOOL)
+        # Mail stays queued: every foreign domain in this suite is example.test, routed to a
+        # loopback port where nothing listens; DNS goes to a loopback port with no server, never
+        # to the machine's resolver.
+        f.write("route.example.test = 127.0.0.1:%d\n" % free_port())
+        f.write("dns.servers = 127.0.0.1:%d\n" % free_port())
     log = open(os.path.join(WORK, "mailgw.log"), "w")
     proc = subprocess.Popen(["dotnet", MAILGW, "run", "--config", config], stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 60

@@ -27,7 +27,11 @@ public class CrashTests : IDisposable
         File.WriteAllText(file,
             "hostname = gw.crash.test\n" +
             "smtp.listen = 127.0.0.1:" + port + "\n" +
-            "spool.dir = " + Path.Combine(_dir, "spool") + "\n");
+            "spool.dir = " + Path.Combine(_dir, "spool") + "\n" +
+            // Keep every message queued, and never ask the machine's resolver: delivery goes to a
+            // loopback port where nothing listens, DNS to a loopback server that is not there.
+            "route.example.test = 127.0.0.1:" + MailgwProcess.FreePort() + "\n" +
+            "dns.servers = 127.0.0.1:" + MailgwProcess.FreePort() + "\n");
         return file;
     }
 
