@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the interop suite: builds mailgw, then real clients (swaks, curl, Python's smtplib) against
-# it on loopback. Needs: the .NET 10 SDK, swaks, curl, python3 (.ci/run installs them).
+# it on loopback, then the seed story with two gateways, a DNS server, aiosmtpd and smtp-sink.
+# Needs: the .NET 10 SDK, swaks, curl, python3-dnslib, python3-aiosmtpd, postfix (.ci/run installs them).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -8,3 +9,6 @@ out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 dotnet build "$root/host-emulator/MailGateway.Emulator" -c Release -o "$out" -nologo -v quiet
 python3 "$here/interop.py" "$out/mailgw.dll"
+# Debian's python3: the story uses python3-dnslib and python3-aiosmtpd from apt.
+py=/usr/bin/python3; [ -x "$py" ] || py=python3
+"$py" "$here/story.py" "$out/mailgw.dll"

@@ -160,9 +160,10 @@ namespace MailGateway.Core.Delivery
                 Line("");
                 Line("Final-Recipient: rfc822; " + r.Address);
                 Line("Action: " + (_kind == Failure ? "failed" : "delayed"));
-                Line("Status: " + StatusOf(r.LastReply, _kind == Failure));
+                string reply = SmtpReplyOf(r.LastReply);
+                Line("Status: " + StatusOf(reply, _kind == Failure));
                 if (r.RemoteHost.Length > 0) Line("Remote-MTA: dns; " + HostNameOf(r.RemoteHost));
-                if (ReplyCode(r.LastReply) > 0) Line("Diagnostic-Code: smtp; " + Printable(r.LastReply));
+                if (ReplyCode(reply) > 0) Line("Diagnostic-Code: smtp; " + Printable(reply));
                 if (_kind == Delay) Line("Will-Retry-Until: " + RfcDate.Format(_retryUntilUnixMs));
             }
             Line("");
@@ -180,6 +181,21 @@ namespace MailGateway.Core.Delivery
             if (enhanced != null && enhanced[0] == expected) return enhanced;
             if (enhanced != null) return expected + enhanced.Substring(1);
             return permanent ? "5.0.0" : "4.0.0";
+        }
+
+        /// <summary>
+        /// The remote server's own reply inside a delivery log text: "550 5.1.1 x" from
+        /// "host mx[192.0.2.1] said: 550 5.1.1 x (in reply to RCPT TO command)"; other texts as they are.
+        /// </summary>
+        public static string SmtpReplyOf(string text)
+        {
+            const string said = " said: ";
+            int at = text.IndexOf(said);
+            if (at < 0) return text;
+            string reply = text.Substring(at + said.Length);
+            int context = reply.LastIndexOf(" (in reply to ");
+            if (context > 0 && reply[reply.Length - 1] == ')') reply = reply.Substring(0, context);
+            return reply;
         }
 
         /// <summary>"5.1.1" from "550 5.1.1 User unknown", or null.</summary>

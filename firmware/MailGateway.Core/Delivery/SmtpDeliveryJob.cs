@@ -56,6 +56,7 @@ namespace MailGateway.Core.Delivery
         private bool _bodyEnded;
         private readonly ByteBuffer _pending = new ByteBuffer(4096);
         private bool _tlsRequested;
+        private bool _again;              // the state is the same but has more to do now (next address)
 
         // Results
         private string _lastError = "";
@@ -86,7 +87,8 @@ namespace MailGateway.Core.Delivery
                     case Handshaking: StepHandshaking(nowMs); break;
                     case Talking: StepTalking(nowMs); break;
                 }
-                if (_state == before) break;
+                if (_state == before && !_again) break;
+                _again = false;
             }
             return _state == Done;
         }
@@ -258,6 +260,7 @@ namespace MailGateway.Core.Delivery
 
         private void ConnectFailed(string detail)
         {
+            _again = true; // go on to the next address in the same Step
             _lastError = detail;
             _lastHost = "";
             CloseConnection();
@@ -276,7 +279,7 @@ namespace MailGateway.Core.Delivery
             }
             else if (tls != TlsState.Up)
             {
-                ConnectFailed("TLS handshake with " + HostName + " failed");
+                ConnectFailed("TLS handshake with " + HostName + " failed: " + _owner.Network.TlsDescription(_connection));
             }
             else
             {
@@ -418,6 +421,7 @@ namespace MailGateway.Core.Delivery
                 _lastHost = reply != null && FromServer(reply) ? HostName : "";
                 _session = null;
                 _state = Connecting;
+                _again = true;
                 return;
             }
             _outcomes = new AttemptOutcome[_recipients.Length];
@@ -430,8 +434,9 @@ namespace MailGateway.Core.Delivery
                             : result == AttemptOutcome.Delivered ? r.Reply.Format(true)
                             : Describe(r.Reply, r.Stage, r.FromServer);
                 string status = r.Reply != null && r.Reply.Enhanced != null ? r.Reply.Enhanced
+                              : result == AttemptOutcome.Delivered ? "2.0.0"
                               : Bounce.StatusOf(text, result == AttemptOutcome.Permanent);
-                _outcomes[i] = new AttemptOutcome(_recipients[i], result, status, text, r.FromServer || result == AttemptOutcome.Delivered ? HostName : "");
+                _outcomes[i] = new AttemptOutcome(_recipients[i], result, status, text, HostName);
             }
             _session = null;
             _state = Done;
@@ -445,7 +450,7 @@ namespace MailGateway.Core.Delivery
         // Postfix's wording: "host mx[ip] said: 550 5.1.1 … (in reply to RCPT TO command)".
         private string Describe(Reply reply, int stage, bool fromServer)
         {
-            if (!fromServer) return reply.Format(true) + " (" + HostName + ")";
+            if (!fromServer) return reply.Format(true);
             return "host " + _target.Host + "[" + _target.Address + "] said: " + reply.Format(true) +
                    " (in reply to " + CommandOf(stage) + ")";
         }

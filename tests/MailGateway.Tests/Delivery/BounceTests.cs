@@ -119,8 +119,19 @@ public class BounceTests
     [InlineData("connect to host: Connection refused", false, "4.0.0")]
     [InlineData("550 5.1.1234 bad", true, "5.0.0")]
     [InlineData("", true, "5.0.0")]
+    [InlineData("host mx.b.test[192.0.2.1] said: 550 5.1.1 <x@b.test>: unknown (in reply to RCPT TO command)", true, "5.1.1")]
     public void StatusOf_TakesTheEnhancedCodeOrDerivesOne(string reply, bool permanent, string status)
     {
-        Assert.Equal(status, Bounce.StatusOf(reply, permanent));
+        Assert.Equal(status, Bounce.StatusOf(Bounce.SmtpReplyOf(reply), permanent));
+    }
+
+    [Theory]
+    [InlineData("host mx.b.test[192.0.2.1] said: 550 5.1.1 <x@b.test>: unknown (in reply to RCPT TO command)", "550 5.1.1 <x@b.test>: unknown")]
+    [InlineData("host mx[192.0.2.1] said: 452 4.2.2 full (see (this)) (in reply to end of DATA command)", "452 4.2.2 full (see (this))")]
+    [InlineData("connect to mx[192.0.2.1]:25: connection refused or unreachable", "connect to mx[192.0.2.1]:25: connection refused or unreachable")]
+    [InlineData("550 5.7.1 plain", "550 5.7.1 plain")]
+    public void SmtpReplyOf_FindsTheServersReplyInALogText(string text, string reply)
+    {
+        Assert.Equal(reply, Bounce.SmtpReplyOf(text));
     }
 }

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""The seed story end to end, with real processes on loopback (DESIGN: "The story the product
+implements"): person1@aaa.com sends to person2@bbb.de through gateway A (smtp.aaa.com on
+127.0.0.10:25); a real DNS server (dnslib) says bbb.de's best MX is down and the next one is
+gateway B (mx.bbb.de on 127.0.0.20:25), which forwards to bbb.de's mailbox host (aiosmtpd).
+Then: all MX of a domain down, then back, and the message arrives after a retry; a 5xx "user
+unknown" from Postfix's smtp-sink that becomes an RFC 3464 bounce in the sender's mailbox (aiosmtpd,
+reached through A's route for aaa.com); and smtp-sink's fault switches (4xx at RCPT, 421 after
+EHLO, no reply after the final dot), each of which must keep the message queued.
+
+Every check prints one line; the last line is "story: N passed, N failed".
+Usage: story.py PATH-TO-mailgw.dll   (needs root for port 25, python3-dnslib, python3-aiosmtpd,
+smtp-sink from postfix, swaks). Everything listens on 127.0.0.0/8 and stops with the script.
+"""
+import email
+import email.policy
+import mailbox
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+MAILGW = sys.argv[1]
+HERE = os.path.dirname(os.path.abspath(__file__))
+ZONE_SERVER = os.path.join(HERE, "..", "MailGateway.Tests", "Dns", "zone_server.py")
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
+WORK = tempfile.mkdtemp(prefix="mailgw-story-")
+results = []
+processes = []
+
+ZONE = """
+$TTL 300
+aaa.com.        IN MX 10 smtp.aaa.com.
+smtp.aaa.com.   IN A 127.0.0.10
+bbb.de.         IN MX 10 mx1.bbb.de.
+bbb.de.         IN MX 20 mx.bbb.de.
+mx1.bbb.de.     IN A 127.0.0.19
+mx.bbb.de.      IN A 127.0.0.20
+ccc.de.         IN MX 10 mx.ccc.de.
+mx.ccc.de.      IN A 127.0.0.40
+ddd.de.         IN MX 10 mx.ddd.de.
+mx.ddd.de.      IN A 127.0.0.50
+soft.de.        IN MX 10 mx.soft.de.
+mx.soft.de.     IN A 127.0.0.41
+busy.de.        IN MX 10 mx.busy.de.
+mx.busy.de.     IN A 127.0.0.42
+mute.de.        IN MX 10 mx.mute.de.
+mx.mute.de.     IN A 127.0.0.43
+"""
+
+
+def check(name, condition, detail=""):
+    results.append(bool(condition))
+    print(("ok   " if condition else "FAIL ") + name + ("" if condition else ": " + str(detail)[-3000:]), flush=True)
+
+
+def start(argv, name, **kw):
+    log = open(os.path.join(WORK, name + ".log"), "w")
+    p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE, **kw)
+    processes.append(p)
+    return p
+
+
+def log_of(name):
+    with open(os.path.join(WORK, name + ".log")) as f:
+        return f.read()
+
+
+def wait_port(host, port, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection((host, port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+def wait_for(predicate, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    return None
+
+
+def start_dns():
+    zone = os.path.join(WORK, "story.zone")
+    with open(zone, "w") as f:
+        f.write(ZONE)
+    p = start([PYTHON, ZONE_SERVER, "--zone", zone, "--port", "0", "--max-seconds", "900"], "dns")
+    port = wait_for(lambda: re.search(r"READY (\d+)", log_of("dns")), 30)
+    if not port:
+        raise SystemExit("zone server did not start: " + log_of("dns"))
+    return int(port.group(1))
+
+
+def start_mailbox_host(name, address, port):
+    """aiosmtpd storing everything it receives in a Maildir: a mailbox host."""
+    box = os.path.join(WORK, name)
+    start([PYTHON, "-m", "aiosmtpd", "-n", "-l", "%s:%d" % (address, port), "-c", "aiosmtpd.handlers.Mailbox", box], name)
+    if not wait_port(address, port, 30):
+        raise SystemExit(name + " did not start: " + log_of(name))
+    return box
+
+
+def messages(box):
+    if not os.path.isdir(os.path.join(box, "new")):
+        return []
+    return [email.message_from_bytes(m.as_bytes(), policy=email.policy.default) for m in mailbox.Maildir(box, create=False)]
+
+
+def start_sink(name, address, options):
+    user = ["-u", "nobody"] if os.geteuid() == 0 else []  # it refuses to run as root otherwise
+    start(["/usr/sbin/smtp-sink", "-h", name, "-t", "30"] + user + options + ["%s:25" % address, "64"], name)
+    if not wait_port(address, 25, 30):
+        raise SystemExit(name + " did not start: " + log_of(name))
+
+
+def start_gateway(name, address, lines):
+    conf = os.path.join(WORK, name + ".conf")
+    with open(conf, "w") as f:
+        f.write("smtp.listen = %s:25\n" % address)
+        f.write("spool.dir = %s\n" % os.path.join(WORK, name + "-spool"))
+        f.write("queue.retry = 2s\n")
+        f.write("delivery.connect_timeout = 3s\n")
+        f.write("delivery.command_timeout = 5s\n")
+        f.write("delivery.data_end_timeout = 5s\n")
+        for line in lines:
+            f.write(line + "\n")
+    p = start(["dotnet", MAILGW, "run", "--config", conf], name)
+    if not wait_port(address, 25, 60):
+        raise SystemExit(name + " did not start: " + log_of(name))
+    return p
+
+
+def send(to, subject):
+    out = subprocess.run(["swaks", "--server", "127.0.0.10", "--port", "25", "--from", "person1@aaa.com",
+                          "--to", to, "--helo", "pc.aaa.com", "--header", "Subject: " + subject,
+                          "--body", "Hello from the story.\n"], capture_output=True, text=True, timeout=60)
+    m = re.search(r"<- +250 2\.0\.0 Ok: queued as (\w{8})", out.stdout)
+    check("A accepts mail for " + to, m, out.stdout + out.stderr)
+    return m.group(1) if m else "NOQUEUE"
+
+
+def a_log(pattern):
+    return wait_for(lambda: re.search(pattern, log_of("gateway-a"), re.M), 60)
+
+
+def main():
+    dns_port = start_dns()
+    dns = "dns.servers = 127.0.0.1:%d" % dns_port
+    bbb_box = start_mailbox_host("bbb-mailboxes", "127.0.0.21", 2525)
+    aaa_box = start_mailbox_host("aaa-mailboxes", "127.0.0.31", 2525)
+    start_sink("mx.ccc.de", "127.0.0.40", ["-f", "RCPT", "-B", "550 5.1.1 <nobody@ccc.de>: Recipient address rejected: User unknown"])
+    start_sink("mx.soft.de", "127.0.0.41", ["-r", "RCPT"])
+    start_sink("mx.busy.de", "127.0.0.42", ["-Q", "EHLO"])
+    start_sink("mx.mute.de", "127.0.0.43", ["-q", "."])
+    # B: MX for bbb.de, forwards to the domain's mailbox host (the seed's step 4).
+    start_gateway("gateway-b", "127.0.0.20", ["hostname = mx.bbb.de", "relay.domains = bbb.de",
+                                              "relay.allow = 127.0.0.1/32", "route.bbb.de = 127.0.0.21:2525", dns])
+    # A: smtp.aaa.com, relays for the LAN; aaa.com's mailboxes live on its mailbox host.
+    start_gateway("gateway-a", "127.0.0.10", ["hostname = smtp.aaa.com", "local.domains = aaa.com",
+                                              "relay.allow = 127.0.0.1/32", "route.aaa.com = 127.0.0.31:2525", dns])
+
+    # 1. The lowest MX is down, the next one takes it; B passes it on.
+    story = send("person2@bbb.de", "seed story")
+    check("A skips the dead best MX", a_log(r"^.*%s: connect to mx1\.bbb\.de\[127\.0\.0\.19\]:25: connection refused" % story), log_of("gateway-a"))
+    check("A delivers to mx.bbb.de", a_log(r"^.*%s: to=<person2@bbb\.de>, relay=mx\.bbb\.de\[127\.0\.0\.20\]:25, .*status=sent" % story), log_of("gateway-a"))
+    got = wait_for(lambda: [m for m in messages(bbb_box) if m["Subject"] == "seed story"], 60)
+    check("person2's mailbox host has the message", got, log_of("gateway-b"))
+    if got:
+        received = got[0].get_all("Received")
+        check("both gateways are in the trace", len([r for r in received if "mx.bbb.de" in r or "smtp.aaa.com" in r]) >= 2, received)
+
+    # 2. Every MX down, then back: delivered after a retry.
+    later = send("person4@ddd.de", "after a retry")
+    check("A defers while ddd.de is down", a_log(r"^.*%s: to=<person4@ddd\.de>, relay=none, .*status=deferred" % later), log_of("gateway-a"))
+    ddd_box = start_mailbox_host("ddd-mx", "127.0.0.50", 25)
+    check("A delivers once ddd.de is back", a_log(r"^.*%s: to=<person4@ddd\.de>, relay=mx\.ddd\.de\[127\.0\.0\.50\]:25, .*status=sent" % later), log_of("gateway-a"))
+    check("the message is in ddd.de's mailbox", wait_for(lambda: [m for m in messages(ddd_box) if m["Subject"] == "after a retry"], 30))
+
+    # 3. User unknown: a bounce in the sender's mailbox.
+    unknown = send("nobody@ccc.de", "to nobody")
+    check("A bounces the 5xx", a_log(r"^.*%s: to=<nobody@ccc\.de>, relay=mx\.ccc\.de\[127\.0\.0\.40\]:25, .*dsn=5\.1\.1, status=bounced \(host mx\.ccc\.de\[127\.0\.0\.40\] said: 550 5\.1\.1" % unknown), log_of("gateway-a"))
+    bounce = wait_for(lambda: [m for m in messages(aaa_box) if m.get_content_type() == "multipart/report"], 60)
+    check("the bounce reaches person1's mailbox", bounce, log_of("gateway-a"))
+    if bounce:
+        b = bounce[0]
+        parts = {p.get_content_type(): p for p in b.walk()}
+        status = parts.get("message/delivery-status")
+        # Python parses message/delivery-status into one header block per group.
+        status_text = "\n".join(block.as_string() for block in status.get_payload()) if status is not None else ""
+        status_text = re.sub(r"\r?\n[ \t]+", " ", status_text)  # unfold: Python folds long fields when it writes them
+        check("the bounce is an RFC 3464 report", b.get_param("report-type") == "delivery-status" and status is not None, b.as_string()[:2000])
+        check("it names the recipient, the status and the diagnostic",
+              "Final-Recipient: rfc822; nobody@ccc.de" in status_text and "Status: 5.1.1" in status_text
+              and "Diagnostic-Code: smtp; 550 5.1.1" in status_text and "Remote-MTA: dns; mx.ccc.de" in status_text, status_text)
+        check("it has the original headers", "text/rfc822-headers" in parts and "Subject: to nobody" in parts["text/rfc822-headers"].as_string())
+        check("it came with the null sender", b["X-MailFrom"] in ("", "<>"), b["X-MailFrom"])
+
+    # 4. smtp-sink's fault switches keep the mail queued.
+    soft = send("someone@soft.de", "soft reject")
+    check("4xx at RCPT: deferred", a_log(r"^.*%s: to=<someone@soft\.de>, .*status=deferred \(host mx\.soft\.de\[127\.0\.0\.41\] said: 450 4\.3\.0" % soft), log_of("gateway-a"))
+    busy = send("someone@busy.de", "421 after EHLO")
+    check("421 after EHLO: deferred", a_log(r"^.*%s: to=<someone@busy\.de>, .*status=deferred .*421" % busy), log_of("gateway-a"))
+    mute = send("someone@mute.de", "no reply after the dot")
+    check("no reply after the final dot: deferred, may be delivered twice",
+          a_log(r"^.*%s: to=<someone@mute\.de>, .*status=deferred .*may be delivered twice" % mute), log_of("gateway-a"))
+    check("none of them bounced", not re.search(r"(%s|%s|%s): sender non-delivery" % (soft, busy, mute), log_of("gateway-a")))
+
+
+if __name__ == "__main__":
+    code = 0
+    try:
+        main()
+    finally:
+        for p in reversed(processes):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in processes:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        if results.count(False):
+            for name in ("gateway-a", "gateway-b"):
+                path = os.path.join(WORK, name + ".log")
+                if os.path.exists(path):
+                    print("---- " + name + " log (tail)\n" + "".join(open(path).readlines()[-60:]))
+        shutil.rmtree(WORK, ignore_errors=True)
+    failed = results.count(False)
+    print("story: %d passed, %d failed" % (results.count(True), failed))
+    sys.exit(1 if failed or not results else 0)
