@@ -52,6 +52,12 @@ mx.busy.de.     IN A 127.0.0.42
 mute.de.        IN MX 10 mx.mute.de.
 mx.mute.de.     IN A 127.0.0.43
 """
+# smtp-sink refusing one command each, hard (-f, 5xx) or soft (-r, 4xx): hard-mail.de → 127.0.0.60 …
+FAULTS = [(kind, command, "%s-%s.de" % (kind, name), "127.0.0.%d" % (60 + i))
+          for i, (kind, (command, name)) in enumerate(
+              [(k, c) for k in ("hard", "soft") for c in (("MAIL", "mail"), ("RCPT", "rcpt"), ("DATA", "data"), (".", "dot"))])]
+for _, _, domain, address in FAULTS:
+    ZONE += "%s. IN MX 10 mx.%s.\nmx.%s. IN A %s\n" % (domain, domain, domain, address)
 
 
 def check(name, condition, detail=""):
@@ -164,6 +170,8 @@ def main():
     start_sink("mx.soft.de", "127.0.0.41", ["-r", "RCPT"])
     start_sink("mx.busy.de", "127.0.0.42", ["-Q", "EHLO"])
     start_sink("mx.mute.de", "127.0.0.43", ["-q", "."])
+    for kind, command, domain, address in FAULTS:
+        start_sink("mx." + domain, address, ["-f" if kind == "hard" else "-r", command])
     # B: MX for bbb.de, forwards to the domain's mailbox host (the seed's step 4).
     start_gateway("gateway-b", "127.0.0.20", ["hostname = mx.bbb.de", "relay.domains = bbb.de",
                                               "relay.allow = 127.0.0.1/32", "route.bbb.de = 127.0.0.21:2525", dns])
@@ -216,6 +224,15 @@ def main():
     check("no reply after the final dot: deferred, may be delivered twice",
           a_log(r"^.*%s: to=<someone@mute\.de>, .*status=deferred .*may be delivered twice" % mute), log_of("gateway-a"))
     check("none of them bounced", not re.search(r"(%s|%s|%s): sender non-delivery" % (soft, busy, mute), log_of("gateway-a")))
+
+    # 5. A 5xx at any command bounces, a 4xx at any command defers (smtp-sink -f / -r).
+    sent = [(kind, command, domain, send("someone@" + domain, kind + " " + command)) for kind, command, domain, _ in FAULTS]
+    for kind, command, domain, queue_id in sent:
+        word = "bounced" if kind == "hard" else "deferred"
+        code = "500 5.3.0" if kind == "hard" else "450 4.3.0"
+        check("%s reject at %s: %s" % (kind, command, word),
+              a_log(r"^.*%s: to=<someone@%s>, .*status=%s \(host mx\.%s\[[\d.]+\] said: %s" % (queue_id, re.escape(domain), word, re.escape(domain), code)),
+              log_of("gateway-a"))
 
 
 if __name__ == "__main__":
