@@ -110,6 +110,8 @@ namespace MailGateway.Core.Config
                     return SetInt(key, value, 1, 65535, out config.DeliveryPort);
                 case "delivery.concurrency":
                     return SetInt(key, value, 1, 100, out config.MaxDeliveries);
+                case "delivery.connection_reuse_time":
+                    return SetDuration(key, value, true, out config.ConnectionReuseMs);
                 case "delivery.max_addresses":
                     return SetInt(key, value, 1, 20, out config.MaxAddressesPerAttempt);
                 case "delivery.connect_timeout":

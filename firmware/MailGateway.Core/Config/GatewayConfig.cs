@@ -38,6 +38,8 @@ namespace MailGateway.Core.Config
         public int MaxAddressesPerAttempt = 5;
         /// <summary>Delivery attempts (outbound connections) at the same time.</summary>
         public int MaxDeliveries = 4;
+        /// <summary>How long an outbound connection stays open for the next message to the same place; 0: never reused.</summary>
+        public long ConnectionReuseMs = 2000;
         // RFC 5321 §4.5.3.2 timeouts
         public long ConnectTimeoutMs = 30 * 1000;
         public long CommandTimeoutMs = 5 * 60 * 1000;

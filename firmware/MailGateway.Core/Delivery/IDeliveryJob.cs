@@ -27,5 +27,8 @@ namespace MailGateway.Core.Delivery
 
         /// <summary>When Pump must run again at the latest.</summary>
         long PollDeadline();
+
+        /// <summary>Closes whatever the factory keeps open between jobs (shutdown).</summary>
+        void Close(long nowMs);
     }
 }

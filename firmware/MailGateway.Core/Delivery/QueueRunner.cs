@@ -124,6 +124,7 @@ namespace MailGateway.Core.Delivery
         {
             for (int i = 0; i < _running.Count; i++) ((Running)_running[i]).Job.Abort();
             CollectFinishedJobs(_clock.MonotonicMs(), _clock.UnixMs());
+            if (_jobs != null) _jobs.Close(_clock.MonotonicMs());
         }
 
         /// <summary>The loop's answer for a bounce queued by this runner: committed or not.</summary>

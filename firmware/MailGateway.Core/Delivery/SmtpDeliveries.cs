@@ -1,7 +1,9 @@
 // The real delivery job factory: what every SmtpDeliveryJob shares — the network, the DNS lookups
 // (the core's DnsResolver over the platform's UDP/TCP, or the host's resolver), the spool's
-// storage for message bodies, the SMTP client settings for MX hosts, routes and the smarthost, and
-// this gateway's own names and addresses for mail-loop detection.
+// storage for message bodies, the SMTP client settings for MX hosts, routes and the smarthost,
+// this gateway's own names and addresses for mail-loop detection, and the connections kept open
+// between messages to the same destination (at most delivery.concurrency of them, each for
+// delivery.connection_reuse_time; Postfix's connection cache keeps them 2 s).
 using MailGateway.Core.Config;
 using MailGateway.Core.Dns;
 using MailGateway.Core.Runtime;
@@ -50,6 +52,77 @@ namespace MailGateway.Core.Delivery
             return new DnsResolver(new NetworkDnsTransport(network), config.DnsServers, random, new DnsSettings());
         }
 
+        // ---- Connection reuse (Postfix's connection cache) -------------------------------------
+
+        /// <summary>An open SMTP connection between messages, waiting for the next job to its destination.</summary>
+        internal sealed class Parked
+        {
+            public string Key;
+            public int Connection;
+            public SmtpClientSession Session;
+            public MxTarget Target;
+            public long SinceMs;
+        }
+
+        private readonly System.Collections.ArrayList _parked = new System.Collections.ArrayList();
+
+        public int ParkedConnections { get { return _parked.Count; } }
+
+        internal bool CanPark()
+        {
+            return Config.ConnectionReuseMs > 0 && _parked.Count < Config.MaxDeliveries;
+        }
+
+        internal void Park(string key, int connection, SmtpClientSession session, MxTarget target, long nowMs)
+        {
+            Parked p = new Parked();
+            p.Key = key;
+            p.Connection = connection;
+            p.Session = session;
+            p.Target = target;
+            p.SinceMs = nowMs;
+            _parked.Add(p);
+        }
+
+        internal Parked TakeParked(string key)
+        {
+            for (int i = 0; i < _parked.Count; i++)
+            {
+                Parked p = (Parked)_parked[i];
+                if (p.Key != key) continue;
+                _parked.RemoveAt(i);
+                return p;
+            }
+            return null;
+        }
+
+        // Keeps parked connections honest: the server may close or say 421 meanwhile; after the
+        // reuse time they are closed with QUIT.
+        private void TendParked(long nowMs)
+        {
+            for (int i = _parked.Count - 1; i >= 0; i--)
+            {
+                Parked p = (Parked)_parked[i];
+                int n = Network.Receive(p.Connection, Scratch, 0, Scratch.Length);
+                if (n > 0) p.Session.Receive(Scratch, 0, n, nowMs);
+                else if (n < 0) p.Session.ReceiveEof();
+                bool expired = nowMs - p.SinceMs >= Config.ConnectionReuseMs;
+                if (!p.Session.IsClosed && !expired && p.Session.CanBeginMessage) continue;
+                _parked.RemoveAt(i);
+                if (!p.Session.IsClosed) p.Session.Quit(nowMs);
+                int out1 = p.Session.PollTransmit(Scratch, 0, Scratch.Length);
+                if (out1 > 0) Network.Send(p.Connection, Scratch, 0, out1);
+                Network.Close(p.Connection);
+            }
+        }
+
+        /// <summary>Closes every parked connection (shutdown).</summary>
+        public void Close(long nowMs)
+        {
+            long farFuture = nowMs + Config.ConnectionReuseMs + 1;
+            TendParked(farFuture);
+        }
+
         public IDeliveryJob Start(Spool.QueuedMessage message, int[] recipients, Destination destination, long nowMs)
         {
             return new SmtpDeliveryJob(this, message, recipients, destination, nowMs);
@@ -59,6 +132,7 @@ namespace MailGateway.Core.Delivery
         {
             _lastPumpMs = nowMs;
             if (_resolver != null) _resolver.Pump(nowMs);
+            if (_parked.Count > 0) TendParked(nowMs);
         }
 
         /// <summary>When a job waiting for DNS should look again (the core resolver tells by its own deadline).</summary>
@@ -69,8 +143,13 @@ namespace MailGateway.Core.Delivery
 
         public long PollDeadline()
         {
-            if (_resolver != null) return _resolver.PollDeadline();
-            return long.MaxValue;
+            long deadline = _resolver != null ? _resolver.PollDeadline() : long.MaxValue;
+            for (int i = 0; i < _parked.Count; i++)
+            {
+                long expires = ((Parked)_parked[i]).SinceMs + Config.ConnectionReuseMs;
+                if (expires < deadline) deadline = expires;
+            }
+            return deadline;
         }
 
         /// <summary>Our own addresses: the listeners' and the machine's (read once, on first use).</summary>

@@ -13,6 +13,9 @@
 //      on to the next address with every recipient still open (DESIGN 3a).
 //   3. Outcomes: one per recipient, from the session (250 → Delivered, 4xx → Transient, 5xx →
 //      Permanent) or, when no address worked, Transient with the last error.
+//   4. The connection is then parked with SmtpDeliveries for the next message to the same
+//      destination (delivery.connection_reuse_time), or closed with QUIT; a job that finds a
+//      parked connection starts with it and skips DNS, connect and greeting.
 // Reply texts follow Postfix: "host mx.example[192.0.2.1] said: 550 5.1.1 … (in reply to RCPT TO
 // command)", "connect to mx.example[192.0.2.1]:25: connection failed".
 using MailGateway.Core.Config;
@@ -69,7 +72,30 @@ namespace MailGateway.Core.Delivery
             _message = message;
             _recipients = recipients;
             _destination = destination;
-            StartResolving();
+            if (!Reuse(nowMs)) StartResolving();
+        }
+
+        // A connection to the same destination left open by an earlier job (SmtpDeliveries.Park):
+        // no DNS, no connect, no greeting — the next MAIL FROM goes out at once.
+        private bool Reuse(long nowMs)
+        {
+            if (_destination.Kind == Destination.Local) return false;
+            SmtpDeliveries.Parked parked;
+            while ((parked = _owner.TakeParked(_destination.Key)) != null)
+            {
+                if (parked.Session.BeginMessage(_message.Envelope.Sender, Addresses(), _message.BodyBytes, nowMs))
+                {
+                    _connection = parked.Connection;
+                    _session = parked.Session;
+                    _target = parked.Target;
+                    _targets = new MxTarget[] { parked.Target };
+                    _nextTarget = 1;
+                    _state = Talking;
+                    return true;
+                }
+                _owner.Network.Close(parked.Connection);
+            }
+            return false;
         }
 
         public AttemptOutcome[] Outcomes { get { return _outcomes; } }
@@ -324,6 +350,7 @@ namespace MailGateway.Core.Delivery
                 _session.HandleDeadline(nowMs);
             }
             HandleEvents(nowMs);
+            if (_state == Done) return; // parked for the next message
             Transmit();
             if (_session.IsClosed && _pending.Count == 0) EndOfSession();
             else if (_session.IsClosed && _pending.Count > 0 && !_session.HasOutput)
@@ -336,7 +363,7 @@ namespace MailGateway.Core.Delivery
         private void HandleEvents(long nowMs)
         {
             int e;
-            while ((e = _session.PollEvent()) != ClientEvent.None)
+            while (_session != null && (e = _session.PollEvent()) != ClientEvent.None)
             {
                 switch (e)
                 {
@@ -350,6 +377,17 @@ namespace MailGateway.Core.Delivery
                         break;
                     case ClientEvent.MessageDone:
                         CloseBody();
+                        if (_session.CanBeginMessage && _pending.Count == 0 && !_session.HasOutput &&
+                            _owner.CanPark())
+                        {
+                            // Keep the connection for the next message to this destination.
+                            RecordOutcomes();
+                            _owner.Park(_destination.Key, _connection, _session, _target, nowMs);
+                            _connection = -1;
+                            _session = null;
+                            _state = Done;
+                            return;
+                        }
                         if (_session.CanBeginMessage) _session.Quit(nowMs);
                         break;
                 }
@@ -424,6 +462,15 @@ namespace MailGateway.Core.Delivery
                 _again = true;
                 return;
             }
+            RecordOutcomes();
+            _session = null;
+            _state = Done;
+        }
+
+        // One AttemptOutcome per recipient from the session's message outcome.
+        private void RecordOutcomes()
+        {
+            MessageOutcome outcome = _session.Outcome;
             _outcomes = new AttemptOutcome[_recipients.Length];
             for (int i = 0; i < _recipients.Length; i++)
             {
@@ -438,8 +485,6 @@ namespace MailGateway.Core.Delivery
                               : Bounce.StatusOf(text, result == AttemptOutcome.Permanent);
                 _outcomes[i] = new AttemptOutcome(_recipients[i], result, status, text, HostName);
             }
-            _session = null;
-            _state = Done;
         }
 
         private bool FromServer(Reply reply)

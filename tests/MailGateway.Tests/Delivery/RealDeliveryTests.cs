@@ -52,6 +52,7 @@ gw.aaa.test.       IN A 127.0.0.11
             c.DnsServers = new[] { _dns.Server };
             c.DeliveryPort = _b.Port;
             c.ConnectTimeoutMs = 5_000;
+            c.ConnectionReuseMs = 30_000; // long enough for the reuse test on a busy machine
         }, deliver: true);
     }
 
@@ -108,6 +109,18 @@ gw.aaa.test.       IN A 127.0.0.11
         Assert.Equal(2, hops.Length);
         Assert.Contains("by mx2.bbb.test", hops[0]);
         Assert.Contains("by gw.aaa.test", hops[1]);
+    }
+
+    [Fact]
+    public void NextMessageToTheSameDestination_ReusesTheConnection()
+    {
+        string first = Send("person1@aaa.test", "person2@bbb.test", "first");
+        WaitForLog(_a, "^" + first + @": to=<person2@bbb\.test>, .*status=sent");
+        string second = Send("person1@aaa.test", "person3@bbb.test", "second");
+        WaitForLog(_a, "^" + second + @": to=<person3@bbb\.test>, relay=mx2\.bbb\.test\[127\.0\.0\.22\]:\d+, .*status=sent");
+        Assert.Single(_b.LogLines(), l => l.StartsWith("connect from "));
+        // No new DNS lookup or connect for the second message: not even to the dead best MX.
+        Assert.DoesNotContain(_a.LogLines(), l => l.StartsWith(second + ": connect to"));
     }
 
     [Fact]

@@ -31,6 +31,10 @@ public sealed class ScriptedDeliveries : IDeliveryJobFactory
 
     public long PollDeadline() => long.MaxValue;
 
+    public void Close(long nowMs)
+    {
+    }
+
     public IDeliveryJob Start(QueuedMessage message, int[] recipients, Destination destination, long nowMs)
     {
         Attempts.Add(new Attempt(message.QueueId, recipients.Select(r => message.Recipients[r].Address).ToArray(), destination.Key, nowMs));
