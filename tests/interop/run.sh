@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the interop suite: builds mailgw, then real clients (swaks, curl, Python's smtplib) against
-# it on loopback, then the seed story with two gateways, a DNS server, aiosmtpd and smtp-sink.
+# it on loopback, then the seed story with two gateways, a DNS server, aiosmtpd and smtp-sink,
+# then relaying through a smarthost that demands TLS and AUTH.
 # Needs: the .NET 10 SDK, swaks, curl, python3-dnslib, python3-aiosmtpd, postfix (.ci/run installs them).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -12,3 +13,4 @@ python3 "$here/interop.py" "$out/mailgw.dll"
 # Debian's python3: the story uses python3-dnslib and python3-aiosmtpd from apt.
 py=/usr/bin/python3; [ -x "$py" ] || py=python3
 "$py" "$here/story.py" "$out/mailgw.dll"
+"$py" "$here/smarthost.py" "$out/mailgw.dll"

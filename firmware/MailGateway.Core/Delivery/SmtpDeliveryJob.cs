@@ -60,6 +60,8 @@ namespace MailGateway.Core.Delivery
         private readonly ByteBuffer _pending = new ByteBuffer(4096);
         private bool _tlsRequested;
         private bool _again;              // the state is the same but has more to do now (next address)
+        private string _tlsFailure;       // why STARTTLS's handshake failed, for the log
+        private bool _withoutTls;         // this address is being tried again in plaintext
 
         // Results
         private string _lastError = "";
@@ -244,7 +246,9 @@ namespace MailGateway.Core.Delivery
                     return;
                 }
                 _target = _targets[_nextTarget++];
-                _session = new SmtpClientSession(_owner.SessionSettings(_destination, ImplicitTls), nowMs);
+                ClientSettings settings = _owner.SessionSettings(_destination, ImplicitTls);
+                if (_withoutTls) settings.Tls = ClientTls.Off;
+                _session = new SmtpClientSession(settings, nowMs);
                 _session.BeginMessage(_message.Envelope.Sender, Addresses(), _message.BodyBytes, nowMs);
                 _tlsRequested = false;
                 _pending.Clear();
@@ -331,6 +335,7 @@ namespace MailGateway.Core.Delivery
                     _tlsRequested = false;
                     bool up = tls == TlsState.Up;
                     if (up) _owner.Log.Line(_message.QueueId + ": TLS connection established to " + HostName + ": " + net.TlsDescription(_connection));
+                    else _tlsFailure = net.TlsDescription(_connection);
                     _session.CompleteTls(up, nowMs);
                 }
             }
@@ -454,9 +459,25 @@ namespace MailGateway.Core.Delivery
             if (end == ClientEnd.TryNextAddress || outcome == null)
             {
                 Reply reply = _session.EndReply;
-                _lastError = reply == null ? "lost connection with " + HostName
-                                           : Describe(reply, _session.EndStage, true);
-                _lastHost = reply != null && FromServer(reply) ? HostName : "";
+                bool fromServer = _session.EndReplyFromServer;
+                _lastError = _tlsFailure != null ? "TLS handshake with " + HostName + " failed: " + _tlsFailure
+                           : reply == null ? "lost connection with " + HostName
+                           : Describe(reply, _session.EndStage, fromServer);
+                _lastHost = HostName;
+                if (_tlsFailure != null && _destination.Kind != Destination.Smarthost && !_withoutTls)
+                {
+                    // Opportunistic TLS towards an MX or a route: a broken TLS stack on the other
+                    // side must not stop mail for ever; try the same address once in plaintext,
+                    // as Postfix does.
+                    _owner.Log.Line(_message.QueueId + ": " + _lastError + "; trying again without TLS");
+                    _withoutTls = true;
+                    _nextTarget--;
+                }
+                else
+                {
+                    _withoutTls = false;
+                }
+                _tlsFailure = null;
                 _session = null;
                 _state = Connecting;
                 _again = true;
@@ -477,19 +498,19 @@ namespace MailGateway.Core.Delivery
                 RecipientOutcome r = outcome.Recipients[i];
                 int result = r.Status == DeliveryStatus.Delivered ? AttemptOutcome.Delivered
                            : r.Status == DeliveryStatus.Permanent ? AttemptOutcome.Permanent : AttemptOutcome.Transient;
+                // A refused login is our configuration's fault, not the recipient's: keep the mail
+                // until relay.smarthost_user/password are fixed (Postfix's smtp_sasl_auth_soft_bounce).
+                bool loginRefused = result == AttemptOutcome.Permanent && r.Stage == ClientState.AwaitingAuth;
+                if (loginRefused) result = AttemptOutcome.Transient;
                 string text = r.Reply == null ? "lost connection with " + HostName
                             : result == AttemptOutcome.Delivered ? r.Reply.Format(true)
                             : Describe(r.Reply, r.Stage, r.FromServer);
                 string status = r.Reply != null && r.Reply.Enhanced != null ? r.Reply.Enhanced
                               : result == AttemptOutcome.Delivered ? "2.0.0"
                               : Bounce.StatusOf(text, result == AttemptOutcome.Permanent);
+                if (loginRefused) status = "4" + status.Substring(1); // 5.7.8 → 4.7.8: deferred, as the log says
                 _outcomes[i] = new AttemptOutcome(_recipients[i], result, status, text, HostName);
             }
-        }
-
-        private bool FromServer(Reply reply)
-        {
-            return reply.Code >= 400 && reply.Text != null;
         }
 
         // Postfix's wording: "host mx[ip] said: 550 5.1.1 … (in reply to RCPT TO command)".

@@ -68,6 +68,7 @@ namespace MailGateway.Core.Smtp
         // The end
         private int _end = ClientEnd.Running;
         private Reply _endReply;
+        private bool _endFromServer;
         private int _endStage;
 
         // Server
@@ -103,6 +104,8 @@ namespace MailGateway.Core.Smtp
         public int End { get { return _end; } }
         /// <summary>The reply that ended the session (from the server or made up); null for Running and Quit.</summary>
         public Reply EndReply { get { return _endReply; } }
+        /// <summary>True when EndReply is the server's own reply, false when the client made it up.</summary>
+        public bool EndReplyFromServer { get { return _endFromServer; } }
         /// <summary>The ClientState in which the session failed.</summary>
         public int EndStage { get { return _endStage; } }
         /// <summary>The text of the server's 220 greeting.</summary>
@@ -317,6 +320,7 @@ namespace MailGateway.Core.Smtp
             else if (_outcome != null ? _accepted == 0 : _messagesDone == 0) _end = ClientEnd.TryNextAddress;
             else _end = ClientEnd.Broken;
             _endReply = reply;
+            _endFromServer = fromServer;
             _endStage = stage;
             if (_outcome != null)
             {
