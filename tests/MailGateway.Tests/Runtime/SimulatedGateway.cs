@@ -23,13 +23,20 @@ public sealed class SimulatedGateway
 
     /// <summary>deliveries: what outbound attempts find; by default every attempt hangs (mail stays queued).</summary>
     public SimulatedGateway(GatewayConfig config = null, SimulatedStorage storage = null, VirtualClock clock = null,
-                            MailGateway.Tests.Delivery.ScriptedDeliveries deliveries = null)
+                            MailGateway.Tests.Delivery.ScriptedDeliveries deliveries = null, bool realDelivery = false)
     {
         Deliveries = deliveries ?? new MailGateway.Tests.Delivery.ScriptedDeliveries();
         Config = config ?? DefaultConfig();
         Storage = storage ?? new SimulatedStorage();
         Clock = clock ?? new VirtualClock(1_790_000_000_000);
-        Gateway = new Gateway(Config, Network, Storage, Clock, new ListLog(Log), new HostRandom(7), Deliveries);
+        var random = new HostRandom(7);
+        var log = new ListLog(Log);
+        // realDelivery: the real SMTP client and the core's DNS resolver, on the simulated network.
+        MailGateway.Core.Delivery.IDeliveryJobFactory factory = realDelivery
+            ? new MailGateway.Core.Delivery.SmtpDeliveries(Config, Network, Storage,
+                  MailGateway.Core.Delivery.SmtpDeliveries.CoreResolver(Config, Network, random), random, log)
+            : Deliveries;
+        Gateway = new Gateway(Config, Network, Storage, Clock, log, random, factory);
         Gateway.Start();
     }
 
