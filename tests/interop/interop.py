@@ -8,35 +8,17 @@ Usage: interop.py PATH-TO-mailgw.dll
 """
 import os
 import re
-import shutil
-import signal
 import smtplib
 import socket
 import subprocess
 import sys
-import tempfile
-import time
 
-MAILGW = sys.argv[1]
-WORK = tempfile.mkdtemp(prefix="mailgw-interop-")
-SPOOL = os.path.join(WORK, "spool")
-results = []
+from harness import Suite
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-PORT = free_port()
-
-
-def check(name, condition, detail=""):
-    results.append(bool(condition))
-    print(("ok   " if condition else "FAIL ") + name + ("" if condition else ": " + detail), flush=True)
+suite = Suite("interop", sys.argv[1])
+check = suite.check
+SPOOL = suite.path("mailgw-spool")  # where Suite.start_gateway puts it
+PORT = suite.free_port()
 
 
 def queued():
@@ -49,30 +31,13 @@ def run(argv, stdin=None):
 
 
 def start_gateway():
-    config = os.path.join(WORK, "mailgw.conf")
-    with open(config, "w") as f:
-        f.write("hostname = gw.interop.test\n")
-        f.write("smtp.listen = 127.0.0.1:%d\n" % PORT)
-        f.write("relay.allow = 127.0.0.1/32\n")
-        f.write("local.domains = aaa.test\n")
-        f.write("limits.message_size = 64K\n")
-        f.write("spool.dir = %s\n" % SPOOL)
-        # Mail stays queued: every foreign domain in this suite is example.test, routed to a
-        # loopback port where nothing listens; DNS goes to a loopback port with no server, never
-        # to the machine's resolver.
-        f.write("route.example.test = 127.0.0.1:%d\n" % free_port())
-        f.write("dns.servers = 127.0.0.1:%d\n" % free_port())
-    log = open(os.path.join(WORK, "mailgw.log"), "w")
-    proc = subprocess.Popen(["dotnet", MAILGW, "run", "--config", config], stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("mailgw did not start: " + open(os.path.join(WORK, "mailgw.log")).read())
+    # Mail stays queued: every foreign domain in this suite is example.test, routed to a loopback
+    # port where nothing listens; DNS goes to a loopback port with no server, never to the
+    # machine's resolver.
+    return suite.start_gateway("mailgw", "127.0.0.1", PORT, [
+        "hostname = gw.interop.test", "relay.allow = 127.0.0.1/32", "local.domains = aaa.test",
+        "limits.message_size = 64K",
+        "route.example.test = 127.0.0.1:%d" % suite.free_port(), "dns.servers = 127.0.0.1:%d" % suite.free_port()])
 
 
 def main():
@@ -100,7 +65,7 @@ def main():
         check("swaks: pipelined transaction", code == 0 and "250 2.0.0 Ok: queued as" in out, out)
 
         # curl's SMTP upload, as scripts on NAS boxes do it.
-        message = os.path.join(WORK, "curl.eml")
+        message = suite.path("curl.eml")
         with open(message, "w", newline="") as f:
             f.write("From: nas@lan.test\r\nTo: admin@example.test\r\nSubject: curl test\r\n\r\nbackup done\r\n.hidden dot line\r\n")
         code, out = run(["curl", "-sS", "--max-time", "30", "smtp://127.0.0.1:%d/nas.lan.test" % PORT,
@@ -136,25 +101,16 @@ def main():
         check("raw: bare LF gets 521 and close", data.rstrip().split(b"\r\n")[-1].startswith(b"521 5.5.2"), data.decode())
         check("raw: nothing of it queued", len(queued()) == before)
 
-        # Every message in the spool has its Received field (read back through the record format
-        # would need the core; the text is visible in the file).
+        # The trace field is in the queue file (records keep the body's bytes as they are).
         with open(os.path.join(SPOOL, queued()[0]), "rb") as f:
             check("spool: Received field written", b"Received: from cam.lan.test" in f.read())
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            code = None
-        check("SIGTERM: clean stop", code == 0, "exit code %s" % code)
-        log = open(os.path.join(WORK, "mailgw.log")).read()
+        codes = suite.stop_all()  # SIGTERM, then wait
+        check("SIGTERM: clean stop", codes == [0], "exit codes %s" % codes)
+        log = suite.log_of("mailgw")
         check("log: Postfix-style lines", re.search(r"\w{8}: from=<cam@lan.test>, size=\d+, nrcpt=1 \(queue active\)", log)
               and "NOQUEUE: reject: RCPT from unknown[127.0.0.2]: 554 5.7.1" in log, log)
-        shutil.rmtree(WORK, ignore_errors=True)
-    failed = results.count(False)
-    print("interop: %d passed, %d failed" % (results.count(True), failed))
-    return 1 if failed else 0
+    return suite.finish(show_logs=("mailgw",))
 
 
 if __name__ == "__main__":

@@ -14,47 +14,20 @@ Every check prints one line; the last line is "smarthost: N passed, N failed".
 Usage: smarthost.py PATH-TO-mailgw.dll  (needs python3-aiosmtpd, openssl, swaks; root for port 25).
 Everything listens on 127.0.0.0/8 and stops with the script.
 """
-import os
 import re
-import shutil
-import signal
-import socket
 import ssl
 import subprocess
 import sys
-import tempfile
-import threading
-import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-MAILGW = sys.argv[1]
-WORK = tempfile.mkdtemp(prefix="mailgw-smarthost-")
+from harness import Suite
+
+suite = Suite("smarthost", sys.argv[1])
+check, wait_for, log_of = suite.check, suite.wait_for, suite.log_of
 USER, PASSWORD = "box@provider.test", "s3cret#word"
-results = []
-processes = []
 received = []
-
-
-def check(name, condition, detail=""):
-    results.append(bool(condition))
-    print(("ok   " if condition else "FAIL ") + name + ("" if condition else ": " + str(detail)[-3000:]), flush=True)
-
-
-def wait_for(predicate, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
-
-
-def log_of(name):
-    with open(os.path.join(WORK, name + ".log")) as f:
-        return f.read()
 
 
 class Provider:
@@ -76,7 +49,7 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 
 
 def tls_context():
-    key, cert = os.path.join(WORK, "key.pem"), os.path.join(WORK, "cert.pem")
+    key, cert = suite.path("key.pem"), suite.path("cert.pem")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=smtp.provider.test",
                     "-keyout", key, "-out", cert], check=True, capture_output=True)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -85,22 +58,9 @@ def tls_context():
 
 
 def start_gateway(name, address, lines):
-    conf = os.path.join(WORK, name + ".conf")
-    with open(conf, "w") as f:
-        f.write("smtp.listen = %s:25\n" % address)
-        f.write("spool.dir = %s\n" % os.path.join(WORK, name + "-spool"))
-        f.write("queue.retry = 2s\n")
-        f.write("delivery.connect_timeout = 3s\n")
-        f.write("delivery.command_timeout = 5s\n")
-        # All mail goes to the smarthost; DNS is never asked (a loopback port with no server).
-        f.write("dns.servers = 127.0.0.1:9\n")
-        for line in lines:
-            f.write(line + "\n")
-    log = open(os.path.join(WORK, name + ".log"), "w")
-    p = subprocess.Popen(["dotnet", MAILGW, "run", "--config", conf], stdout=log, stderr=subprocess.STDOUT)
-    processes.append(p)
-    if not wait_for(lambda: re.search(r"listening on", log_of(name)), 60):
-        raise SystemExit(name + " did not start: " + log_of(name))
+    # All mail goes to the smarthost; DNS is never asked (a loopback port with no server).
+    suite.start_gateway(name, address, 25, ["queue.retry = 2s", "delivery.connect_timeout = 3s",
+                                            "delivery.command_timeout = 5s", "dns.servers = 127.0.0.1:9"] + lines)
 
 
 def send(gateway_address, subject):
@@ -166,27 +126,11 @@ def main():
         check("... saying why", re.search(r"certificate not trusted", log_of("verify")), log_of("verify"))
         check("... and nothing arrived", not arrived("to an untrusted certificate"))
     finally:
-        for p in processes:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in processes:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        suite.stop_all()
         submission.stop()
         implicit.stop()
-        if results.count(False):
-            for name in ("starttls", "implicit", "badpass", "verify"):
-                path = os.path.join(WORK, name + ".log")
-                if os.path.exists(path):
-                    print("---- " + name + " log (tail)\n" + "".join(open(path).readlines()[-30:]))
-        shutil.rmtree(WORK, ignore_errors=True)
 
 
 if __name__ == "__main__":
     main()
-    failed = results.count(False)
-    print("smarthost: %d passed, %d failed" % (results.count(True), failed))
-    sys.exit(1 if failed or not results else 0)
+    sys.exit(suite.finish(show_logs=("starttls", "implicit", "badpass", "verify")))

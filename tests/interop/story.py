@@ -17,21 +17,16 @@ import email.policy
 import mailbox
 import os
 import re
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 
-MAILGW = sys.argv[1]
+from harness import Suite
+
+suite = Suite("story", sys.argv[1])
+check, wait_for, wait_port, log_of = suite.check, suite.wait_for, suite.wait_port, suite.log_of
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZONE_SERVER = os.path.join(HERE, "..", "MailGateway.Tests", "Dns", "zone_server.py")
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
-WORK = tempfile.mkdtemp(prefix="mailgw-story-")
-results = []
-processes = []
 
 ZONE = """
 $TTL 300
@@ -60,49 +55,11 @@ for _, _, domain, address in FAULTS:
     ZONE += "%s. IN MX 10 mx.%s.\nmx.%s. IN A %s\n" % (domain, domain, domain, address)
 
 
-def check(name, condition, detail=""):
-    results.append(bool(condition))
-    print(("ok   " if condition else "FAIL ") + name + ("" if condition else ": " + str(detail)[-3000:]), flush=True)
-
-
-def start(argv, name, **kw):
-    log = open(os.path.join(WORK, name + ".log"), "w")
-    p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE, **kw)
-    processes.append(p)
-    return p
-
-
-def log_of(name):
-    with open(os.path.join(WORK, name + ".log")) as f:
-        return f.read()
-
-
-def wait_port(host, port, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection((host, port), timeout=1).close()
-            return True
-        except OSError:
-            time.sleep(0.1)
-    return False
-
-
-def wait_for(predicate, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
-
-
 def start_dns():
-    zone = os.path.join(WORK, "story.zone")
+    zone = suite.path("story.zone")
     with open(zone, "w") as f:
         f.write(ZONE)
-    p = start([PYTHON, ZONE_SERVER, "--zone", zone, "--port", "0", "--max-seconds", "900"], "dns")
+    suite.start([PYTHON, ZONE_SERVER, "--zone", zone, "--port", "0", "--max-seconds", "900"], "dns")
     port = wait_for(lambda: re.search(r"READY (\d+)", log_of("dns")), 30)
     if not port:
         raise SystemExit("zone server did not start: " + log_of("dns"))
@@ -111,8 +68,8 @@ def start_dns():
 
 def start_mailbox_host(name, address, port):
     """aiosmtpd storing everything it receives in a Maildir: a mailbox host."""
-    box = os.path.join(WORK, name)
-    start([PYTHON, "-m", "aiosmtpd", "-n", "-l", "%s:%d" % (address, port), "-c", "aiosmtpd.handlers.Mailbox", box], name)
+    box = suite.path(name)
+    suite.start([PYTHON, "-m", "aiosmtpd", "-n", "-l", "%s:%d" % (address, port), "-c", "aiosmtpd.handlers.Mailbox", box], name)
     if not wait_port(address, port, 30):
         raise SystemExit(name + " did not start: " + log_of(name))
     return box
@@ -126,26 +83,14 @@ def messages(box):
 
 def start_sink(name, address, options):
     user = ["-u", "nobody"] if os.geteuid() == 0 else []  # it refuses to run as root otherwise
-    start(["/usr/sbin/smtp-sink", "-h", name, "-t", "30"] + user + options + ["%s:25" % address, "64"], name)
+    suite.start(["/usr/sbin/smtp-sink", "-h", name, "-t", "30"] + user + options + ["%s:25" % address, "64"], name)
     if not wait_port(address, 25, 30):
         raise SystemExit(name + " did not start: " + log_of(name))
 
 
 def start_gateway(name, address, lines):
-    conf = os.path.join(WORK, name + ".conf")
-    with open(conf, "w") as f:
-        f.write("smtp.listen = %s:25\n" % address)
-        f.write("spool.dir = %s\n" % os.path.join(WORK, name + "-spool"))
-        f.write("queue.retry = 2s\n")
-        f.write("delivery.connect_timeout = 3s\n")
-        f.write("delivery.command_timeout = 5s\n")
-        f.write("delivery.data_end_timeout = 5s\n")
-        for line in lines:
-            f.write(line + "\n")
-    p = start(["dotnet", MAILGW, "run", "--config", conf], name)
-    if not wait_port(address, 25, 60):
-        raise SystemExit(name + " did not start: " + log_of(name))
-    return p
+    suite.start_gateway(name, address, 25, ["queue.retry = 2s", "delivery.connect_timeout = 3s",
+                                            "delivery.command_timeout = 5s", "delivery.data_end_timeout = 5s"] + lines)
 
 
 def send(to, subject):
@@ -236,25 +181,8 @@ def main():
 
 
 if __name__ == "__main__":
-    code = 0
     try:
         main()
     finally:
-        for p in reversed(processes):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for p in processes:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        if results.count(False):
-            for name in ("gateway-a", "gateway-b"):
-                path = os.path.join(WORK, name + ".log")
-                if os.path.exists(path):
-                    print("---- " + name + " log (tail)\n" + "".join(open(path).readlines()[-60:]))
-        shutil.rmtree(WORK, ignore_errors=True)
-    failed = results.count(False)
-    print("story: %d passed, %d failed" % (results.count(True), failed))
-    sys.exit(1 if failed or not results else 0)
+        suite.stop_all()
+    sys.exit(suite.finish(show_logs=("gateway-a", "gateway-b")))

@@ -1,0 +1,109 @@
+"""What the interop scripts share: a work folder, checks that print one line each and a closing
+"<suite>: N passed, N failed" line, bounded waits, child processes (each with its own log file,
+all stopped by PID at the end), and real mailgw processes started from a configuration.
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+
+class Suite:
+    def __init__(self, name, mailgw):
+        self.name = name
+        self.mailgw = mailgw
+        self.work = tempfile.mkdtemp(prefix="mailgw-%s-" % name)
+        self.results = []
+        self.processes = []
+
+    # ---- checks and waits -------------------------------------------------------------------
+
+    def check(self, title, condition, detail=""):
+        self.results.append(bool(condition))
+        print(("ok   " if condition else "FAIL ") + title + ("" if condition else ": " + str(detail)[-3000:]), flush=True)
+        return condition
+
+    @staticmethod
+    def wait_for(predicate, seconds=60):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.2)
+        return None
+
+    @staticmethod
+    def wait_port(host, port, seconds=60):
+        def up():
+            try:
+                socket.create_connection((host, port), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        return Suite.wait_for(up, seconds)
+
+    @staticmethod
+    def free_port():
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return port
+
+    # ---- processes ----------------------------------------------------------------------------
+
+    def path(self, name):
+        return os.path.join(self.work, name)
+
+    def log_of(self, name):
+        with open(self.path(name + ".log")) as f:
+            return f.read()
+
+    def start(self, argv, name):
+        """A child process whose output goes to <name>.log; its standard input stays open."""
+        log = open(self.path(name + ".log"), "w")
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
+        self.processes.append(p)
+        return p
+
+    def start_gateway(self, name, address, port, lines):
+        """mailgw run with its spool in the work folder and the given configuration lines."""
+        conf = self.path(name + ".conf")
+        with open(conf, "w") as f:
+            f.write("smtp.listen = %s:%d\n" % (address, port))
+            f.write("spool.dir = %s\n" % self.path(name + "-spool"))
+            for line in lines:
+                f.write(line + "\n")
+        p = self.start(["dotnet", self.mailgw, "run", "--config", conf], name)
+        if not self.wait_for(lambda: re.search(r": listening on ", self.log_of(name)), 60):
+            raise SystemExit(name + " did not start: " + self.log_of(name))
+        return p
+
+    def stop_all(self):
+        for p in reversed(self.processes):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        codes = []
+        for p in self.processes:
+            try:
+                codes.append(p.wait(timeout=20))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                codes.append(p.wait())
+        return codes
+
+    def finish(self, show_logs=()):
+        """Prints the closing line (and the named logs when something failed); returns the exit code."""
+        failed = self.results.count(False)
+        if failed:
+            for name in show_logs:
+                if os.path.exists(self.path(name + ".log")):
+                    print("---- %s log (tail)\n%s" % (name, "".join(open(self.path(name + ".log")).readlines()[-60:])))
+        shutil.rmtree(self.work, ignore_errors=True)
+        print("%s: %d passed, %d failed" % (self.name, self.results.count(True), failed))
+        return 1 if failed or not self.results else 0
