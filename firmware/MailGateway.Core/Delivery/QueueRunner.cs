@@ -29,6 +29,8 @@ namespace MailGateway.Core.Delivery
     public sealed class QueueRunner
     {
         public const long StartupSpreadMs = 30 * 1000;
+        /// <summary>The envelope protocol of the reports this runner writes (bounces, warnings).</summary>
+        public const string ReportProtocol = "local";
         /// <summary>How soon a bounce that could not be queued (full or failing card) is tried again.</summary>
         public const long ReportRetryMs = 60 * 1000;
 
@@ -317,10 +319,12 @@ namespace MailGateway.Core.Delivery
             string what = kind == Bounce.Failure ? "sender non-delivery notification" : "sender delay notification";
             if (notify.Length == 0)
             {
-                // RFC 5321 §4.5.5: a bounce is never bounced.
+                // RFC 5321 §4.5.5: a bounce is never bounced. A copy goes to the postmaster, but
+                // not about one of our own reports (that one may be the postmaster's copy: a loop).
+                bool copy = _config.Postmaster != null && m.Envelope.Protocol != ReportProtocol;
                 _log.Line(m.QueueId + ": undeliverable message with null sender" +
-                          (_config.Postmaster != null ? "; copy to postmaster <" + _config.Postmaster + ">" : "; discarded"));
-                if (_config.Postmaster == null)
+                          (copy ? "; copy to postmaster <" + _config.Postmaster + ">" : "; discarded"));
+                if (!copy)
                 {
                     for (int i = 0; i < recipients.Length; i++)
                     {
@@ -340,7 +344,7 @@ namespace MailGateway.Core.Delivery
             envelope.ArrivalUnixMs = nowUnixMs;
             envelope.ClientAddress = "127.0.0.1";
             envelope.Helo = _config.Hostname;
-            envelope.Protocol = "local";
+            envelope.Protocol = ReportProtocol;
             envelope.Sender = "";
             envelope.Recipients = new string[] { notify };
             MessageWriter writer = null;

@@ -139,6 +139,22 @@ public class QueueTests
     }
 
     [Fact]
+    public void PostmasterCopyThatCannotBeDelivered_IsDiscarded_NotCopiedAgain()
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        config.Postmaster = "admin@broken.test";
+        var gw = new SimulatedGateway(config);
+        gw.Deliveries.Reject("bbb.test");
+        gw.Deliveries.Reject("broken.test");
+        string id = Send(gw, "", "x@bbb.test");
+        for (int i = 0; i < 5; i++) Pass(gw, 60_000);
+        Assert.Single(gw.Log, l => l.EndsWith("; copy to postmaster <admin@broken.test>"));
+        Assert.Single(gw.Log, l => l.EndsWith("undeliverable message with null sender; discarded"));
+        Assert.Equal(0, gw.Gateway.Spool.Count);
+        Assert.Equal(2, gw.Deliveries.Attempts.Count);
+    }
+
+    [Fact]
     public void SlowDelivery_GetsExactlyOneDelayWarning_After4Hours()
     {
         var (gw, id) = Queued(d => { d.Defer("slow.test"); }, "cam@lan.test", "owner@slow.test");
