@@ -134,6 +134,7 @@ namespace MailGateway.Core.Config
                     return SetPostmaster(config, value);
                 default:
                     if (Ascii.StartsWithIgnoreCase(key, "route.")) return SetRoute(config, key.Substring(6), value);
+                    if (Ascii.StartsWithIgnoreCase(key, "alias.")) return SetAlias(config, key.Substring(6), value);
                     return "unknown key \"" + key + "\"";
             }
         }
@@ -209,6 +210,50 @@ namespace MailGateway.Core.Config
             config.Routes = new Route[n];
             System.Array.Copy(routes, config.Routes, n);
             return null;
+        }
+
+        private static string SetAlias(GatewayConfig config, string name, string value)
+        {
+            if (!IsLocalPart(name)) return "alias." + name + ": \"" + name + "\" is not a mail user name";
+            string[] targets = SplitList(value);
+            if (targets.Length == 0) return "alias." + name + ": at least one target is needed";
+            for (int i = 0; i < targets.Length; i++)
+            {
+                string t = targets[i];
+                if (t.IndexOf('@') < 0)
+                {
+                    if (!IsLocalPart(t)) return "alias." + name + ": \"" + t + "\" is not a user name or mail address";
+                    targets[i] = Ascii.ToLower(t);
+                    continue;
+                }
+                Smtp.MailPath path;
+                int next;
+                if (Smtp.PathParser.TryParse("<" + t + ">", 0, false, false, out path, out next) != Smtp.PathParser.Ok || path.Domain == null)
+                {
+                    return "alias." + name + ": \"" + t + "\" is not a user name or mail address";
+                }
+                targets[i] = path.Address;
+            }
+            name = Ascii.ToLower(name);
+            Alias[] aliases = new Alias[config.Aliases.Length + 1];
+            int n = 0;
+            for (int i = 0; i < config.Aliases.Length; i++)
+            {
+                if (config.Aliases[i].Name != name) aliases[n++] = config.Aliases[i];
+            }
+            aliases[n++] = new Alias(name, targets);
+            config.Aliases = new Alias[n];
+            System.Array.Copy(aliases, config.Aliases, n);
+            return null;
+        }
+
+        /// <summary>A local part as users and aliases have them: RFC 5322 atext and dots, at most 64.</summary>
+        public static bool IsLocalPart(string name)
+        {
+            Smtp.MailPath path;
+            int next;
+            return name.Length > 0 && name.Length <= 64 && name.IndexOf('"') < 0 &&
+                   Smtp.PathParser.TryParse("<" + name + "@x.test>", 0, false, false, out path, out next) == Smtp.PathParser.Ok;
         }
 
         private static string SetRetry(GatewayConfig config, string value)

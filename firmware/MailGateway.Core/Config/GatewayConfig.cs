@@ -47,6 +47,10 @@ namespace MailGateway.Core.Config
         public long DataBlockTimeoutMs = 3 * 60 * 1000;
         public long DataEndTimeoutMs = 10 * 60 * 1000;
 
+        // Local mail
+        /// <summary>alias.&lt;name&gt; = target, …: local users or external addresses, for every local domain.</summary>
+        public Alias[] Aliases = new Alias[0];
+
         // Queue
         public long[] RetryWaitsMs = Delivery.RetrySchedule.DefaultWaitsMs;
         public long QueueLifetimeMs = 4 * 86400 * 1000L;
@@ -120,6 +124,20 @@ namespace MailGateway.Core.Config
         {
             Domain = domain;
             Target = target;
+        }
+    }
+
+    /// <summary>alias.&lt;name&gt; = targets: mail for name@(any local domain) goes to the targets.</summary>
+    public sealed class Alias
+    {
+        public readonly string Name;
+        /// <summary>Local user names (no '@') or full external addresses.</summary>
+        public readonly string[] Targets;
+
+        public Alias(string name, string[] targets)
+        {
+            Name = name;
+            Targets = targets;
         }
     }
 

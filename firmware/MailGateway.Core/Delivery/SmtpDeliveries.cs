@@ -123,8 +123,22 @@ namespace MailGateway.Core.Delivery
             TendParked(farFuture);
         }
 
+        private Local.MailboxStore _mailboxes;
+        private Local.IUserMailboxes _users;
+
+        /// <summary>Delivers mail for local domains (without a route) into local mailboxes.</summary>
+        public void EnableLocalDelivery(Local.MailboxStore mailboxes, Local.IUserMailboxes users)
+        {
+            _mailboxes = mailboxes;
+            _users = users;
+        }
+
         public IDeliveryJob Start(Spool.QueuedMessage message, int[] recipients, Destination destination, long nowMs)
         {
+            if (destination.Kind == Destination.Local && _mailboxes != null)
+            {
+                return new LocalDeliveryJob(Storage, _mailboxes, _users, message, recipients);
+            }
             return new SmtpDeliveryJob(this, message, recipients, destination, nowMs);
         }
 

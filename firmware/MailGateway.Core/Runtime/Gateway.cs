@@ -29,6 +29,7 @@ namespace MailGateway.Core.Runtime
         private readonly ILog _log;
         private readonly ServerSettings _settings;
         private readonly Relay.RelayPolicy _policy;
+        private readonly Local.AliasTable _aliases;
         private readonly Spool.Spool _spool;
         private readonly Delivery.QueueRunner _queue;
         private readonly ArrayList _connections = new ArrayList();
@@ -44,6 +45,7 @@ namespace MailGateway.Core.Runtime
             _log = log;
             _settings = config.ToServerSettings();
             _policy = config.ToRelayPolicy();
+            _aliases = new Local.AliasTable(config.Aliases);
             _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), clock, log, random.Next(4096));
             _queue = new Delivery.QueueRunner(_spool, config, clock, log, random, deliveries);
         }
@@ -243,8 +245,7 @@ namespace MailGateway.Core.Runtime
             envelope.Helo = s.HeloName;
             envelope.Protocol = s.Protocol;
             envelope.Sender = s.Sender.Address;
-            envelope.Recipients = new string[s.RecipientCount];
-            for (int i = 0; i < envelope.Recipients.Length; i++) envelope.Recipients[i] = s.Recipient(i).Address;
+            envelope.Recipients = ExpandRecipients(s);
             MessageWriter writer;
             try
             {
@@ -264,6 +265,23 @@ namespace MailGateway.Core.Runtime
             writer.Owner = c;
             c.Writer = writer;
             s.CompleteDataStart(envelope.QueueId, envelope.ArrivalUnixMs);
+        }
+
+        // The envelope recipients as the queue keeps them: aliases of the local domains expanded
+        // (their targets may be external), the bare <postmaster> given a local domain.
+        private string[] ExpandRecipients(SmtpServerSession s)
+        {
+            ArrayList result = new ArrayList();
+            for (int i = 0; i < s.RecipientCount; i++)
+            {
+                MailPath r = s.Recipient(i);
+                string domain = r.Domain;
+                if (r.IsBarePostmaster) domain = _config.LocalDomains.Length > 0 ? _config.LocalDomains[0] : _config.Hostname;
+                if (domain != null && _policy.IsLocalDomain(domain)) _aliases.Expand(r.LocalPart, domain, result);
+                else if (r.IsBarePostmaster) result.Add("postmaster@" + domain);
+                else if (!result.Contains(r.Address)) result.Add(r.Address);
+            }
+            return (string[])result.ToArray(typeof(string));
         }
 
         private void WriteBody(Connection c)

@@ -14,6 +14,8 @@ public sealed class SimulatedGateway
 
     public readonly SimulatedNetwork Network = new SimulatedNetwork();
     public readonly SimulatedStorage Storage;
+    /// <summary>The mailbox folders beside the spool (local delivery).</summary>
+    public readonly SimulatedStorageFolders Folders = new SimulatedStorageFolders();
     public readonly VirtualClock Clock;
     public readonly GatewayConfig Config;
     public readonly List<string> Log = new List<string>();
@@ -23,7 +25,8 @@ public sealed class SimulatedGateway
 
     /// <summary>deliveries: what outbound attempts find; by default every attempt hangs (mail stays queued).</summary>
     public SimulatedGateway(GatewayConfig config = null, SimulatedStorage storage = null, VirtualClock clock = null,
-                            MailGateway.Tests.Delivery.ScriptedDeliveries deliveries = null, bool realDelivery = false)
+                            MailGateway.Tests.Delivery.ScriptedDeliveries deliveries = null, bool realDelivery = false,
+                            MailGateway.Core.Local.IUserMailboxes users = null)
     {
         Deliveries = deliveries ?? new MailGateway.Tests.Delivery.ScriptedDeliveries();
         Config = config ?? DefaultConfig();
@@ -32,10 +35,15 @@ public sealed class SimulatedGateway
         var random = new HostRandom(7);
         var log = new ListLog(Log);
         // realDelivery: the real SMTP client and the core's DNS resolver, on the simulated network.
-        MailGateway.Core.Delivery.IDeliveryJobFactory factory = realDelivery
-            ? new MailGateway.Core.Delivery.SmtpDeliveries(Config, Network, Storage,
-                  MailGateway.Core.Delivery.SmtpDeliveries.CoreResolver(Config, Network, random), random, log)
-            : Deliveries;
+        MailGateway.Core.Delivery.IDeliveryJobFactory factory = Deliveries;
+        if (realDelivery)
+        {
+            var smtp = new MailGateway.Core.Delivery.SmtpDeliveries(Config, Network, Storage,
+                MailGateway.Core.Delivery.SmtpDeliveries.CoreResolver(Config, Network, random), random, log);
+            // users: local mailboxes in Folders; without them local domains are only routed.
+            if (users != null) smtp.EnableLocalDelivery(new MailGateway.Core.Local.MailboxStore(Folders), users);
+            factory = smtp;
+        }
         Gateway = new Gateway(Config, Network, Storage, Clock, log, random, factory);
         Gateway.Start();
     }

@@ -1,0 +1,154 @@
+// Delivery into local mailboxes (DESIGN step 4): the recipients of one message that are users of a
+// local domain. For each, the message is copied from the spool into the user's mailbox folder
+// (MailboxStore: .TMP, sync, rename to .EML, folder sync) in bounded chunks per Step, so a large
+// message does not hold the loop; the outcome is Delivered only once the file is durable.
+// A user who no longer exists (removed after the message was accepted) is a permanent 5.1.1; a
+// card error is temporary. Aliases were expanded when the message was accepted.
+using MailGateway.Core.Local;
+using MailGateway.Core.Runtime;
+using MailGateway.Core.Spool;
+using MailGateway.Core.Text;
+
+namespace MailGateway.Core.Delivery
+{
+    public sealed class LocalDeliveryJob : IDeliveryJob
+    {
+        /// <summary>Body bytes copied per Step.</summary>
+        public const int BytesPerStep = 64 * 1024;
+
+        private readonly IStorage _spool;
+        private readonly MailboxStore _mailboxes;
+        private readonly IUserMailboxes _users;
+        private readonly QueuedMessage _message;
+        private readonly int[] _recipients;
+        private readonly AttemptOutcome[] _outcomes;
+        private int _current;
+
+        // The copy in progress
+        private IStorage _folder;
+        private int _handle = -1;
+        private MessageBody _body;
+        private string _temporaryName;
+
+        public LocalDeliveryJob(IStorage spool, MailboxStore mailboxes, IUserMailboxes users, QueuedMessage message, int[] recipients)
+        {
+            _spool = spool;
+            _mailboxes = mailboxes;
+            _users = users;
+            _message = message;
+            _recipients = recipients;
+            _outcomes = new AttemptOutcome[recipients.Length];
+        }
+
+        public AttemptOutcome[] Outcomes { get { return _outcomes; } }
+
+        public long PollDeadline()
+        {
+            return 0; // there is always work until it is done; Step bounds each piece
+        }
+
+        public bool Step(long nowMs)
+        {
+            if (_current >= _recipients.Length) return true;
+            try
+            {
+                if (_handle < 0 && !StartCopy()) return _current >= _recipients.Length;
+                if (CopySome()) FinishCopy();
+            }
+            catch (System.IO.IOException e)
+            {
+                Abandon();
+                Decide(AttemptOutcome.Transient, "4.3.0", "451 4.3.0 cannot write to the mailbox: " + e.Message);
+            }
+            return _current >= _recipients.Length;
+        }
+
+        public void Abort()
+        {
+            Abandon();
+            while (_current < _recipients.Length) Decide(AttemptOutcome.Transient, "4.3.2", "delivery stopped: mail system shutting down");
+        }
+
+        // Opens the current recipient's copy; false when that recipient was decided at once.
+        private bool StartCopy()
+        {
+            string address = _message.Recipients[_recipients[_current]].Address;
+            int at = address.LastIndexOf('@');
+            string user = Ascii.ToLower(at < 0 ? address : address.Substring(0, at));
+            string folder = _users.MailboxFolder(user);
+            if (folder == null)
+            {
+                Decide(AttemptOutcome.Permanent, "5.1.1", "550 5.1.1 <" + address + ">: no such user here");
+                return false;
+            }
+            if (_mailboxes.Contains(folder, _message.QueueId))
+            {
+                // Stored before a crash, not yet recorded in the queue: do not store it twice.
+                Decide(AttemptOutcome.Delivered, "2.0.0", "250 2.0.0 already in mailbox " + folder);
+                return false;
+            }
+            _folder = _mailboxes.Folder(folder);
+            _temporaryName = _message.QueueId + MailboxStore.TemporaryExtension;
+            if (_folder.Exists(_temporaryName)) _folder.Delete(_temporaryName);
+            _handle = _folder.Create(_temporaryName);
+            // RFC 5321 §4.4: the final delivery adds Return-Path; Delivered-To names the mailbox.
+            byte[] fields = Ascii.GetBytes("Return-Path: <" + _message.Envelope.Sender + ">\r\nDelivered-To: " + address + "\r\n");
+            _folder.Append(_handle, fields, 0, fields.Length);
+            _body = new MessageBody(_spool, _message.FileName);
+            return true;
+        }
+
+        // Copies up to BytesPerStep; true at the end of the body.
+        private bool CopySome()
+        {
+            int copied = 0;
+            while (copied < BytesPerStep)
+            {
+                int n = _body.Next();
+                if (n == 0) return true;
+                if (n < 0) throw new System.IO.IOException("the queue file is damaged");
+                _folder.Append(_handle, _body.Buffer, _body.Offset, n);
+                copied += n;
+            }
+            return false;
+        }
+
+        private void FinishCopy()
+        {
+            _body.Close();
+            _body = null;
+            _folder.Sync(_handle);
+            _folder.Close(_handle);
+            _handle = -1;
+            string finalName = _message.QueueId + MailboxStore.MessageExtension;
+            if (!_folder.Rename(_temporaryName, finalName)) throw new System.IO.IOException(finalName + " exists");
+            _folder.SyncDirectory();
+            Decide(AttemptOutcome.Delivered, "2.0.0", "250 2.0.0 delivered to mailbox");
+        }
+
+        private void Abandon()
+        {
+            if (_body != null) _body.Close();
+            _body = null;
+            if (_handle >= 0)
+            {
+                try
+                {
+                    _folder.Close(_handle);
+                    _folder.Delete(_temporaryName);
+                }
+                catch (System.IO.IOException)
+                {
+                    // The .TMP is removed the next time the mailbox is opened.
+                }
+            }
+            _handle = -1;
+        }
+
+        private void Decide(int result, string status, string reply)
+        {
+            _outcomes[_current] = new AttemptOutcome(_recipients[_current], result, status, reply, "local");
+            _current++;
+        }
+    }
+}

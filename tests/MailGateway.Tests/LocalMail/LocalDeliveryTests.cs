@@ -1,0 +1,152 @@
+// Local delivery as a user of a local domain meets it: mail for person2@local.test ends up as one
+// durable file in person2's mailbox folder, aliases fan out to users and external addresses, a
+// repeated delivery after a crash does not store the message twice, and a user removed after the
+// message was accepted gets it bounced.
+using System.Text;
+using System.Text.RegularExpressions;
+using MailGateway.Core.Config;
+using MailGateway.Core.Local;
+using MailGateway.Tests.Runtime;
+
+namespace MailGateway.Tests.LocalMail;
+
+public class LocalDeliveryTests
+{
+    private sealed class Users : IUserMailboxes
+    {
+        public readonly Dictionary<string, string> Folders = new Dictionary<string, string>();
+        public string MailboxFolder(string user) => Folders.TryGetValue(user, out string f) ? f : null;
+    }
+
+    private const string Content = "Subject: hello\r\nMessage-ID: <m@lan.test>\r\nDate: Sun, 29 Nov 2026 20:00:00 +0000\r\n\r\nfor you\r\n";
+
+    private static (SimulatedGateway Gw, Users Users) Gateway(Action<GatewayConfig> configure = null)
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        config.Aliases = new[]
+        {
+            new Alias("postmaster", new[] { "person1" }),
+            new Alias("info", new[] { "person1", "person2", "boss@outside.test" }),
+            new Alias("team", new[] { "info", "person2" }),
+        };
+        configure?.Invoke(config);
+        var users = new Users();
+        users.Folders["person1"] = "U0000001";
+        users.Folders["person2"] = "U0000002";
+        return (new SimulatedGateway(config, realDelivery: true, users: users), users);
+    }
+
+    private static string Send(SimulatedGateway gw, params string[] to)
+    {
+        var client = gw.Connect();
+        gw.Settle();
+        string replies = gw.SendMessage(client, "cam@lan.test", to, Content);
+        Match m = Regex.Match(replies, @"queued as (\w{8})\r\n$");
+        Assert.True(m.Success, replies);
+        gw.Settle();
+        return m.Groups[1].Value;
+    }
+
+    private static string Mailbox(SimulatedGateway gw, string folder, string id)
+    {
+        var card = gw.Folders.Card(folder);
+        string name = id + ".EML";
+        if (!card.Exists(name)) return null;
+        int h = card.OpenRead(name);
+        var bytes = new byte[card.Length(name)];
+        card.Read(h, 0, bytes, 0, bytes.Length);
+        card.Close(h);
+        return Encoding.Latin1.GetString(bytes);
+    }
+
+    [Fact]
+    public void MailForALocalUser_IsStoredInItsMailbox_AndRemovedFromTheQueue()
+    {
+        var (gw, _) = Gateway();
+        string id = Send(gw, "person2@local.test");
+        string stored = Mailbox(gw, "U0000002", id);
+        Assert.NotNull(stored);
+        Assert.StartsWith("Return-Path: <cam@lan.test>\r\nDelivered-To: person2@local.test\r\nReceived: from client.test", stored);
+        Assert.EndsWith("\r\n" + Content, stored);
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<person2@local.test>, relay=local, ") && l.Contains("status=sent (250 2.0.0 delivered to mailbox)"));
+        Assert.Contains(id + ": removed", gw.Log);
+        Assert.DoesNotContain(gw.Folders.Card("U0000002").List(), n => n.EndsWith(".TMP"));
+    }
+
+    [Fact]
+    public void Aliases_FanOutToUsersAndExternalAddresses_Once()
+    {
+        var (gw, _) = Gateway();
+        string id = Send(gw, "team@local.test");
+        var queued = gw.Gateway.Spool.Find(id);
+        Assert.NotNull(queued); // the external copy is still being tried
+        Assert.Equal(new[] { "person1@local.test", "person2@local.test", "boss@outside.test" }, queued.Envelope.Recipients);
+        Assert.NotNull(Mailbox(gw, "U0000001", id));
+        Assert.NotNull(Mailbox(gw, "U0000002", id));
+    }
+
+    [Fact]
+    public void BarePostmaster_ReachesTheUserItsAliasNames()
+    {
+        var (gw, _) = Gateway();
+        string id = Send(gw, "postmaster");
+        Assert.NotNull(Mailbox(gw, "U0000001", id));
+    }
+
+    [Fact]
+    public void UserRemovedAfterAcceptance_IsBounced()
+    {
+        var (gw, users) = Gateway();
+        users.Folders.Remove("person2");
+        string id = Send(gw, "person2@local.test");
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<person2@local.test>") && l.Contains("dsn=5.1.1, status=bounced"));
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": sender non-delivery notification: "));
+    }
+
+    [Fact]
+    public void DeliveryRepeatedAfterACrash_DoesNotStoreTheMessageTwice()
+    {
+        var (gw, _) = Gateway();
+        string id = Send(gw, "person2@local.test");
+        var before = gw.Folders.Card("U0000002").List().ToArray();
+        // As if the queue had lost the "delivered" record: deliver the same message again.
+        var message = new MailGateway.Core.Spool.QueuedMessage(
+            new MailGateway.Core.Spool.Envelope { QueueId = id, Sender = "cam@lan.test", Recipients = new[] { "person2@local.test" } }, 0, 0);
+        var job = new MailGateway.Core.Delivery.LocalDeliveryJob(gw.Storage, new MailboxStore(gw.Folders), new Users { Folders = { ["person2"] = "U0000002" } }, message, new[] { 0 });
+        Assert.True(job.Step(0));
+        Assert.Equal(MailGateway.Core.Delivery.AttemptOutcome.Delivered, job.Outcomes[0].Result);
+        Assert.Equal(before, gw.Folders.Card("U0000002").List());
+    }
+
+    [Theory]
+    [InlineData("info", "local.test", new[] { "person1@local.test", "person2@local.test", "boss@outside.test" })]
+    [InlineData("team", "local.test", new[] { "person1@local.test", "person2@local.test", "boss@outside.test" })]
+    [InlineData("Person2", "local.test", new[] { "person2@local.test" })]
+    [InlineData("loop", "local.test", new[] { "loop@local.test" })]
+    public void AliasTable_ExpandsRecursively_WithoutDuplicatesOrEndlessLoops(string name, string domain, string[] expected)
+    {
+        var table = new AliasTable(new[]
+        {
+            new Alias("info", new[] { "person1", "person2", "boss@outside.test" }),
+            new Alias("team", new[] { "info", "person2", "person1" }),
+            new Alias("loop", new[] { "loop2" }),
+            new Alias("loop2", new[] { "loop" }),
+        });
+        var result = new System.Collections.ArrayList();
+        table.Expand(name, domain, result);
+        if (name == "loop") Assert.Single(result); // bounded: ends at the depth limit with one address
+        else Assert.Equal(expected, result.Cast<string>());
+    }
+
+    [Theory]
+    [InlineData("alias.info = person1, boss@outside.test", null)]
+    [InlineData("alias.bad name = x", "is not a mail user name")]
+    [InlineData("alias.info =", "at least one target")]
+    [InlineData("alias.info = not an address", "is not a user name or mail address")]
+    public void AliasKeys_AreCheckedWhenRead(string line, string problem)
+    {
+        string error = ConfigParser.Apply(line + "\n", "gw.conf", new GatewayConfig());
+        if (problem == null) Assert.Null(error);
+        else Assert.Contains(problem, error);
+    }
+}
