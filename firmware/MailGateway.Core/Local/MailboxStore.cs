@@ -4,9 +4,9 @@
 // A message is delivered as QQQQQQQQ.TMP (Return-Path and Delivered-To fields, then the message as
 // the spool holds it), synced, renamed to QQQQQQQQ.EML, and the folder synced — only then does
 // the queue mark the recipient delivered. The queue ID is the file name, so a delivery repeated
-// after a crash finds the .EML already there and does not store the message twice. A .TMP left by
-// a crash is deleted when the mailbox is next opened. POP3 reads the .EML files (Maildrop); one
-// POP3 session at a time holds a mailbox (RFC 1939 §8: the maildrop is locked).
+// after a crash finds the .EML already there and does not store the message twice; a .TMP left by
+// a crash belongs to a recipient still pending, and its next delivery replaces it. POP3 reads
+// only .EML files (Maildrop); one POP3 session at a time holds a mailbox (RFC 1939 §8).
 using System.Collections;
 using MailGateway.Core.Runtime;
 
@@ -64,7 +64,7 @@ namespace MailGateway.Core.Local
             return _locked.Contains(folder);
         }
 
-        /// <summary>The messages of a mailbox (file names without extension), oldest queue ID first; removes crash leftovers.</summary>
+        /// <summary>The messages of a mailbox (file names without extension), oldest queue ID first.</summary>
         public string[] Messages(string folder)
         {
             IStorage storage = Folder(folder);
@@ -73,11 +73,6 @@ namespace MailGateway.Core.Local
             for (int i = 0; i < names.Length; i++)
             {
                 string name = names[i];
-                if (name.Length == 12 && Text.Ascii.EqualsIgnoreCase(name.Substring(8), TemporaryExtension) && !IsLocked(folder))
-                {
-                    storage.Delete(name);
-                    continue;
-                }
                 if (name.Length == 12 && Text.Ascii.EqualsIgnoreCase(name.Substring(8), MessageExtension)) ids.Add(name.Substring(0, 8));
             }
             string[] result = (string[])ids.ToArray(typeof(string));

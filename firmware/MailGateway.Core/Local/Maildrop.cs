@@ -1,0 +1,96 @@
+// One POP3 session's view of a mailbox folder (RFC 1939 §8): the messages present when the session
+// logged in, numbered 1..n for the whole session, their sizes and unique IDs (the queue ID of the
+// delivery, which never changes), deletions marked and only carried out at QUIT. The mailbox is
+// locked for the session (MailboxStore.TryLock) and unlocked by Unlock.
+using MailGateway.Core.Runtime;
+
+namespace MailGateway.Core.Local
+{
+    public sealed class Maildrop
+    {
+        private readonly MailboxStore _store;
+        private readonly string _folder;
+        private readonly IStorage _storage;
+        private readonly string[] _ids;
+        private readonly long[] _sizes;
+        private readonly bool[] _deleted;
+        // One file open for reading at a time (RETR and TOP read sequentially).
+        private int _openIndex = -1;
+        private int _openHandle = -1;
+
+        /// <summary>Opens a locked mailbox; the caller has taken the lock with MailboxStore.TryLock.</summary>
+        public Maildrop(MailboxStore store, string folder)
+        {
+            _store = store;
+            _folder = folder;
+            _storage = store.Folder(folder);
+            _ids = store.Messages(folder);
+            _sizes = new long[_ids.Length];
+            _deleted = new bool[_ids.Length];
+            for (int i = 0; i < _ids.Length; i++) _sizes[i] = _storage.Length(_ids[i] + MailboxStore.MessageExtension);
+        }
+
+        public int Count { get { return _ids.Length; } }
+
+        public long Size(int index) { return _sizes[index]; }
+
+        public string Uid(int index) { return _ids[index]; }
+
+        public int Read(int index, long position, byte[] buffer, int offset, int count)
+        {
+            if (_openIndex != index)
+            {
+                CloseFile();
+                _openHandle = _storage.OpenRead(_ids[index] + MailboxStore.MessageExtension);
+                _openIndex = index;
+            }
+            return _storage.Read(_openHandle, position, buffer, offset, count);
+        }
+
+        public void MarkDeleted(int index)
+        {
+            _deleted[index] = true;
+        }
+
+        public void UnmarkAll()
+        {
+            for (int i = 0; i < _deleted.Length; i++) _deleted[i] = false;
+        }
+
+        /// <summary>Deletes the marked messages (the UPDATE state); false when some could not be removed.</summary>
+        public bool CommitDeletions()
+        {
+            CloseFile();
+            bool all = true;
+            bool any = false;
+            for (int i = 0; i < _ids.Length; i++)
+            {
+                if (!_deleted[i]) continue;
+                try
+                {
+                    _storage.Delete(_ids[i] + MailboxStore.MessageExtension);
+                    any = true;
+                }
+                catch (System.IO.IOException)
+                {
+                    all = false;
+                }
+            }
+            if (any) _storage.SyncDirectory();
+            return all;
+        }
+
+        public void Unlock()
+        {
+            CloseFile();
+            _store.Unlock(_folder);
+        }
+
+        private void CloseFile()
+        {
+            if (_openHandle >= 0) _storage.Close(_openHandle);
+            _openHandle = -1;
+            _openIndex = -1;
+        }
+    }
+}
