@@ -1,6 +1,7 @@
 // mailgw: the command line of the host build (desktop emulator and Raspberry Pi daemon).
 //   mailgw run [--config FILE]     start the gateway (embedded defaults without --config)
 //   mailgw check-config FILE       read a configuration file and report the first error
+//   mailgw user add|passwd|del|list  manage the local users (UserCommand)
 // Exit codes: 0 ok, 1 runtime failure (a port that cannot be opened), 2 usage or configuration error.
 using System;
 using System.IO;
@@ -23,6 +24,8 @@ namespace MailGateway.Emulator
                     return Run(args);
                 case "check-config":
                     return CheckConfig(args);
+                case "user":
+                    return UserCommand.Run(args);
                 default:
                     Console.Error.WriteLine("mailgw: unknown command \"" + args[0] + "\"");
                     Console.Error.Write(Usage);
@@ -32,7 +35,8 @@ namespace MailGateway.Emulator
 
         private const string Usage =
             "usage: mailgw run [--config FILE]\n" +
-            "       mailgw check-config FILE\n";
+            "       mailgw check-config FILE\n" +
+            UserCommand.Usage;
 
         private static int Run(string[] args)
         {

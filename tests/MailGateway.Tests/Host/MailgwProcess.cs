@@ -55,7 +55,14 @@ public sealed class MailgwProcess : IDisposable
     /// <summary>Runs mailgw with arguments to its end (bounded) and returns the exit code.</summary>
     public static int RunToEnd(string arguments, out string output)
     {
+        return RunToEnd(arguments, null, out output);
+    }
+
+    /// <summary>Like RunToEnd, with input (when not null) written to standard input before it is closed.</summary>
+    public static int RunToEnd(string arguments, string input, out string output)
+    {
         using var p = new MailgwProcess(arguments);
+        if (input != null) p._process.StandardInput.Write(input);
         p._process.StandardInput.Close();
         if (!p._process.WaitForExit(60_000)) throw new TimeoutException("mailgw " + arguments + " did not end");
         p._process.WaitForExit();

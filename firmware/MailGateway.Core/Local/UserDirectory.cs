@@ -1,0 +1,327 @@
+// The users of the local domains: who may fetch mail with POP3 (and, later, authenticate for
+// relay), each with a mailbox folder and a salted PBKDF2-SHA256 password hash. Kept in memory,
+// loaded from and saved to one text file in the data folder (the spool's IStorage): USERS.DAT,
+// whose format UsersFile describes.
+//
+// Saving replaces the file atomically on a card that cannot rename over a name (FAT):
+//   1. clear a leftover USERS.TMP (see below);
+//   2. create USERS.TMP, write the whole file, Sync, Close; SyncDirectory (the name is durable);
+//   3. delete USERS.DAT; SyncDirectory;
+//   4. rename USERS.TMP to USERS.DAT; SyncDirectory.
+// A power cut leaves: before 2 ends, the old USERS.DAT (and maybe a partial USERS.TMP); between 2
+// and 3, the old USERS.DAT and a complete USERS.TMP; after 3, only the complete USERS.TMP; after 4,
+// the new USERS.DAT. Load therefore reads USERS.DAT when it exists (a USERS.TMP beside it is
+// stale), and otherwise a USERS.TMP that is complete (its "#end N" line is there and right), which
+// it renames to USERS.DAT to finish the interrupted save. A USERS.TMP that is not complete and
+// has no USERS.DAT beside it is a first save that never finished: there are no users.
+// Deviation: a USERS.TMP with the same bytes as USERS.DAT may be a FAT rename torn by a power cut
+// that left two names on one cluster chain, where deleting either name frees the other's
+// clusters. Save then refuses (IOException asking for a card check) instead of deleting it;
+// Load and Verify keep working.
+//
+// Passwords are bytes (Utf8.GetBytes for a .NET string). Verify spends one PBKDF2 computation
+// whether or not the user exists, so the time taken does not tell which names exist, and compares
+// in fixed time. Iterations are stored per user; the directory's Iterations is used for new
+// passwords only (DefaultIterations suits an ESP32; a Raspberry Pi can afford 10x more).
+//
+// Results of validation ("user x exists", "no such user") are returned as text (null = done);
+// storage failures are IOExceptions; misuse (null crypto, bad iteration count) throws.
+using System.Collections;
+using MailGateway.Core.Runtime;
+
+namespace MailGateway.Core.Local
+{
+    public sealed class UserDirectory
+    {
+        public const string FileName = "USERS.DAT";
+        public const string TemporaryName = "USERS.TMP";
+        /// <summary>Iterations for new passwords unless set: chosen for an ESP32, where each login pays for
+        /// them (an estimated few tenths of a second with mbedTLS; not yet measured on a board).</summary>
+        public const int DefaultIterations = 10000;
+        /// <summary>Largest users file Load reads (about 500 users); it is read whole into memory.</summary>
+        public const int MaxFileBytes = 65536;
+
+        private static readonly byte[] UnknownUserSalt = new byte[PasswordHash.SaltBytes];
+
+        private ArrayList _users = new ArrayList();
+        private int _nextFolder = 1;
+        private int _iterations;
+
+        public UserDirectory() : this(DefaultIterations)
+        {
+        }
+
+        public UserDirectory(int iterations)
+        {
+            Iterations = iterations;
+        }
+
+        /// <summary>PBKDF2 iterations for passwords set from now on (1 to PasswordHash.MaxIterations).</summary>
+        public int Iterations
+        {
+            get { return _iterations; }
+            set
+            {
+                if (value < 1 || value > PasswordHash.MaxIterations) throw new System.ArgumentOutOfRangeException("value");
+                _iterations = value;
+            }
+        }
+
+        public int Count { get { return _users.Count; } }
+
+        /// <summary>The number the next new user's folder gets (U0000001 is 1).</summary>
+        public int NextFolderNumber { get { return _nextFolder; } }
+
+        // ---- Queries -------------------------------------------------------------------------
+
+        public bool Exists(string name)
+        {
+            return Find(name) != null;
+        }
+
+        /// <summary>The user's 8.3 mailbox folder name, or null for an unknown user.</summary>
+        public string MailboxFolder(string name)
+        {
+            UserEntry user = Find(name);
+            return user == null ? null : user.Folder;
+        }
+
+        /// <summary>The names (lower case) in the order the users were added.</summary>
+        public string[] Names()
+        {
+            string[] names = new string[_users.Count];
+            for (int i = 0; i < names.Length; i++) names[i] = ((UserEntry)_users[i]).Name;
+            return names;
+        }
+
+        /// <summary>True when the user exists and the password is theirs. Costs one PBKDF2 either way.</summary>
+        public bool Verify(string name, byte[] password, ICrypto crypto)
+        {
+            if (crypto == null) throw new System.ArgumentNullException("crypto");
+            if (password == null) password = new byte[0];
+            UserEntry user = Find(name);
+            if (user == null)
+            {
+                // Same work as for a real user, so that timing does not reveal which names exist.
+                crypto.Pbkdf2Sha256(password, UnknownUserSalt, _iterations, PasswordHash.HashBytes);
+                return false;
+            }
+            byte[] derived = crypto.Pbkdf2Sha256(password, user.Salt, user.Iterations, user.Hash.Length);
+            return PasswordHash.FixedTimeEquals(derived, user.Hash);
+        }
+
+        public bool Verify(string name, string password, ICrypto crypto)
+        {
+            return Verify(name, password == null ? null : Text.Utf8.GetBytes(password), crypto);
+        }
+
+        // ---- Changes (in memory until Save) --------------------------------------------------
+
+        /// <summary>Adds a user with a new mailbox folder; null when done, else why not.</summary>
+        public string Add(string name, byte[] password, ICrypto crypto)
+        {
+            if (crypto == null) throw new System.ArgumentNullException("crypto");
+            string problem = UserName.Problem(name);
+            if (problem != null) return "invalid user name \"" + name + "\": " + problem;
+            if (password == null || password.Length == 0) return "an empty password is not allowed";
+            name = UserName.Canonical(name);
+            if (Find(name) != null) return "user " + name + " exists";
+            if (_nextFolder > UsersFile.MaxFolderNumber) return "no mailbox folder numbers are left";
+            _users.Add(PasswordHash.Create(name, UsersFile.FolderName(_nextFolder), password, _iterations, crypto));
+            _nextFolder++;
+            return null;
+        }
+
+        public string Add(string name, string password, ICrypto crypto)
+        {
+            return Add(name, password == null ? null : Text.Utf8.GetBytes(password), crypto);
+        }
+
+        /// <summary>Gives a user a new password (new salt, current Iterations); null when done.</summary>
+        public string SetPassword(string name, byte[] password, ICrypto crypto)
+        {
+            if (crypto == null) throw new System.ArgumentNullException("crypto");
+            if (password == null || password.Length == 0) return "an empty password is not allowed";
+            int index = IndexOf(name);
+            if (index < 0) return NoSuchUser(name);
+            UserEntry old = (UserEntry)_users[index];
+            _users[index] = PasswordHash.Create(old.Name, old.Folder, password, _iterations, crypto);
+            return null;
+        }
+
+        public string SetPassword(string name, string password, ICrypto crypto)
+        {
+            return SetPassword(name, password == null ? null : Text.Utf8.GetBytes(password), crypto);
+        }
+
+        /// <summary>Removes a user; their folder (and mail in it) stays on the card and its number is never reused.</summary>
+        public string Remove(string name)
+        {
+            int index = IndexOf(name);
+            if (index < 0) return NoSuchUser(name);
+            _users.RemoveAt(index);
+            return null;
+        }
+
+        // ---- The file ------------------------------------------------------------------------
+
+        /// <summary>
+        /// Replaces the users in memory with the card's (see the header for the recovery of an
+        /// interrupted save). No file means no users. Null when done; else the problem (a damaged
+        /// or unreadable file), and the directory is left as it was.
+        /// </summary>
+        public string Load(IStorage storage)
+        {
+            try
+            {
+                if (storage.Exists(FileName))
+                {
+                    return Read(storage, FileName);
+                }
+                if (storage.Exists(TemporaryName) && Read(storage, TemporaryName) == null)
+                {
+                    // The save stopped after deleting the old file: finish it. If that fails, the
+                    // users are still loaded and the next Save or Load tries again.
+                    try
+                    {
+                        if (storage.Rename(TemporaryName, FileName)) storage.SyncDirectory();
+                    }
+                    catch (System.IO.IOException)
+                    {
+                    }
+                    return null;
+                }
+                _users = new ArrayList();
+                _nextFolder = 1;
+                return null;
+            }
+            catch (System.IO.IOException e)
+            {
+                return FileName + ": cannot read: " + e.Message;
+            }
+        }
+
+        /// <summary>Writes the users durably and atomically (see the header). Throws IOException.</summary>
+        public void Save(IStorage storage)
+        {
+            byte[] text = UsersFile.Format(_users, _nextFolder);
+            if (storage.Exists(TemporaryName)) ClearTemporary(storage);
+            int handle = storage.Create(TemporaryName);
+            try
+            {
+                storage.Append(handle, text, 0, text.Length);
+                storage.Sync(handle);
+            }
+            finally
+            {
+                storage.Close(handle);
+            }
+            storage.SyncDirectory();
+            if (storage.Exists(FileName))
+            {
+                storage.Delete(FileName);
+                storage.SyncDirectory();
+            }
+            if (!storage.Rename(TemporaryName, FileName))
+            {
+                throw new System.IO.IOException("cannot rename " + TemporaryName + " to " + FileName);
+            }
+            storage.SyncDirectory();
+        }
+
+        // A USERS.TMP before a save: the result of an interrupted save (kept as USERS.DAT when there
+        // is none), a stale partial file (deleted), or possibly a torn FAT rename (refused).
+        private static void ClearTemporary(IStorage storage)
+        {
+            if (!storage.Exists(FileName))
+            {
+                if (new UserDirectory().Read(storage, TemporaryName) == null && storage.Rename(TemporaryName, FileName))
+                {
+                    storage.SyncDirectory();
+                    return;
+                }
+            }
+            else if (SameBytes(storage, FileName, TemporaryName))
+            {
+                throw new System.IO.IOException(TemporaryName + " has the same bytes as " + FileName +
+                    ": maybe a rename cut short by a power failure left two names on one file. Check the card " +
+                    "(fsck) and then delete " + TemporaryName);
+            }
+            storage.Delete(TemporaryName);
+            storage.SyncDirectory();
+        }
+
+        private string Read(IStorage storage, string name)
+        {
+            long length = storage.Length(name);
+            if (length > MaxFileBytes) return name + ": larger than " + MaxFileBytes.ToString() + " bytes";
+            byte[] data = ReadAll(storage, name, (int)length);
+            ArrayList users = new ArrayList();
+            int nextFolder;
+            string problem = UsersFile.Parse(data, data.Length, name, users, out nextFolder);
+            if (problem != null) return problem;
+            _users = users;
+            _nextFolder = nextFolder;
+            return null;
+        }
+
+        private static byte[] ReadAll(IStorage storage, string name, int length)
+        {
+            byte[] data = new byte[length];
+            int handle = storage.OpenRead(name);
+            try
+            {
+                int total = 0;
+                while (total < length)
+                {
+                    int n = storage.Read(handle, total, data, total, length - total);
+                    if (n <= 0) break;
+                    total += n;
+                }
+                if (total == length) return data;
+                byte[] shorter = new byte[total];
+                System.Array.Copy(data, shorter, total);
+                return shorter;
+            }
+            finally
+            {
+                storage.Close(handle);
+            }
+        }
+
+        private static bool SameBytes(IStorage storage, string a, string b)
+        {
+            long length = storage.Length(a);
+            if (length != storage.Length(b) || length > MaxFileBytes) return false;
+            byte[] x = ReadAll(storage, a, (int)length);
+            byte[] y = ReadAll(storage, b, (int)length);
+            if (x.Length != y.Length) return false;
+            for (int i = 0; i < x.Length; i++)
+            {
+                if (x[i] != y[i]) return false;
+            }
+            return true;
+        }
+
+        private UserEntry Find(string name)
+        {
+            int index = IndexOf(name);
+            return index < 0 ? null : (UserEntry)_users[index];
+        }
+
+        private int IndexOf(string name)
+        {
+            if (name == null) return -1;
+            for (int i = 0; i < _users.Count; i++)
+            {
+                if (Text.Ascii.EqualsIgnoreCase(((UserEntry)_users[i]).Name, name)) return i;
+            }
+            return -1;
+        }
+
+        private static string NoSuchUser(string name)
+        {
+            return "no such user: " + name;
+        }
+    }
+}

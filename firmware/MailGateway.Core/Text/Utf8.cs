@@ -1,0 +1,72 @@
+// UTF-8 encoding of .NET strings (UTF-16) without System.Text.Encoding, which nanoFramework's
+// mscorlib lacks. Used where text becomes bytes whose exact value matters: passwords, before
+// they are hashed, so that a password typed on the host and on the device hashes the same.
+//
+// RFC 3629 §3: U+0000-U+007F one byte, up to U+07FF two, up to U+FFFF three, a surrogate pair
+// (U+10000-U+10FFFF) four. A lone surrogate has no UTF-8 form; like .NET's Encoding.UTF8 it
+// becomes U+FFFD (EF BF BD), so the result is always what Encoding.UTF8.GetBytes gives.
+namespace MailGateway.Core.Text
+{
+    public static class Utf8
+    {
+        /// <summary>Number of bytes GetBytes(s) returns.</summary>
+        public static int ByteCount(string s)
+        {
+            int count = 0;
+            for (int i = 0; i < s.Length; i++)
+            {
+                char c = s[i];
+                if (c < 0x80) count += 1;
+                else if (c < 0x800) count += 2;
+                else if (IsHighSurrogate(c) && i + 1 < s.Length && IsLowSurrogate(s[i + 1]))
+                {
+                    count += 4;
+                    i++;
+                }
+                else count += 3; // BMP character, or a lone surrogate as U+FFFD
+            }
+            return count;
+        }
+
+        /// <summary>The UTF-8 bytes of s; lone surrogates become U+FFFD.</summary>
+        public static byte[] GetBytes(string s)
+        {
+            byte[] bytes = new byte[ByteCount(s)];
+            int n = 0;
+            for (int i = 0; i < s.Length; i++)
+            {
+                int c = s[i];
+                if (c < 0x80)
+                {
+                    bytes[n++] = (byte)c;
+                    continue;
+                }
+                if (c < 0x800)
+                {
+                    bytes[n++] = (byte)(0xC0 | (c >> 6));
+                    bytes[n++] = (byte)(0x80 | (c & 0x3F));
+                    continue;
+                }
+                if (IsHighSurrogate((char)c) && i + 1 < s.Length && IsLowSurrogate(s[i + 1]))
+                {
+                    int cp = 0x10000 + ((c - 0xD800) << 10) + (s[i + 1] - 0xDC00);
+                    i++;
+                    bytes[n++] = (byte)(0xF0 | (cp >> 18));
+                    bytes[n++] = (byte)(0x80 | ((cp >> 12) & 0x3F));
+                    bytes[n++] = (byte)(0x80 | ((cp >> 6) & 0x3F));
+                    bytes[n++] = (byte)(0x80 | (cp & 0x3F));
+                    continue;
+                }
+                if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD; // lone surrogate
+                bytes[n++] = (byte)(0xE0 | (c >> 12));
+                bytes[n++] = (byte)(0x80 | ((c >> 6) & 0x3F));
+                bytes[n++] = (byte)(0x80 | (c & 0x3F));
+            }
+            return bytes;
+        }
+
+        private static bool IsHighSurrogate(char c) { return c >= 0xD800 && c <= 0xDBFF; }
+
+        private static bool IsLowSurrogate(char c) { return c >= 0xDC00 && c <= 0xDFFF; }
+    }
+}
