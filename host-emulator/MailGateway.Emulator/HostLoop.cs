@@ -7,6 +7,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using MailGateway.Core.Config;
 using MailGateway.Core.Delivery;
+using MailGateway.Core.Local;
 using MailGateway.Core.Runtime;
 using MailGateway.Emulator.Platform;
 
@@ -41,6 +42,18 @@ namespace MailGateway.Emulator
                 ? (MailGateway.Core.Dns.IDnsLookups)SmtpDeliveries.CoreResolver(config, network, random)
                 : new MailGateway.Emulator.Dns.DnsClientLookups();
             SmtpDeliveries deliveries = new SmtpDeliveries(config, network, storage, lookups, random, log);
+            LocalUsers users = new LocalUsers(storage, log);
+            string usersProblem = users.Load();
+            if (usersProblem != null)
+            {
+                Console.Error.WriteLine("mailgw: " + Path.Combine(storage.DirectoryPath, usersProblem));
+                return 1;
+            }
+            if (config.LocalDomains.Length > 0)
+            {
+                // Mail for local domains without a route goes into mailbox folders beside the spool.
+                deliveries.EnableLocalDelivery(new MailboxStore(new HostStorageFolders(storage.DirectoryPath, storage)), users);
+            }
             Gateway gateway = new Gateway(config, network, storage, clock, log, random, deliveries);
             try
             {
@@ -59,6 +72,7 @@ namespace MailGateway.Emulator
 
             while (!System.Threading.Volatile.Read(ref _stopRequested))
             {
+                users.ReloadIfChanged();
                 long waitMs = gateway.RunOnce();
                 if (waitMs > 0) network.Wait(waitMs);
             }

@@ -31,7 +31,7 @@ using MailGateway.Core.Runtime;
 
 namespace MailGateway.Core.Local
 {
-    public sealed class UserDirectory
+    public sealed class UserDirectory : IUserMailboxes
     {
         public const string FileName = "USERS.DAT";
         public const string TemporaryName = "USERS.TMP";

@@ -8,7 +8,7 @@ using MailGateway.Core.Config;
 using MailGateway.Core.Local;
 using MailGateway.Tests.Runtime;
 
-namespace MailGateway.Tests.LocalMail;
+namespace MailGateway.Tests.Local;
 
 public class LocalDeliveryTests
 {
