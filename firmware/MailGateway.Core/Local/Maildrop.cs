@@ -6,7 +6,7 @@ using MailGateway.Core.Runtime;
 
 namespace MailGateway.Core.Local
 {
-    public sealed class Maildrop
+    public sealed class Maildrop : IMaildrop
     {
         private readonly MailboxStore _store;
         private readonly string _folder;
