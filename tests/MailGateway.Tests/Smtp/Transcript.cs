@@ -72,6 +72,7 @@ namespace MailGateway.Tests.Smtp
                         transcript.Steps.Add(new Step { Kind = Eof });
                         break;
                     case "T:":
+                        if (rest.Trim().Length > 0) throw new FormatException("T: takes nothing after it: " + line);
                         FlushPending();
                         transcript.Steps.Add(new Step { Kind = Tls });
                         break;
