@@ -18,7 +18,11 @@ namespace MailGateway.Core.Smtp
         /// CVE-2011-0411), run the TLS handshake, then CompleteTls.
         /// </summary>
         public const int StartTls = 5;
-        /// <summary>Credentials are in AuthMechanism/AuthUser/AuthPassword: check them, then CompleteAuth.</summary>
+        /// <summary>
+        /// Credentials are in AuthMechanism/AuthUser/AuthPassword: check them, then CompleteAuth
+        /// (Replies.AuthSucceeded, Replies.AuthFailed, Replies.AuthTemporaryFailure). If the session
+        /// closed before the loop got to it (EOF, Shutdown) they are null and CompleteAuth is ignored.
+        /// </summary>
         public const int AuthRequested = 6;
         public const int Count = 7;
 
