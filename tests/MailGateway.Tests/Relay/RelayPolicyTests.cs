@@ -140,5 +140,50 @@ namespace MailGateway.Tests.Relay
         {
             new SessionHarness { ClientAddress = client }.Run(Dialog.To("mail") + "C: RCPT TO:" + path + "\nS: " + reply + "\n");
         }
+
+        // ---- After SMTP AUTH a stranger relays like a trusted client ----------------------------
+
+        [Theory]
+        [InlineData("<user@foreign.test>", Accepted)]
+        [InlineData("<user%foreign.test@local.test>", Accepted)]
+        [InlineData("<user@[192.0.2.1]>", Accepted)]
+        [InlineData("<user@local.test.>", BadSyntax)]
+        public void Rcpt_FromAnAuthenticatedStranger(string path, string reply)
+        {
+            new SessionHarness { TlsActive = true }.Run(Dialog.Greeting + SessionTlsTests.EhloWithAuth + """
+                C: AUTH PLAIN AGFsaWNlAHMzY3JldA==
+                S: 235 2.7.0 Authentication successful
+
+                """ + Dialog.Mail + "C: RCPT TO:" + path + "\nS: " + reply + "\n");
+        }
+
+        // ---- Local recipients ----------------------------------------------------------------
+
+        private sealed class Users : ILocalRecipients
+        {
+            public bool IsKnown(string localPart) => localPart == "user";
+        }
+
+        [Theory]
+        [InlineData("<user@local.test>", true)]
+        [InlineData("<nobody@local.test>", false)]
+        [InlineData("<nobody@LOCAL.test>", false)]
+        [InlineData("<postmaster@local.test>", true)]
+        [InlineData("<POSTMASTER@local.test>", true)]
+        [InlineData("<postmaster>", true)]
+        [InlineData("<nobody@relay.test>", true)]
+        [InlineData("<nobody@foreign.test>", true)]
+        [InlineData("<nobody@[192.0.2.1]>", true)]
+        public void IsKnownRecipient_AsksTheTable_ForLocalDomainsOnly(string recipient, bool known)
+        {
+            var policy = new RelayPolicy(new[] { "local.test" }, new[] { "relay.test" }, new CidrRange[0], new Users());
+            Assert.Equal(known, policy.IsKnownRecipient(Recipient(recipient)));
+        }
+
+        [Fact]
+        public void IsKnownRecipient_WithoutATable_IsAlwaysTrue()
+        {
+            Assert.True(Policy().IsKnownRecipient(Recipient("<nobody@local.test>")));
+        }
     }
 }

@@ -100,8 +100,8 @@ namespace MailGateway.Tests.Smtp
         [InlineData("connected", "EXPN staff", "502 Command not implemented")]
         [InlineData("connected", "XYZZY", "500 Command not recognized")]
         [InlineData("connected", "", "500 Command not recognized")]
-        [InlineData("connected", "STARTTLS", "500 Command not recognized")]
-        [InlineData("connected", "AUTH PLAIN AGFhAGI=", "500 Command not recognized")]
+        [InlineData("connected", "STARTTLS", "502 Command not implemented")]
+        [InlineData("connected", "AUTH PLAIN AGFhAGI=", "503 Authentication not enabled")]
         // After EHLO: enhanced codes on every reply
         [InlineData("ehlo", "RCPT TO:<user@local.test>", "503 5.5.1 Bad sequence of commands; expected EHLO HELO MAIL")]
         [InlineData("ehlo", "DATA", "503 5.5.1 Bad sequence of commands; expected EHLO HELO MAIL")]

@@ -5,6 +5,11 @@
 //   - BodyReady    -> copy Body into the message being stored and consume it;
 //   - DataEnded    -> the message is stored, CompleteSpool(configured verdict);
 //   - DataAborted  -> the message being stored is discarded;
+//   - StartTls     -> nothing until the transcript's T: step: then the bytes the session has not
+//                     read are discarded (the network layer's half of CVE-2011-0411) and
+//                     CompleteTls(TlsHandshakeOk) is called;
+//   - AuthRequested-> CompleteAuth(AuthVerdict) when set, else 235 when AuthUser/AuthPassword match
+//                     the accepted pair, else 535 5.7.8;
 //   - replies are taken with PollTransmit after every step, log lines with PollLogLine.
 // Time is virtual: nowMs starts at StartMs and only W: steps move it. No sleeps, no wall clock.
 //
@@ -43,6 +48,17 @@ namespace MailGateway.Tests.Smtp
         /// <summary>When at least 0, FailBody() is called once the stored message is longer than this.</summary>
         public long FailBodyAfterBytes = -1;
         public long StartMs = 1_000_000;
+        /// <summary>The session starts with TLS active (an implicit-TLS listener).</summary>
+        public bool TlsActive;
+        /// <summary>What the TLS handshake at a T: step gives CompleteTls.</summary>
+        public bool TlsHandshakeOk = true;
+        /// <summary>The one user/password pair the harness's password check accepts.</summary>
+        public string AcceptedUser = "alice";
+        public string AcceptedPassword = "s3cret";
+        /// <summary>When set, every AuthRequested is answered with this verdict (e.g. 454 4.7.0 throttled).</summary>
+        public Reply AuthVerdict;
+        /// <summary>When set, the local recipient table (local parts, any case); null: every local part is known.</summary>
+        public string[] LocalUsers;
 
         public static string QueueId(int n) => QueueIdPrefix + n.ToString("X4");
 
@@ -100,6 +116,9 @@ namespace MailGateway.Tests.Smtp
                     case Transcript.Eof:
                         loop.Eof();
                         break;
+                    case Transcript.Tls:
+                        loop.Tls();
+                        break;
                 }
             }
             return loop.Finish();
@@ -112,13 +131,27 @@ namespace MailGateway.Tests.Smtp
 
         public RelayPolicy Policy()
         {
-            return new RelayPolicy(LocalDomains, RelayDomains, RelayAllow.Select(CidrRange.Parse).ToArray());
+            ILocalRecipients users = LocalUsers == null ? null : new UserTable(LocalUsers);
+            return new RelayPolicy(LocalDomains, RelayDomains, RelayAllow.Select(CidrRange.Parse).ToArray(), users);
+        }
+
+        /// <summary>A local recipient table from a list of local parts, compared case-insensitively.</summary>
+        public sealed class UserTable : ILocalRecipients
+        {
+            private readonly string[] _users;
+            public readonly List<string> Asked = new List<string>();
+            public UserTable(string[] users) { _users = users; }
+            public bool IsKnown(string localPart)
+            {
+                Asked.Add(localPart);
+                return _users.Any(u => string.Equals(u, localPart, StringComparison.OrdinalIgnoreCase));
+            }
         }
 
         /// <summary>A session as the harness builds it, for tests that drive it by hand.</summary>
         public SmtpServerSession NewSession()
         {
-            return new SmtpServerSession(Settings, Policy(), new SpoolSpace(SpoolMaxBytes), ClientAddress, StartMs);
+            return new SmtpServerSession(Settings, Policy(), new SpoolSpace(SpoolMaxBytes), ClientAddress, TlsActive, StartMs);
         }
 
         // The gateway loop, as far as one session goes.
@@ -134,6 +167,7 @@ namespace MailGateway.Tests.Smtp
             private MemoryStream _message;
             private bool _bodyFailed;
             private int _queued;
+            private bool _tlsAsked;
 
             public Loop(SessionHarness harness, string feedName)
             {
@@ -170,6 +204,18 @@ namespace MailGateway.Tests.Smtp
             public void Eof()
             {
                 _session.ReceiveEof();
+                Pump();
+            }
+
+            public void Tls()
+            {
+                Assert.True(_tlsAsked, "Feed " + _run.Feed + ": T: without a StartTls event");
+                _tlsAsked = false;
+                // What the client sent in plaintext after STARTTLS and the session did not read is
+                // dropped by the network layer before the handshake.
+                _run.DiscardedAtTls += _pendingEnd - _pendingStart;
+                _pendingStart = _pendingEnd = 0;
+                _session.CompleteTls(_h.TlsHandshakeOk);
                 Pump();
             }
 
@@ -260,6 +306,23 @@ namespace MailGateway.Tests.Smtp
                             _run.Aborted++;
                             _message = null;
                             break;
+                        case SessionEvent.StartTls:
+                            Assert.False(_tlsAsked);
+                            Assert.Equal(ServerState.AwaitingTls, _session.State);
+                            _run.Events.Add("StartTls");
+                            _tlsAsked = true;
+                            break;
+                        case SessionEvent.AuthRequested:
+                            string user = _session.AuthUser, password = _session.AuthPassword;
+                            Assert.NotNull(user);
+                            Assert.NotNull(password);
+                            _run.Events.Add("AuthRequested " + _session.AuthMechanism + " " + user);
+                            _run.Credentials.Add(user + ":" + password);
+                            Reply verdict = _h.AuthVerdict ??
+                                (user == _h.AcceptedUser && password == _h.AcceptedPassword ? Replies.AuthSucceeded : Replies.AuthFailed);
+                            _session.CompleteAuth(verdict);
+                            Assert.Null(_session.AuthPassword);
+                            break;
                         default:
                             Assert.Fail("Unknown session event " + e);
                             break;
@@ -294,6 +357,10 @@ namespace MailGateway.Tests.Smtp
         public string FinalState;
         public int Unconsumed;
         public int MaxBodyCount;
+        /// <summary>Client bytes dropped unread at T: steps (pipelined behind STARTTLS).</summary>
+        public int DiscardedAtTls;
+        /// <summary>"user:password" as each AuthRequested offered them.</summary>
+        public readonly List<string> Credentials = new List<string>();
 
         /// <summary>The replies, one entry per line, without CRLF.</summary>
         public List<string> Replies
@@ -343,6 +410,8 @@ namespace MailGateway.Tests.Smtp
             if (!Log.SequenceEqual(other.Log)) return "log\n" + string.Join("\n", Log) + "\n---\n" + string.Join("\n", other.Log);
             if (Closed != other.Closed) return "closed " + Closed + " vs " + other.Closed;
             if (Unconsumed != other.Unconsumed) return "unconsumed " + Unconsumed + " vs " + other.Unconsumed;
+            if (DiscardedAtTls != other.DiscardedAtTls) return "discarded at TLS " + DiscardedAtTls + " vs " + other.DiscardedAtTls;
+            if (!Credentials.SequenceEqual(other.Credentials)) return "credentials " + string.Join(",", Credentials) + " vs " + string.Join(",", other.Credentials);
             return null;
         }
     }

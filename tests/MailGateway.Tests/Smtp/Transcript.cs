@@ -6,6 +6,9 @@
 //   C! body\n.\n                the client sends exactly these bytes: \r \n \0 \\ \xHH are escapes, no CRLF added
 //   W: 300000                   the client is silent for that many (virtual) ms; the loop calls HandleDeadline when due
 //   E:                          the client closes its side (ReceiveEof)
+//   T:                          the TLS handshake after STARTTLS: client bytes not yet read by the
+//                               session are discarded (sent in plaintext), then CompleteTls
+//                               (see SessionHarness.TlsHandshakeOk); later C: lines travel inside TLS
 //   # a comment; blank lines are ignored
 //
 // The client's bytes between two W:/E: steps are one stream that the harness cuts into chunks
@@ -20,6 +23,7 @@ namespace MailGateway.Tests.Smtp
         public const int Send = 0;
         public const int Wait = 1;
         public const int Eof = 2;
+        public const int Tls = 3;
 
         public sealed class Step
         {
@@ -66,6 +70,11 @@ namespace MailGateway.Tests.Smtp
                     case "E:":
                         FlushPending();
                         transcript.Steps.Add(new Step { Kind = Eof });
+                        break;
+                    case "T:":
+                        if (rest.Trim().Length > 0) throw new FormatException("T: takes nothing after it: " + line);
+                        FlushPending();
+                        transcript.Steps.Add(new Step { Kind = Tls });
                         break;
                     default:
                         throw new FormatException("Unknown transcript tag: " + line);

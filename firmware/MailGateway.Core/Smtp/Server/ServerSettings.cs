@@ -16,5 +16,12 @@ namespace MailGateway.Core.Smtp
         public long IdleTimeoutMs = 5 * 60 * 1000;
         /// <summary>More Received fields than this mean a mail loop (554 5.4.6).</summary>
         public int MaxReceived = 50;
+        /// <summary>The loop has a certificate: STARTTLS is offered (RFC 3207) until TLS is active.</summary>
+        public bool TlsAvailable;
+        /// <summary>
+        /// AUTH is offered without TLS too (smtp.auth_plaintext = yes, for LAN devices that cannot do
+        /// TLS). Otherwise AUTH is offered only once TLS is active (RFC 4954 §4, §14).
+        /// </summary>
+        public bool AuthPlaintext;
     }
 }

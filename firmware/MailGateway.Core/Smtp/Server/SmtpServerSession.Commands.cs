@@ -24,13 +24,15 @@ namespace MailGateway.Core.Smtp
                     {
                         _lineOverflow = false;
                         _line.Clear();
-                        SendError(Replies.LineTooLong);
+                        if (_state == ServerState.AwaitingAuthResponse) AuthLineTooLong();
+                        else SendError(Replies.LineTooLong);
                     }
                     else
                     {
                         string line = Ascii.GetString(_line.Array, _line.Start, _line.Count);
                         _line.Clear();
-                        HandleCommand(line);
+                        if (_state == ServerState.AwaitingAuthResponse) HandleAuthResponse(line);
+                        else HandleCommand(line);
                     }
                     return i + 1;
                 }
@@ -73,6 +75,13 @@ namespace MailGateway.Core.Smtp
             int argumentStart;
             int verb = SmtpVerb.Parse(line, out argumentStart);
             string argument = line.Substring(argumentStart);
+            // An extension not offered now is refused as such, whatever the state.
+            Reply notOffered = NotOfferedReply(verb);
+            if (notOffered != null)
+            {
+                SendError(notOffered);
+                return;
+            }
             if ((AllowedVerbs[_state] & SmtpVerb.Bit(verb)) == 0)
             {
                 SendError(Replies.BadSequence.WithText("Bad sequence of commands; expected " +
@@ -92,6 +101,8 @@ namespace MailGateway.Core.Smtp
                 case SmtpVerb.Vrfy: HandleVrfy(argument); break;
                 case SmtpVerb.Help: Send(Replies.Help); break;
                 case SmtpVerb.Expn: SendError(Replies.NotImplemented); break;
+                case SmtpVerb.StartTls: HandleStartTls(argument); break;
+                case SmtpVerb.Auth: HandleAuth(argument); break;
                 case SmtpVerb.Http:
                     _logLines.Add("HTTP command from " + ClientName() + ": " + Ascii.ToLower(Ascii.Trim(line.Substring(0, argumentStart))));
                     Send(Replies.HttpCommand);
@@ -122,6 +133,8 @@ namespace MailGateway.Core.Smtp
             QueueLine("250-PIPELINING");
             QueueLine("250-SIZE " + _settings.MaxMessageBytes.ToString());
             QueueLine("250-8BITMIME");
+            if (StartTlsOffered) QueueLine("250-STARTTLS");
+            if (AuthOffered) QueueLine("250-AUTH PLAIN LOGIN");
             QueueLine("250 ENHANCEDSTATUSCODES");
         }
 
@@ -223,11 +236,20 @@ namespace MailGateway.Core.Smtp
                 SendError(Replies.UnknownParameter);
                 return;
             }
-            if (!_policy.MayRelay(recipient, _trustedClient))
+            // An authenticated client may relay like one in relay.allow; everybody else only to
+            // the domains we serve, under the strict address rules.
+            if (!_policy.MayRelay(recipient, _trustedClient || _authenticated))
             {
                 Reply denied = Replies.RelayDenied.WithText(recipient + ": Relay access denied");
                 LogReject("RCPT", denied, recipient);
                 SendError(denied);
+                return;
+            }
+            if (!_policy.IsKnownRecipient(recipient))
+            {
+                Reply unknown = Replies.UserUnknown.WithText(recipient + ": " + Replies.UserUnknown.Text);
+                LogReject("RCPT", unknown, recipient);
+                SendError(unknown);
                 return;
             }
             if (_recipients.Count >= _settings.MaxRecipients)

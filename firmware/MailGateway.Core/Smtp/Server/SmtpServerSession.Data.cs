@@ -7,11 +7,13 @@ namespace MailGateway.Core.Smtp
     public sealed partial class SmtpServerSession
     {
         // RFC 5321 §4.4: "Received: from <helo> (<tcp-info>) by <us> with <protocol> id <id> for <rcpt>; <date>"
+        // <protocol> is ESMTP with S for TLS and A for AUTH (RFC 3848). As Postfix does by default,
+        // the authenticated user is not named in the field (privacy); the log has it.
         private void AppendReceivedField(string date)
         {
             string address = _clientAddress.IndexOf(':') >= 0 ? "IPv6:" + _clientAddress : _clientAddress;
             _body.Append("Received: from " + _helo + " (unknown [" + address + "])\r\n");
-            _body.Append("\tby " + _settings.Hostname + " (MailGateway) with " + Protocol + " id " + _queueId);
+            _body.Append("\tby " + _settings.Hostname + " (MailGateway) with " + ReceivedProtocol + " id " + _queueId);
             if (_recipients.Count == 1) _body.Append("\r\n\tfor " + Recipient(0));
             _body.Append("; " + date + "\r\n");
         }

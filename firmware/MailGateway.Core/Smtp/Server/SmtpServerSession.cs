@@ -11,13 +11,20 @@
 //   chunks; the loop empties Body into the spool file at each BodyReady. At the end of data the
 //   session waits, reading nothing, for CompleteSpool: "250" is only sent after the spool says the
 //   message is durable.
+//   STARTTLS (RFC 3207) and AUTH (RFC 4954) work the same way: the session queues its reply, emits
+//   StartTls or AuthRequested, reads nothing more and waits for CompleteTls or CompleteAuth
+//   (SmtpServerSession.Security.cs).
 // Invariants
 //   - Receive never throws on any input and always leaves the session in a defined state.
 //   - Input is not consumed while a verdict is awaited, so nothing pipelined behind DATA is read
 //     as commands early, nor while Body is full or unsent replies pile up, so memory stays
 //     bounded (backpressure to the socket).
 //   - A refused message (too big, loop, broken line ends) is never offered to the spool as ended.
-// Deliberately not here: STARTTLS and AUTH (a later issue), CHUNKING, SMTPUTF8, DSN parameters.
+//   - Nothing after the STARTTLS line is consumed before the handshake, so nothing the client
+//     pipelined in plaintext can be executed inside TLS (CVE-2011-0411).
+//   - The password is held only between AuthRequested and CompleteAuth, and never logged.
+// Deliberately not here: CHUNKING, SMTPUTF8, DSN parameters, SASL mechanisms other than PLAIN and
+// LOGIN, AUTH= on MAIL FROM.
 using System.Collections;
 using MailGateway.Core.Text;
 
@@ -48,6 +55,14 @@ namespace MailGateway.Core.Smtp
         private int _errors;
         private long _deadlineMs;
 
+        // Security (STARTTLS, AUTH)
+        private bool _tls;               // TLS is active (after STARTTLS or on an implicit-TLS listener)
+        private bool _authenticated;
+        private string _authMechanism;   // "PLAIN" or "LOGIN" from AUTH until the verdict; kept on success
+        private string _authUser;        // kept on success for the log and Received
+        private string _authPassword;    // only between AuthRequested and CompleteAuth
+        private int _authStep;           // LOGIN: 0 = username expected, 1 = password expected
+
         // Command line being read
         private readonly ByteBuffer _line = new ByteBuffer(128);
         private bool _lineOverflow;
@@ -74,8 +89,16 @@ namespace MailGateway.Core.Smtp
 
         public SmtpServerSession(ServerSettings settings, Relay.RelayPolicy policy, Spool.SpoolSpace space,
                                  string clientAddress, long nowMs)
+            : this(settings, policy, space, clientAddress, false, nowMs)
+        {
+        }
+
+        /// <summary>tlsActive: the connection came in on an implicit-TLS listener (port 465); no STARTTLS then.</summary>
+        public SmtpServerSession(ServerSettings settings, Relay.RelayPolicy policy, Spool.SpoolSpace space,
+                                 string clientAddress, bool tlsActive, long nowMs)
         {
             _settings = settings;
+            _tls = tlsActive;
             _policy = policy;
             _space = space;
             _clientAddress = clientAddress;
@@ -91,7 +114,18 @@ namespace MailGateway.Core.Smtp
         public int State { get { return _state; } }
         public string ClientAddress { get { return _clientAddress; } }
         public string HeloName { get { return _helo; } }
+        /// <summary>"SMTP" or "ESMTP", as the logs' proto= says it.</summary>
         public string Protocol { get { return _extended ? "ESMTP" : "SMTP"; } }
+
+        /// <summary>The Received field's "with" word (RFC 3848): ESMTP, ESMTPS, ESMTPA, ESMTPSA, or SMTP after HELO.</summary>
+        public string ReceivedProtocol
+        {
+            get
+            {
+                if (!_extended) return "SMTP";
+                return "ESMTP" + (_tls ? "S" : "") + (_authenticated ? "A" : "");
+            }
+        }
         public MailPath Sender { get { return _sender; } }
         public int RecipientCount { get { return _recipients.Count; } }
         public MailPath Recipient(int index) { return (MailPath)_recipients[index]; }
@@ -121,8 +155,7 @@ namespace MailGateway.Core.Smtp
                     if (_body.Count >= BodyChunk) break;
                     used += ReceiveData(buffer, offset + used, count - used);
                 }
-                else if (_state == ServerState.AwaitingHelo || _state == ServerState.AwaitingMail ||
-                         _state == ServerState.AwaitingRcpt)
+                else if (ReadsLines(_state))
                 {
                     if (_output.Count >= MaxPendingOutput) break;
                     used += ReceiveCommandBytes(buffer, offset + used, count - used);
@@ -148,6 +181,7 @@ namespace MailGateway.Core.Smtp
                 if (_state == ServerState.ReadingData) _events.Add(SessionEvent.DataAborted);
                 _logLines.Add(QueueIdOrNone() + ": lost connection after DATA from " + ClientName());
             }
+            ForgetCredentials();
             // Replies already queued still go out: a client may half-close after its last command.
             _state = _output.Count > 0 ? ServerState.Closing : ServerState.Closed;
         }
@@ -168,13 +202,16 @@ namespace MailGateway.Core.Smtp
             get
             {
                 if (_state == ServerState.ReadingData || _state == ServerState.SkippingData) return _body.Count < BodyChunk;
-                if (_state == ServerState.AwaitingHelo || _state == ServerState.AwaitingMail ||
-                    _state == ServerState.AwaitingRcpt)
-                {
-                    return _output.Count < MaxPendingOutput;
-                }
+                if (ReadsLines(_state)) return _output.Count < MaxPendingOutput;
                 return false;
             }
+        }
+
+        // States in which input is read as lines: commands, or the client's half of an AUTH exchange.
+        private static bool ReadsLines(int state)
+        {
+            return state == ServerState.AwaitingHelo || state == ServerState.AwaitingMail ||
+                   state == ServerState.AwaitingRcpt || state == ServerState.AwaitingAuthResponse;
         }
 
         /// <summary>
@@ -211,7 +248,12 @@ namespace MailGateway.Core.Smtp
         public long PollDeadline()
         {
             if (_state >= ServerState.Closing) return NoDeadline;
-            if (_state == ServerState.AwaitingDataStart || _state == ServerState.AwaitingSpool) return NoDeadline;
+            // The loop owes a verdict (spool, TLS handshake, password check): its own timers apply.
+            if (_state == ServerState.AwaitingDataStart || _state == ServerState.AwaitingSpool ||
+                _state == ServerState.AwaitingTls || _state == ServerState.AwaitingAuthVerdict)
+            {
+                return NoDeadline;
+            }
             return _deadlineMs;
         }
 
@@ -227,6 +269,12 @@ namespace MailGateway.Core.Smtp
         public void Shutdown()
         {
             if (_state >= ServerState.Closing) return;
+            if (_state == ServerState.AwaitingTls)
+            {
+                // The client is starting its handshake: a plaintext 421 would only garble it.
+                _state = _output.Count > 0 ? ServerState.Closing : ServerState.Closed;
+                return;
+            }
             if (_state == ServerState.ReadingData || _state == ServerState.AwaitingSpool) _events.Add(SessionEvent.DataAborted);
             Send(Replies.ShuttingDown);
         }
@@ -246,7 +294,10 @@ namespace MailGateway.Core.Smtp
             _headers.Start("Message-ID: <" + queueId + "." + unixMs.ToString() + "@" + _settings.Hostname + ">\r\n",
                            "Date: " + date + "\r\n");
             AppendReceivedField(date);
-            _logLines.Add(queueId + ": client=" + ClientName());
+            string client = queueId + ": client=" + ClientName();
+            // Postfix: "client=…, sasl_method=PLAIN, sasl_username=user"
+            if (_authenticated) client = client + ", sasl_method=" + _authMechanism + ", sasl_username=" + _authUser;
+            _logLines.Add(client);
             _state = ServerState.ReadingData;
             Send(Replies.StartData);
         }
@@ -296,7 +347,11 @@ namespace MailGateway.Core.Smtp
         private void Send(Reply reply)
         {
             QueueLine(reply.Format(_extended));
-            if (reply.Closes) _state = ServerState.Closing;
+            if (reply.Closes)
+            {
+                _state = ServerState.Closing;
+                ForgetCredentials();
+            }
         }
 
         /// <summary>Sends an error reply and counts it; too many errors end the session.</summary>
@@ -355,7 +410,10 @@ namespace MailGateway.Core.Smtp
             int[] allowed = new int[ServerState.Count];
             int greet = SmtpVerb.Bit(SmtpVerb.Ehlo) | SmtpVerb.Bit(SmtpVerb.Helo);
             allowed[ServerState.AwaitingHelo] = SmtpVerb.AlwaysAllowed | greet;
-            allowed[ServerState.AwaitingMail] = SmtpVerb.AlwaysAllowed | greet | SmtpVerb.Bit(SmtpVerb.Mail);
+            // STARTTLS and AUTH only between transactions (RFC 3207 §4, RFC 4954 §4); whether they
+            // are offered at all is checked before this table (SmtpServerSession.Security.cs).
+            allowed[ServerState.AwaitingMail] = SmtpVerb.AlwaysAllowed | greet | SmtpVerb.Bit(SmtpVerb.Mail) |
+                                                SmtpVerb.Bit(SmtpVerb.StartTls) | SmtpVerb.Bit(SmtpVerb.Auth);
             allowed[ServerState.AwaitingRcpt] = SmtpVerb.AlwaysAllowed | greet | SmtpVerb.Bit(SmtpVerb.Rcpt) |
                                                 SmtpVerb.Bit(SmtpVerb.Data);
             return allowed;

@@ -16,11 +16,14 @@ namespace MailGateway.Core.Smtp
         public const int Help = 10;
         public const int Expn = 11;
         public const int Http = 12;   // GET, POST, HEAD, PUT, CONNECT: a web client or a proxy probe
-        public const int Count = 13;
+        public const int StartTls = 13; // RFC 3207
+        public const int Auth = 14;     // RFC 4954
+        public const int Count = 15;
 
         private static readonly string[] Names =
         {
             "?", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "VRFY", "HELP", "EXPN", "HTTP",
+            "STARTTLS", "AUTH",
         };
 
         public static string Name(int verb)
@@ -49,7 +52,9 @@ namespace MailGateway.Core.Smtp
                 {
                     if (Text.Ascii.StartsWithIgnoreCase(line, Names[verb])) return verb;
                 }
+                if (Text.Ascii.StartsWithIgnoreCase(line, Names[Auth])) return Auth;
             }
+            if (end == 8 && Text.Ascii.StartsWithIgnoreCase(line, Names[StartTls])) return StartTls;
             string word = Text.Ascii.ToLower(line.Substring(0, end));
             if (word == "get" || word == "post" || word == "head" || word == "put" || word == "connect") return Http;
             return Unknown;
