@@ -49,12 +49,22 @@ namespace MailGateway.Emulator
                 Console.Error.WriteLine("mailgw: " + Path.Combine(storage.DirectoryPath, usersProblem));
                 return 1;
             }
-            if (config.LocalDomains.Length > 0)
+            LocalMail local = null;
+            if (HasMailboxDomains(config))
             {
                 // Mail for local domains without a route goes into mailbox folders beside the spool.
-                deliveries.EnableLocalDelivery(new MailboxStore(new HostStorageFolders(storage.DirectoryPath, storage)), users);
+                AliasTable aliases = new AliasTable(config.Aliases);
+                if (!aliases.IsAlias("postmaster") && !users.Exists("postmaster"))
+                {
+                    Console.Error.WriteLine("mailgw: mail to postmaster@ a local domain must reach someone (RFC 5321 §4.5.1): " +
+                                            "set alias.postmaster = <user or address>, or add a user named postmaster");
+                    return 2;
+                }
+                MailboxStore mailboxes = new MailboxStore(new HostStorageFolders(storage.DirectoryPath, storage));
+                local = new LocalMail(users, mailboxes, aliases);
+                deliveries.EnableLocalDelivery(mailboxes, users);
             }
-            Gateway gateway = new Gateway(config, network, storage, clock, log, random, deliveries);
+            Gateway gateway = new Gateway(config, network, storage, clock, log, random, deliveries, local);
             try
             {
                 gateway.Start();
@@ -78,6 +88,16 @@ namespace MailGateway.Emulator
             }
             gateway.Shutdown();
             return 0;
+        }
+
+        // True when some local domain has no route: this gateway is its mailbox host.
+        private static bool HasMailboxDomains(GatewayConfig config)
+        {
+            foreach (string domain in config.LocalDomains)
+            {
+                if (!config.HasRoute(domain)) return true;
+            }
+            return false;
         }
 
         private static bool _stopRequested;

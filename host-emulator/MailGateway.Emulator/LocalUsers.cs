@@ -10,13 +10,14 @@ using MailGateway.Emulator.Platform;
 
 namespace MailGateway.Emulator
 {
-    public sealed class LocalUsers : IUserMailboxes
+    public sealed class LocalUsers : IUsers
     {
         private readonly HostStorage _storage;
         private readonly string _path;
         private readonly ILog _log;
         private DateTime _loadedStamp;
         private DateTime _lastCheck;
+        private readonly HostCrypto _crypto = new HostCrypto();
 
         public LocalUsers(HostStorage storage, ILog log)
         {
@@ -31,6 +32,16 @@ namespace MailGateway.Emulator
         public string MailboxFolder(string user)
         {
             return Directory.MailboxFolder(user);
+        }
+
+        public bool Exists(string user)
+        {
+            return Directory.Exists(user);
+        }
+
+        public bool Verify(string user, string password)
+        {
+            return Directory.Verify(user, password, _crypto);
         }
 
         /// <summary>Loads the users file; null or the problem ("USERS.DAT:3: …").</summary>

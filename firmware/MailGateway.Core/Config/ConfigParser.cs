@@ -79,6 +79,8 @@ namespace MailGateway.Core.Config
                     return SetInt(key, value, 512, 65536, out config.MaxCommandLine);
                 case "limits.idle_timeout":
                     return SetDuration(key, value, false, out config.IdleTimeoutMs);
+                case "smtp.auth_plaintext":
+                    return SetBool(key, value, out config.SmtpAuthPlaintext);
                 case "spool.dir":
                     if (value.Length == 0) return "spool.dir: empty path";
                     config.SpoolDir = value;

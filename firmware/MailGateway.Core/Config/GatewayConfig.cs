@@ -20,6 +20,8 @@ namespace MailGateway.Core.Config
         public long IdleTimeoutMs = 300 * 1000;
         public int MaxErrors = 10;
         public int MaxCommandLine = 1000;
+        /// <summary>smtp.auth_plaintext: offer AUTH without TLS (LAN devices that cannot do TLS).</summary>
+        public bool SmtpAuthPlaintext;
         public string SpoolDir = "mailgw-data";
         public long SpoolMaxBytes = 1024L * 1024 * 1024;
 
@@ -62,6 +64,7 @@ namespace MailGateway.Core.Config
         public ServerSettings ToServerSettings()
         {
             ServerSettings s = new ServerSettings();
+            s.AuthPlaintext = SmtpAuthPlaintext;
             s.Hostname = Hostname;
             s.MaxCommandLine = MaxCommandLine;
             s.MaxMessageBytes = MessageSizeBytes;
@@ -73,7 +76,41 @@ namespace MailGateway.Core.Config
 
         public RelayPolicy ToRelayPolicy()
         {
-            return new RelayPolicy(LocalDomains, RelayDomains, RelayAllow);
+            return ToRelayPolicy(null);
+        }
+
+        /// <summary>
+        /// The relay policy; localRecipients (null: anyone) judges local parts of the local domains.
+        /// A local domain with a route.&lt;domain&gt; is relayed to its mailbox host, which knows its
+        /// users: for the policy it is a relay domain.
+        /// </summary>
+        public RelayPolicy ToRelayPolicy(ILocalRecipients localRecipients)
+        {
+            int routed = 0;
+            for (int i = 0; i < LocalDomains.Length; i++)
+            {
+                if (HasRoute(LocalDomains[i])) routed++;
+            }
+            string[] local = new string[LocalDomains.Length - routed];
+            string[] relay = new string[RelayDomains.Length + routed];
+            System.Array.Copy(RelayDomains, relay, RelayDomains.Length);
+            int l = 0;
+            int r = RelayDomains.Length;
+            for (int i = 0; i < LocalDomains.Length; i++)
+            {
+                if (HasRoute(LocalDomains[i])) relay[r++] = LocalDomains[i];
+                else local[l++] = LocalDomains[i];
+            }
+            return new RelayPolicy(local, relay, RelayAllow, localRecipients);
+        }
+
+        public bool HasRoute(string domain)
+        {
+            for (int i = 0; i < Routes.Length; i++)
+            {
+                if (Routes[i].Domain == domain) return true;
+            }
+            return false;
         }
     }
 

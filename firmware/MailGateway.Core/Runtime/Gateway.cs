@@ -30,21 +30,25 @@ namespace MailGateway.Core.Runtime
         private readonly ServerSettings _settings;
         private readonly Relay.RelayPolicy _policy;
         private readonly Local.AliasTable _aliases;
+        private readonly Local.LocalMail _local;
+        private readonly LoginThrottle _logins = new LoginThrottle();
         private readonly Spool.Spool _spool;
         private readonly Delivery.QueueRunner _queue;
         private readonly ArrayList _connections = new ArrayList();
         private readonly byte[] _scratch = new byte[2048];
         private int[] _listeners = new int[0];
 
+        /// <summary>local: the users and mailboxes of the local domains; null when the gateway keeps no mailboxes.</summary>
         public Gateway(GatewayConfig config, INetwork network, IStorage storage, IClock clock, ILog log, IRandom random,
-                       Delivery.IDeliveryJobFactory deliveries)
+                       Delivery.IDeliveryJobFactory deliveries, Local.LocalMail local)
         {
+            _local = local;
             _config = config;
             _network = network;
             _clock = clock;
             _log = log;
             _settings = config.ToServerSettings();
-            _policy = config.ToRelayPolicy();
+            _policy = config.ToRelayPolicy(local);
             _aliases = new Local.AliasTable(config.Aliases);
             _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), clock, log, random.Next(4096));
             _queue = new Delivery.QueueRunner(_spool, config, clock, log, random, deliveries);
@@ -230,10 +234,33 @@ namespace MailGateway.Core.Runtime
                     case SessionEvent.BodyReady: WriteBody(c); break;
                     case SessionEvent.DataEnded: EndMessage(c); break;
                     case SessionEvent.DataAborted: AbortMessage(c); break;
+                    case SessionEvent.AuthRequested: Authenticate(c); break;
                 }
             }
             string line;
             while ((line = s.PollLogLine()) != null) _log.Line(line);
+        }
+
+        // SMTP AUTH (RFC 4954): the password against the users file, failures throttled per address.
+        private void Authenticate(Connection c)
+        {
+            SmtpServerSession s = c.Session;
+            string address = s.ClientAddress;
+            long nowMs = _clock.MonotonicMs();
+            if (_logins.IsBlocked(address, nowMs))
+            {
+                _log.Line("warning: " + c.ClientName + ": too many failed logins, AUTH refused for now");
+                s.CompleteAuth(Replies.AuthTemporaryFailure);
+                return;
+            }
+            if (_local != null && _local.Users.Verify(s.AuthUser, s.AuthPassword))
+            {
+                _logins.Succeeded(address);
+                s.CompleteAuth(Replies.AuthSucceeded);
+                return;
+            }
+            _logins.Failed(address, nowMs);
+            s.CompleteAuth(Replies.AuthFailed);
         }
 
         private void StartMessage(Connection c)

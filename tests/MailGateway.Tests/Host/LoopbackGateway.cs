@@ -35,7 +35,7 @@ public sealed class LoopbackGateway : IDisposable
         SmtpDeliveries deliveries = deliver
             ? new SmtpDeliveries(config, _network, Storage, SmtpDeliveries.CoreResolver(config, _network, random), random, log)
             : null;
-        var gateway = new Gateway(config, _network, Storage, new HostClock(), log, random, deliveries);
+        var gateway = new Gateway(config, _network, Storage, new HostClock(), log, random, deliveries, null);
         _thread = new Thread(() => Loop(gateway)) { IsBackground = true, Name = "gateway loop" };
         _thread.Start();
         Assert.True(_started.Wait(TimeSpan.FromSeconds(30)), "gateway did not start");

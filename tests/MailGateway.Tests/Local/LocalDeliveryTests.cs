@@ -12,10 +12,15 @@ namespace MailGateway.Tests.Local;
 
 public class LocalDeliveryTests
 {
-    private sealed class Users : IUserMailboxes
+    internal sealed class Users : IUsers
     {
         public readonly Dictionary<string, string> Folders = new Dictionary<string, string>();
+        public readonly Dictionary<string, string> Passwords = new Dictionary<string, string>();
         public string MailboxFolder(string user) => Folders.TryGetValue(user, out string f) ? f : null;
+        /// <summary>Users RCPT still knows although their mailbox is gone (removed meanwhile).</summary>
+        public readonly HashSet<string> AlsoKnown = new HashSet<string>();
+        public bool Exists(string user) => Folders.ContainsKey(user) || AlsoKnown.Contains(user);
+        public bool Verify(string user, string password) => Passwords.TryGetValue(user, out string p) && p == password;
     }
 
     private const string Content = "Subject: hello\r\nMessage-ID: <m@lan.test>\r\nDate: Sun, 29 Nov 2026 20:00:00 +0000\r\n\r\nfor you\r\n";
@@ -97,7 +102,8 @@ public class LocalDeliveryTests
     public void UserRemovedAfterAcceptance_IsBounced()
     {
         var (gw, users) = Gateway();
-        users.Folders.Remove("person2");
+        users.Folders.Remove("person2"); // accepted at RCPT, gone by the time of delivery
+        users.AlsoKnown.Add("person2");
         string id = Send(gw, "person2@local.test");
         Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<person2@local.test>") && l.Contains("dsn=5.1.1, status=bounced"));
         Assert.Contains(gw.Log, l => l.StartsWith(id + ": sender non-delivery notification: "));
@@ -116,6 +122,19 @@ public class LocalDeliveryTests
         Assert.True(job.Step(0));
         Assert.Equal(MailGateway.Core.Delivery.AttemptOutcome.Delivered, job.Outcomes[0].Result);
         Assert.Equal(before, gw.Folders.Card("U0000002").List());
+    }
+
+    [Fact]
+    public void UnknownLocalRecipient_IsRefusedAtRcpt_NotBouncedLater()
+    {
+        var (gw, _) = Gateway();
+        var client = gw.Connect();
+        gw.Settle();
+        gw.Say(client, "EHLO client.test\r\nMAIL FROM:<cam@lan.test>\r\n");
+        Assert.Equal("550 5.1.1 <nobody@local.test>: Recipient address rejected: User unknown in local recipient table\r\n",
+                     gw.Say(client, "RCPT TO:<nobody@local.test>\r\n"));
+        Assert.StartsWith("250 ", gw.Say(client, "RCPT TO:<info@local.test>\r\n"));   // an alias
+        Assert.StartsWith("250 ", gw.Say(client, "RCPT TO:<PostMaster@local.test>\r\n"));
     }
 
     [Theory]

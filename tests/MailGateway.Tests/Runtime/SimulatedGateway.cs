@@ -16,6 +16,7 @@ public sealed class SimulatedGateway
     public readonly SimulatedStorage Storage;
     /// <summary>The mailbox folders beside the spool (local delivery).</summary>
     public readonly SimulatedStorageFolders Folders = new SimulatedStorageFolders();
+    public MailGateway.Core.Local.MailboxStore Mailboxes { get; private set; }
     public readonly VirtualClock Clock;
     public readonly GatewayConfig Config;
     public readonly List<string> Log = new List<string>();
@@ -26,7 +27,7 @@ public sealed class SimulatedGateway
     /// <summary>deliveries: what outbound attempts find; by default every attempt hangs (mail stays queued).</summary>
     public SimulatedGateway(GatewayConfig config = null, SimulatedStorage storage = null, VirtualClock clock = null,
                             MailGateway.Tests.Delivery.ScriptedDeliveries deliveries = null, bool realDelivery = false,
-                            MailGateway.Core.Local.IUserMailboxes users = null)
+                            MailGateway.Core.Local.IUsers users = null)
     {
         Deliveries = deliveries ?? new MailGateway.Tests.Delivery.ScriptedDeliveries();
         Config = config ?? DefaultConfig();
@@ -40,11 +41,17 @@ public sealed class SimulatedGateway
         {
             var smtp = new MailGateway.Core.Delivery.SmtpDeliveries(Config, Network, Storage,
                 MailGateway.Core.Delivery.SmtpDeliveries.CoreResolver(Config, Network, random), random, log);
-            // users: local mailboxes in Folders; without them local domains are only routed.
-            if (users != null) smtp.EnableLocalDelivery(new MailGateway.Core.Local.MailboxStore(Folders), users);
             factory = smtp;
         }
-        Gateway = new Gateway(Config, Network, Storage, Clock, log, random, factory);
+        // users: local mailboxes in Folders (and AUTH, POP3); without them local domains are only routed.
+        MailGateway.Core.Local.LocalMail local = null;
+        if (users != null)
+        {
+            Mailboxes = new MailGateway.Core.Local.MailboxStore(Folders);
+            local = new MailGateway.Core.Local.LocalMail(users, Mailboxes, new MailGateway.Core.Local.AliasTable(Config.Aliases));
+            (factory as MailGateway.Core.Delivery.SmtpDeliveries)?.EnableLocalDelivery(Mailboxes, users);
+        }
+        Gateway = new Gateway(Config, Network, Storage, Clock, log, random, factory, local);
         Gateway.Start();
     }
 
