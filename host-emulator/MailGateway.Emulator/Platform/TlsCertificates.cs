@@ -146,14 +146,14 @@ namespace MailGateway.Emulator.Platform
                         RSA rsa = RSA.Create();
                         key = rsa;
                         ImportKey(rsa, keyText, keyPemPath, "an RSA");
-                        paired = Pair(leaf, () => leaf.CopyWithPrivateKey(rsa), certPemPath, keyPemPath);
+                        paired = Pair(() => leaf.CopyWithPrivateKey(rsa), certPemPath, keyPemPath);
                     }
                     else if (ecPublic != null)
                     {
                         ECDsa ec = ECDsa.Create();
                         key = ec;
                         ImportKey(ec, keyText, keyPemPath, "an ECDSA");
-                        paired = Pair(leaf, () => leaf.CopyWithPrivateKey(ec), certPemPath, keyPemPath);
+                        paired = Pair(() => leaf.CopyWithPrivateKey(ec), certPemPath, keyPemPath);
                     }
                     else
                     {
@@ -176,13 +176,13 @@ namespace MailGateway.Emulator.Platform
 
         private delegate X509Certificate2 Pairing();
 
-        private static X509Certificate2 Pair(X509Certificate2 leaf, Pairing pair, string certPemPath, string keyPemPath)
+        private static X509Certificate2 Pair(Pairing pair, string certPemPath, string keyPemPath)
         {
             try
             {
                 return pair();
             }
-            catch (CryptographicException e)
+            catch (Exception e) when (e is ArgumentException || e is CryptographicException)
             {
                 throw new TlsCertificateException(keyPemPath, "the private key does not belong to the certificate in " + certPemPath, e);
             }
