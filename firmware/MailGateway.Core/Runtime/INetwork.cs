@@ -103,8 +103,11 @@ namespace MailGateway.Core.Runtime
         /// No client certificate is asked for. The caller runs its own handshake timeout; Close
         /// abandons the handshake.
         /// <para>
-        /// STARTTLS / STLS: send the "220" / "+OK" first, then call this at once. Implicit TLS
-        /// (SMTP 465, POP3 995): call this right after Accept, before sending anything.
+        /// STARTTLS / STLS: send the "220" / "+OK" first and call this as soon as Send has taken
+        /// all of it (what Send took goes out in plaintext before the handshake; anything sent
+        /// after the call goes through TLS, so a reply Send took only in part must be finished
+        /// first). Implicit TLS (SMTP 465, POP3 995): call this right after Accept, before
+        /// sending anything.
         /// </para>
         /// <para>
         /// Bytes around the upgrade (RFC 3207 §4.2, RFC 2595 §3.1; the command injection of
