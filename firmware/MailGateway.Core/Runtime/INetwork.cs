@@ -11,9 +11,13 @@
 // zero timeout, and runs blocking connects on a helper thread; the host adapter uses non-blocking
 // sockets and Socket.Select in Wait.
 //
-// TLS is client-side only and upgrades a connection in place (StartTlsClient): after the server's
-// "220" to STARTTLS (RFC 3207) or right after connect for implicit TLS (port 465, RFC 8314). From
-// then on Send and Receive carry plaintext through TLS. The handshake runs inside the adapter (the
+// TLS upgrades a connection in place, as a client (StartTlsClient: after the server's "220" to
+// STARTTLS, RFC 3207, or right after connect for implicit TLS, port 465, RFC 8314) or as a server
+// (StartTlsServer: after our "220" to STARTTLS or "+OK" to STLS, RFC 2595, or right after Accept on
+// a listener the core treats as implicit TLS: SMTP 465, POP3 995; there is no separate TLS listener,
+// the core knows which of its listeners are which). The server's certificate is the adapter's
+// business (a file on the host, flash on the device), never the core's. From then on Send and
+// Receive carry plaintext through TLS. The handshake runs inside the adapter (the
 // host's SslStream uses async I/O; nanoFramework's SslStream blocks, so its adapter needs a helper
 // thread, as for connects) and is watched through TlsStatus as a connect is through ConnectStatus.
 namespace MailGateway.Core.Runtime
@@ -67,7 +71,7 @@ namespace MailGateway.Core.Runtime
         /// </summary>
         void WatchReceive(int connection, bool watch);
 
-        // TCP: TLS (client side)
+        // TCP: TLS (client and server side)
 
         /// <summary>
         /// Begins a TLS client handshake on a connected connection and returns at once; follow it
@@ -93,7 +97,39 @@ namespace MailGateway.Core.Runtime
         void StartTlsClient(int connection, string serverName, bool verifyCertificate);
 
         /// <summary>
-        /// 2 plain (StartTlsClient never called), 0 handshake running, 1 TLS up, -1 handshake
+        /// Begins a TLS server handshake on a connection and returns at once; follow it with
+        /// TlsStatus, as for StartTlsClient. The adapter shows its configured server certificate;
+        /// none configured fails the handshake at once (TlsStatus -1, TlsDescription says so).
+        /// No client certificate is asked for. The caller runs its own handshake timeout; Close
+        /// abandons the handshake.
+        /// <para>
+        /// STARTTLS / STLS: send the "220" / "+OK" first and call this as soon as Send has taken
+        /// all of it (what Send took goes out in plaintext before the handshake; anything sent
+        /// after the call goes through TLS, so a reply Send took only in part must be finished
+        /// first). Implicit TLS (SMTP 465, POP3 995): call this right after Accept, before
+        /// sending anything.
+        /// </para>
+        /// <para>
+        /// Bytes around the upgrade (RFC 3207 §4.2, RFC 2595 §3.1; the command injection of
+        /// CVE-2011-0411): every byte the client sent before this call and Receive has not taken
+        /// is discarded, never delivered — a client must wait for our "220" before it says more,
+        /// so plaintext pipelined after STARTTLS is an attacker's. The first bytes of the
+        /// client's handshake, if they already arrived, are not plaintext and are kept (an
+        /// adapter tells them apart by the TLS record header). Bytes arriving later must be TLS
+        /// records; anything else fails the handshake. From this call on, Receive returns only
+        /// bytes that came through TLS. The caller must discard what it has buffered itself
+        /// (commands read ahead past STARTTLS) and forget what it learned before (RFC 3207 §4.2:
+        /// EHLO, AUTH). Plaintext the caller gave to Send before this call goes out before the
+        /// handshake.
+        /// </para>
+        /// A connection that failed or that the peer already closed fails the handshake at once
+        /// (TlsStatus -1). Throws when the connection is still connecting or TLS was already
+        /// started (a bug in the caller).
+        /// </summary>
+        void StartTlsServer(int connection);
+
+        /// <summary>
+        /// 2 plain (neither StartTls call made), 0 handshake running, 1 TLS up, -1 handshake
         /// failed (certificate refused, peer closed or sent something that is not TLS); once 1 or
         /// -1 it stays so. While 0, Receive and Send return 0; after -1 they return -1 and the
         /// caller closes. A connection that breaks after TLS was up stays 1 and reports the break
@@ -108,6 +144,8 @@ namespace MailGateway.Core.Runtime
         /// when verifyCertificate was true); Trusted: it chains but names another host; Untrusted:
         /// it does not chain (self-signed, unknown CA, expired); Anonymous: the server showed none.
         /// An adapter that cannot tell the levels apart reports Verified or Untrusted only.
+        /// After StartTlsServer the word is always Anonymous (no client certificate is asked for),
+        /// e.g. "Anonymous TLSv1.3 with cipher TLS_AES_128_GCM_SHA256".
         /// Once TlsStatus is -1: why the handshake failed, e.g. "certificate not trusted
         /// (UntrustedRoot)". Null while TlsStatus is 0 or 2.
         /// </summary>

@@ -42,11 +42,22 @@
 // read sits in the kernel's buffer; a TLS server says nothing before our ClientHello, so all of it
 // is pre-TLS plaintext and goes. Bytes that arrive later are read by SslStream as TLS records;
 // anything not TLS fails the handshake. The caller's own read-ahead is the caller's to discard.
+//
+// StartTlsServer (STARTTLS, STLS, implicit TLS right after Accept) drains the same way, with one
+// difference: the client speaks first in TLS, and a quick client's ClientHello may already sit
+// behind our "220" in the kernel (or, for implicit TLS, be all there is). So the drain keeps what
+// starts at the first TLS handshake record header (0x16 0x03) and hands it to the channel, which
+// feeds it to SslStream before the socket; only the plaintext before it is discarded. Text lines
+// never contain 0x16, and bytes wrongly kept are read as TLS records, never as commands, so the
+// worst a crafted injection can do is fail its own handshake. The certificate (ServerCertificate,
+// ServerCertificateChain) becomes one SslStreamCertificateContext, built at the first
+// StartTlsServer after it was set and shared by every connection.
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Net;
 using System.Net.NetworkInformation;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Threading;
@@ -64,7 +75,9 @@ namespace MailGateway.Emulator.Platform
         private const int MaxAcceptAttempts = 8;           // connections that die before we see them
         private const int MaxUdpErrorsSkipped = 16;        // queued ICMP errors read past in one call
         private const int MaxDatagramBytes = 65536;        // UDP's own limit: nothing is cut on receipt
-        private const int MaxPlaintextBeforeTls = 64 * 1024; // drained at StartTlsClient; more is a flood
+        private const int MaxPlaintextBeforeTls = 64 * 1024; // drained at StartTls*; more is a flood
+        private const byte TlsHandshakeRecord = 0x16;      // a TLS record's first byte (RFC 8446 §5.1)
+        private const byte TlsMajorVersion = 0x03;         // its second: legacy_record_version 3.x
         private const int MaxWakeBytesDrained = 4096;      // per Wait; the rest wakes the next one
 
         // ConnectStatus values (INetwork)
@@ -89,7 +102,8 @@ namespace MailGateway.Emulator.Platform
             public bool Ended;       // Receive returned -1 once; it keeps returning -1
             public bool SendPending; // the last Send left bytes unsent
             public bool ReceiveUnwatched; // the loop takes no input now (WatchReceive false)
-            public HostTlsChannel Tls; // from StartTlsClient on; it owns Socket then
+            public HostTlsChannel Tls; // from StartTlsClient/StartTlsServer on; it owns Socket then
+            public int DiscardedBeforeTls; // plaintext dropped at the upgrade
         }
 
         private sealed class UdpSocket
@@ -118,6 +132,12 @@ namespace MailGateway.Emulator.Platform
         private static readonly byte[] s_wakeByte = { 1 };
         private byte[] _scratch;
 
+        // StartTlsServer's certificate, built from ServerCertificate and ServerCertificateChain
+        // when first needed after either was set
+        private SslStreamCertificateContext _serverContext;
+        private X509Certificate2 _serverCertificate;
+        private X509Certificate2Collection _serverChain;
+
         // ReceiveFrom reads whole datagrams here, then copies what fits: how a datagram longer than
         // the caller's buffer is reported differs by OS (cut silently on Linux, an error on Windows).
         private byte[] _datagram;
@@ -130,6 +150,32 @@ namespace MailGateway.Emulator.Platform
         /// (a private CA; tests); null, the default: the system's store. Read at StartTlsClient.
         /// </summary>
         public X509Certificate2Collection TlsTrustedRoots { get; set; }
+
+        /// <summary>
+        /// The certificate, with its private key, that StartTlsServer shows (see
+        /// TlsCertificates.LoadOrCreate); null, the default: StartTlsServer fails the handshake at
+        /// once. Read at StartTlsServer, so a renewed certificate applies to the next handshake.
+        /// </summary>
+        public X509Certificate2 ServerCertificate
+        {
+            get => _serverCertificate;
+            set
+            {
+                _serverCertificate = value;
+                _serverContext = null;
+            }
+        }
+
+        /// <summary>Intermediate CA certificates sent after ServerCertificate (a CA-issued chain); null for none.</summary>
+        public X509Certificate2Collection ServerCertificateChain
+        {
+            get => _serverChain;
+            set
+            {
+                _serverChain = value;
+                _serverContext = null;
+            }
+        }
 
         /// <summary>
         /// Binds and listens. "::" is dual-stack: it also takes IPv4 clients, whose addresses are
@@ -353,7 +399,7 @@ namespace MailGateway.Emulator.Platform
             entry.SendPending = false; // from now on the channel's outbox answers for sends
             string failure = state == Failed || entry.Ended
                 ? "the connection was closed before the handshake"
-                : DrainBeforeTls(entry.Socket);
+                : DrainBeforeTls(entry);
             if (failure == null) failure = EnsureWakeSockets();
             if (failure != null)
             {
@@ -361,6 +407,45 @@ namespace MailGateway.Emulator.Platform
                 return;
             }
             entry.Tls = HostTlsChannel.Start(entry.Socket, serverName, verifyCertificate, TlsTrustedRoots, Poke);
+        }
+
+        /// <summary>
+        /// Drains and discards the plaintext the kernel holds unread, keeping what starts at the
+        /// first TLS handshake record (the client's ClientHello, if it came already; see the
+        /// header). More than 64 KiB of it fails the handshake. Then a HostTlsChannel runs the
+        /// server handshake with ServerCertificate on the thread pool. See INetwork for the contract.
+        /// </summary>
+        public void StartTlsServer(int connection)
+        {
+            Connection entry = GetConnection(connection);
+            int state = Settle(entry);
+            if (state == Connecting) throw new InvalidOperationException("Connection " + connection + " is still connecting.");
+            if (entry.Tls != null) throw new InvalidOperationException("TLS was already started on connection " + connection + ".");
+
+            entry.SendPending = false; // from now on the channel's outbox answers for sends
+            byte[] clientHello = null;
+            SslStreamCertificateContext context = null;
+            string failure = state == Failed || entry.Ended
+                ? "the connection was closed before the handshake"
+                : DrainBeforeServerTls(entry, out clientHello);
+            if (failure == null) failure = ServerContext(out context);
+            if (failure == null) failure = EnsureWakeSockets();
+            if (failure != null)
+            {
+                entry.Tls = HostTlsChannel.FailedAtOnce(entry.Socket, failure);
+                return;
+            }
+            entry.Tls = HostTlsChannel.StartServer(entry.Socket, clientHello, context, Poke);
+        }
+
+        /// <summary>
+        /// Plaintext bytes discarded when TLS started on this connection (StartTlsClient or
+        /// StartTlsServer): what the peer sent before the upgrade that was never read. For the log
+        /// (an injection attempt or a client that pipelines past STARTTLS); 0 before TLS.
+        /// </summary>
+        public int DiscardedBeforeTls(int connection)
+        {
+            return GetConnection(connection).DiscardedBeforeTls;
         }
 
         public int TlsStatus(int connection)
@@ -377,21 +462,88 @@ namespace MailGateway.Emulator.Platform
 
         // Reads and drops every byte the kernel holds for this socket; null when all went, else
         // why the handshake cannot start (EOF, an error, a flood).
-        private string DrainBeforeTls(Socket socket)
+        private string DrainBeforeTls(Connection entry)
         {
             if (_scratch == null) _scratch = new byte[4096];
-            int total = 0;
             while (true)
             {
-                int n = socket.Receive(_scratch, 0, _scratch.Length, SocketFlags.None, out SocketError error);
+                int n = entry.Socket.Receive(_scratch, 0, _scratch.Length, SocketFlags.None, out SocketError error);
                 if (error == SocketError.WouldBlock) return null;
                 if (error == SocketError.Interrupted) continue;
                 if (error != SocketError.Success) return "the connection failed before the handshake (" + error + ")";
                 if (n == 0) return "the server closed the connection before the handshake";
-                total += n;
-                if (total > MaxPlaintextBeforeTls)
+                entry.DiscardedBeforeTls += n;
+                if (entry.DiscardedBeforeTls > MaxPlaintextBeforeTls)
                     return "the server sent more than " + MaxPlaintextBeforeTls + " bytes of plaintext before the handshake";
             }
+        }
+
+        // StartTlsServer's drain: reads every byte the kernel holds for this socket (64 KiB at
+        // most: a ClientHello is a few KiB), discards the plaintext and returns in clientHello what
+        // starts at the first TLS handshake record header (null when there is none). null when
+        // all went well, else why the handshake cannot start.
+        private string DrainBeforeServerTls(Connection entry, out byte[] clientHello)
+        {
+            clientHello = null;
+            if (_scratch == null) _scratch = new byte[4096];
+            byte[] drained = null;
+            int total = 0;
+            while (true)
+            {
+                int n = entry.Socket.Receive(_scratch, 0, _scratch.Length, SocketFlags.None, out SocketError error);
+                if (error == SocketError.WouldBlock) break;
+                if (error == SocketError.Interrupted) continue;
+                if (error != SocketError.Success) return "the connection failed before the handshake (" + error + ")";
+                if (n == 0) return "the client closed the connection before the handshake";
+                if (total + n > MaxPlaintextBeforeTls)
+                {
+                    entry.DiscardedBeforeTls = total + n;
+                    return "the client sent more than " + MaxPlaintextBeforeTls + " bytes before the handshake";
+                }
+                if (drained == null) drained = new byte[MaxPlaintextBeforeTls];
+                Array.Copy(_scratch, 0, drained, total, n);
+                total += n;
+            }
+
+            int start = 0;
+            while (start < total && !IsTlsRecordStart(drained, start, total)) start++;
+            entry.DiscardedBeforeTls = start;
+            if (start < total)
+            {
+                clientHello = new byte[total - start];
+                Array.Copy(drained, start, clientHello, 0, clientHello.Length);
+            }
+            return null;
+        }
+
+        // 0x16 0x03: a handshake record; a lone 0x16 at the end may be one whose next byte is late.
+        private static bool IsTlsRecordStart(byte[] bytes, int index, int end)
+        {
+            if (bytes[index] != TlsHandshakeRecord) return false;
+            return index + 1 == end || bytes[index + 1] == TlsMajorVersion;
+        }
+
+        // The server certificate as SslStream takes it, built once per certificate; null when
+        // ready, else why the handshake cannot start.
+        private string ServerContext(out SslStreamCertificateContext context)
+        {
+            context = _serverContext;
+            if (context != null) return null;
+            X509Certificate2 certificate = _serverCertificate;
+            if (certificate == null) return "no server certificate is configured";
+            if (!certificate.HasPrivateKey) return "the server certificate has no private key";
+            try
+            {
+                // offline: the chain is built from what was given, never fetched (AIA) mid-handshake.
+                context = SslStreamCertificateContext.Create(certificate, _serverChain, offline: true);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException || e is ArgumentException
+                || e is NotSupportedException || e is PlatformNotSupportedException)
+            {
+                return "the server certificate cannot be used: " + e.Message;
+            }
+            _serverContext = context;
+            return null;
         }
 
         // The self-pipe: two loopback UDP sockets connected to each other, so the receiving end

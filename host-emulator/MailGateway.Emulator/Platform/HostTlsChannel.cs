@@ -1,5 +1,8 @@
-// One TLS client connection of HostNetwork: an SslStream over a NetworkStream on the connection's
-// socket, driven by async I/O on pool threads, so that the loop thread never blocks on it.
+// One TLS connection of HostNetwork, client (StartTlsClient) or server (StartTlsServer) side: an
+// SslStream over a NetworkStream on the connection's socket, driven by async I/O on pool threads,
+// so that the loop thread never blocks on it. A server channel may start with bytes of the
+// client's handshake that HostNetwork already took from the kernel (see StartServer): SslStream
+// reads them first, through PrefixedStream, then the socket.
 //
 // How it works: Start switches the socket to blocking mode (NetworkStream insists on it; the async
 // socket operations underneath never block a thread either way) and runs the handshake on the
@@ -25,8 +28,10 @@
 //     still pending then fail, and their pumps end quietly.
 //
 // Deliberately not here: close_notify on Close (SMTP frames its own end; servers ignore its
-// absence), revocation checks (they would block on the network), client certificates.
+// absence), revocation checks (they would block on the network), client certificates (neither
+// shown as a client nor asked for as a server).
 using System;
+using System.IO;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -55,6 +60,7 @@ namespace MailGateway.Emulator.Platform
         private readonly string _serverName;
         private readonly bool _verify;
         private readonly X509Certificate2Collection _trustedRoots;
+        private readonly SslStreamCertificateContext _serverContext; // non-null: the server side
         private readonly Action _wake;
         // Neither is disposed: without a timer or a wait handle they hold nothing but memory, and a
         // pump may still touch them after Close.
@@ -84,12 +90,14 @@ namespace MailGateway.Emulator.Platform
         private bool _sendBlocked;            // the last Send did not take everything
         private bool _closed;                 // Close was called: the loop is gone
 
-        private HostTlsChannel(Socket socket, string serverName, bool verify, X509Certificate2Collection trustedRoots, Action wake)
+        private HostTlsChannel(Socket socket, string serverName, bool verify, X509Certificate2Collection trustedRoots,
+            SslStreamCertificateContext serverContext, Action wake)
         {
             _socket = socket;
             _serverName = serverName;
             _verify = verify;
             _trustedRoots = trustedRoots;
+            _serverContext = serverContext;
             _wake = wake;
         }
 
@@ -99,7 +107,7 @@ namespace MailGateway.Emulator.Platform
         /// </summary>
         public static HostTlsChannel FailedAtOnce(Socket socket, string reason)
         {
-            var channel = new HostTlsChannel(socket, null, false, null, null);
+            var channel = new HostTlsChannel(socket, null, false, null, null, null);
             channel._status = Failed;
             channel._description = reason;
             channel.DisposeAll();
@@ -113,22 +121,40 @@ namespace MailGateway.Emulator.Platform
         public static HostTlsChannel Start(Socket socket, string serverName, bool verify,
             X509Certificate2Collection trustedRoots, Action wake)
         {
-            var channel = new HostTlsChannel(socket, serverName, verify, trustedRoots, wake);
+            var channel = new HostTlsChannel(socket, serverName, verify, trustedRoots, null, wake);
+            return channel.Begin(null);
+        }
+
+        /// <summary>
+        /// The server side: takes over a connection whose unread plaintext HostNetwork discarded;
+        /// clientHello holds the bytes of the client's handshake it read past that (null or empty
+        /// when none), which SslStream reads before the socket. From here the channel owns the socket.
+        /// </summary>
+        public static HostTlsChannel StartServer(Socket socket, byte[] clientHello, SslStreamCertificateContext context, Action wake)
+        {
+            if (context == null) throw new ArgumentNullException(nameof(context));
+            var channel = new HostTlsChannel(socket, null, false, null, context, wake);
+            return channel.Begin(clientHello);
+        }
+
+        private HostTlsChannel Begin(byte[] prefix)
+        {
             try
             {
-                socket.Blocking = true;
-                channel._stream = new NetworkStream(socket, ownsSocket: true);
-                channel._ssl = new SslStream(channel._stream, leaveInnerStreamOpen: false);
+                _socket.Blocking = true;
+                _stream = new NetworkStream(_socket, ownsSocket: true);
+                Stream inner = prefix == null || prefix.Length == 0 ? _stream : new PrefixedStream(prefix, _stream);
+                _ssl = new SslStream(inner, leaveInnerStreamOpen: false);
             }
-            catch (Exception e) when (e is SocketException || e is System.IO.IOException || e is ObjectDisposedException)
+            catch (Exception e) when (e is SocketException || e is IOException || e is ObjectDisposedException)
             {
-                channel._status = Failed;
-                channel._description = "handshake failed: " + Innermost(e).Message;
-                channel.DisposeAll();
-                return channel;
+                _status = Failed;
+                _description = "handshake failed: " + Innermost(e).Message;
+                DisposeAll();
+                return this;
             }
-            Task.Run(channel.RunAsync);
-            return channel;
+            Task.Run(RunAsync);
+            return this;
         }
 
         // The loop's side
@@ -246,27 +272,24 @@ namespace MailGateway.Emulator.Platform
             string description;
             try
             {
-                var options = new SslClientAuthenticationOptions
+                if (_serverContext != null)
                 {
-                    TargetHost = _serverName,
-                    EnabledSslProtocols = SslProtocols.None, // the OS's default protocols
-                    CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-                    RemoteCertificateValidationCallback = ValidateCertificate,
-                };
-                if (_trustedRoots != null)
-                {
-                    var policy = new X509ChainPolicy
+                    var serverOptions = new SslServerAuthenticationOptions
                     {
-                        TrustMode = X509ChainTrustMode.CustomRootTrust,
-                        RevocationMode = X509RevocationMode.NoCheck,
+                        ServerCertificateContext = _serverContext,
+                        ClientCertificateRequired = false,
+                        EnabledSslProtocols = SslProtocols.None, // the OS's default protocols
+                        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                     };
-                    policy.CustomTrustStore.AddRange(_trustedRoots);
-                    options.CertificateChainPolicy = policy;
+                    await _ssl.AuthenticateAsServerAsync(serverOptions, _cancel.Token).ConfigureAwait(false);
+                    // No client certificate is asked for: always Anonymous (Postfix's word too).
+                    description = "Anonymous " + ProtocolName(_ssl.SslProtocol)
+                        + " with cipher " + _ssl.NegotiatedCipherSuite;
                 }
-                await _ssl.AuthenticateAsClientAsync(options, _cancel.Token).ConfigureAwait(false);
-                // Inside the try: a Close at this moment may have disposed the stream.
-                description = Trust(_policyErrors) + " " + ProtocolName(_ssl.SslProtocol)
-                    + " with cipher " + _ssl.NegotiatedCipherSuite;
+                else
+                {
+                    description = await AuthenticateAsClientAsync().ConfigureAwait(false);
+                }
             }
             catch (Exception e)
             {
@@ -292,6 +315,32 @@ namespace MailGateway.Emulator.Platform
             _wake();
             _ = Task.Run(WritePumpAsync);
             await ReadPumpAsync().ConfigureAwait(false);
+        }
+
+        // The client's handshake; returns the description (see INetwork.TlsDescription).
+        private async Task<string> AuthenticateAsClientAsync()
+        {
+            var options = new SslClientAuthenticationOptions
+            {
+                TargetHost = _serverName,
+                EnabledSslProtocols = SslProtocols.None, // the OS's default protocols
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                RemoteCertificateValidationCallback = ValidateCertificate,
+            };
+            if (_trustedRoots != null)
+            {
+                var policy = new X509ChainPolicy
+                {
+                    TrustMode = X509ChainTrustMode.CustomRootTrust,
+                    RevocationMode = X509RevocationMode.NoCheck,
+                };
+                policy.CustomTrustStore.AddRange(_trustedRoots);
+                options.CertificateChainPolicy = policy;
+            }
+            await _ssl.AuthenticateAsClientAsync(options, _cancel.Token).ConfigureAwait(false);
+            // A Close at this moment may have disposed the stream: the caller catches that.
+            return Trust(_policyErrors) + " " + ProtocolName(_ssl.SslProtocol)
+                + " with cipher " + _ssl.NegotiatedCipherSuite;
         }
 
         private async Task ReadPumpAsync()
@@ -469,6 +518,79 @@ namespace MailGateway.Emulator.Platform
         {
             while (e.InnerException != null) e = e.InnerException;
             return e;
+        }
+
+        // The client's first handshake bytes that HostNetwork read while discarding plaintext
+        // (StartTlsServer), then the socket's stream: reads take the prefix first; writes pass on.
+        private sealed class PrefixedStream : Stream
+        {
+            private readonly byte[] _prefix;
+            private int _taken;
+            private readonly Stream _inner;
+
+            public PrefixedStream(byte[] prefix, Stream inner)
+            {
+                _prefix = prefix;
+                _inner = inner;
+            }
+
+            public override bool CanRead => true;
+            public override bool CanWrite => true;
+            public override bool CanSeek => false;
+            public override long Length => throw new NotSupportedException();
+            public override long Position
+            {
+                get => throw new NotSupportedException();
+                set => throw new NotSupportedException();
+            }
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                return Read(buffer.AsSpan(offset, count));
+            }
+
+            public override int Read(Span<byte> buffer)
+            {
+                int n = TakePrefix(buffer);
+                return n > 0 || buffer.Length == 0 ? n : _inner.Read(buffer);
+            }
+
+            public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+            {
+                return ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+            }
+
+            public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+            {
+                int n = TakePrefix(buffer.Span);
+                return n > 0 || buffer.Length == 0 ? new ValueTask<int>(n) : _inner.ReadAsync(buffer, cancellationToken);
+            }
+
+            private int TakePrefix(Span<byte> buffer)
+            {
+                int n = Math.Min(buffer.Length, _prefix.Length - _taken);
+                if (n <= 0) return 0;
+                _prefix.AsSpan(_taken, n).CopyTo(buffer);
+                _taken += n;
+                return n;
+            }
+
+            public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
+            public override void Write(ReadOnlySpan<byte> buffer) => _inner.Write(buffer);
+            public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+                => _inner.WriteAsync(buffer, offset, count, cancellationToken);
+            public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+                => _inner.WriteAsync(buffer, cancellationToken);
+            public override void Flush() => _inner.Flush();
+            public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing) _inner.Dispose();
+                base.Dispose(disposing);
+            }
         }
 
         // A fixed-size FIFO of bytes; not thread-safe (the channel holds _gate).

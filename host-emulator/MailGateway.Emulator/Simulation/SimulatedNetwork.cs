@@ -14,8 +14,11 @@
 //   - faults per address (SetReachability): a blackhole where connects hang until the test times
 //     them out (TimeOutConnects) and datagrams vanish, or no route at all; a peer can Reset; a UDP
 //     socket can break (BreakUdp); IPv6 can be missing (Ipv6Available);
-//   - TLS: StartTlsClient discards what the gateway has not read and leaves the handshake to the
-//     peer's AcceptTls or RefuseTls (see SimulatedPeer); nothing is encrypted.
+//   - TLS: StartTlsClient and StartTlsServer discard what the gateway has not read and leave the
+//     handshake to the peer's AcceptTls or RefuseTls (see SimulatedPeer; for StartTlsServer the
+//     peer is the SimulatedClient); nothing is encrypted. HasServerCertificate false plays an
+//     adapter with no certificate: StartTlsServer fails at once. Implicit TLS needs nothing more:
+//     the gateway calls StartTlsServer right after Accept.
 // LocalAddresses returns what the test set (SetLocalAddresses); 127.0.0.1 and ::1 by default.
 // Addresses given to the outbound calls are normalized as the host shows them ("2001:DB8::1" and
 // "2001:db8::1" are one address); the gateway's own listeners are not reachable by Connect.
@@ -66,6 +69,9 @@ namespace MailGateway.Emulator.Simulation
 
         /// <summary>When false, OpenUdp(true) returns -1 and connects to IPv6 addresses fail, as on a host without IPv6.</summary>
         public bool Ipv6Available { get; set; } = true;
+
+        /// <summary>Whether the adapter has a server certificate; false: StartTlsServer fails at once (TlsStatus -1).</summary>
+        public bool HasServerCertificate { get; set; } = true;
 
         /// <summary>Listeners, connections and UDP sockets the gateway has not closed yet (a leak shows here).</summary>
         public int OpenHandleCount => _listeners.Count + _connections.Count + _udpSockets.Count;
@@ -255,6 +261,14 @@ namespace MailGateway.Emulator.Simulation
             if (c.Status == SimulatedPeer.Connecting) throw new InvalidOperationException("Connection " + connection + " is still connecting.");
             if (c.TlsRequested) throw new InvalidOperationException("TLS was already started on connection " + connection + ".");
             c.StartTls(serverName, verifyCertificate);
+        }
+
+        public void StartTlsServer(int connection)
+        {
+            SimulatedPeer c = _connections[connection];
+            if (c.Status == SimulatedPeer.Connecting) throw new InvalidOperationException("Connection " + connection + " is still connecting.");
+            if (c.TlsRequested) throw new InvalidOperationException("TLS was already started on connection " + connection + ".");
+            c.StartTlsServer(HasServerCertificate ? null : "no server certificate is configured");
         }
 
         public int TlsStatus(int connection)

@@ -4,13 +4,18 @@
 // SimulatedNetwork.Connect with a client address), named from the client's point of view.
 // Bytes move at once and in order; nothing is lost unless the test resets the connection.
 //
-// TLS is simulated, not encrypted: when the gateway calls StartTlsClient, every byte written here
-// that it has not read yet is discarded (as HostNetwork drains the kernel's buffer; see
-// DiscardedBeforeTls) and the handshake waits for the test: AcceptTls brings TLS up (bytes then
-// pass unchanged, and IsTls says so), RefuseTls fails it, as do a Write before either (plaintext
-// where a real TLS stack expects records) and Close or Reset (the server went away). ReceiveWindow
-// lets a test leave bytes with the adapter rather than hand them all to one Receive, to show that
-// plaintext injected after a "220" is discarded at the upgrade and never reaches the gateway.
+// TLS is simulated, not encrypted: when the gateway calls StartTlsClient or StartTlsServer, every
+// byte written here that it has not read yet is discarded (as HostNetwork drains the kernel's
+// buffer; see DiscardedBeforeTls) and the handshake waits for the test: AcceptTls brings TLS up
+// (bytes then pass unchanged, and IsTls says so), RefuseTls fails it, as do a Write before either
+// (plaintext where a real TLS stack expects records) and Close or Reset (the peer went away). The
+// same calls serve both sides: on a SimulatedClient after StartTlsServer they are the client's
+// (AcceptTls: the client finished its handshake; RefuseTls: it refused our certificate), and
+// TlsServerSide tells which side the gateway plays. With no server certificate configured
+// (SimulatedNetwork.HasServerCertificate false) StartTlsServer fails at once. ReceiveWindow lets a
+// test leave bytes with the adapter rather than hand them all to one Receive, to show that
+// plaintext pipelined after STARTTLS or injected after a "220" is discarded at the upgrade and
+// never reaches the gateway.
 using System.Collections.Generic;
 using System.IO;
 
@@ -68,13 +73,15 @@ namespace MailGateway.Emulator.Simulation
 
         // TLS (see the header)
 
-        /// <summary>The gateway called StartTlsClient on this connection.</summary>
+        /// <summary>The gateway called StartTlsClient or StartTlsServer on this connection.</summary>
         public bool TlsRequested => TlsStatus != TlsPlain;
         /// <summary>The handshake waits for AcceptTls or RefuseTls.</summary>
         public bool IsTlsHandshaking => TlsStatus == TlsHandshaking;
         /// <summary>TLS is up (AcceptTls): what passes now went through TLS.</summary>
         public bool IsTls => TlsStatus == TlsUp;
-        /// <summary>The server name the gateway gave StartTlsClient (trailing dot removed); null before.</summary>
+        /// <summary>The gateway called StartTlsServer: it is the TLS server, this end the client.</summary>
+        public bool TlsServerSide { get; private set; }
+        /// <summary>The server name the gateway gave StartTlsClient (trailing dot removed); null before and after StartTlsServer.</summary>
         public string TlsServerName { get; internal set; }
         /// <summary>Whether the gateway asked for the certificate to be verified.</summary>
         public bool TlsVerifyCertificate { get; internal set; }
@@ -84,12 +91,14 @@ namespace MailGateway.Emulator.Simulation
         /// <summary>
         /// Completes the gateway's handshake (TlsStatus 1). TlsDescription then reads
         /// "Verified TLSv1.3 with cipher TLS_AES_256_GCM_SHA384" if the gateway asked for
-        /// verification, else the same with "Untrusted" (nothing was checked). Throws when no
+        /// verification, else the same with "Untrusted" (nothing was checked); after
+        /// StartTlsServer, "Anonymous" (no client certificate is asked for). Throws when no
         /// handshake is waiting.
         /// </summary>
         public void AcceptTls()
         {
-            AcceptTls((TlsVerifyCertificate ? "Verified " : "Untrusted ") + DefaultCipher);
+            string trust = TlsServerSide ? "Anonymous " : TlsVerifyCertificate ? "Verified " : "Untrusted ";
+            AcceptTls(trust + DefaultCipher);
         }
 
         /// <summary>Completes the gateway's handshake with this TlsDescription (e.g. "Trusted TLSv1.2 with cipher …").</summary>
@@ -101,12 +110,15 @@ namespace MailGateway.Emulator.Simulation
             TlsText = description;
         }
 
-        /// <summary>Fails the gateway's handshake (TlsStatus -1), with reason as its TlsDescription. Throws when no handshake is waiting.</summary>
-        public void RefuseTls(string reason = "handshake failed: refused by the server")
+        /// <summary>
+        /// Fails the gateway's handshake (TlsStatus -1), with reason as its TlsDescription (null:
+        /// "handshake failed: refused by the server", or "… by the client" after StartTlsServer).
+        /// Throws when no handshake is waiting.
+        /// </summary>
+        public void RefuseTls(string reason = null)
         {
-            if (reason == null) throw new System.ArgumentNullException(nameof(reason));
             RequireHandshake();
-            FailTls(reason);
+            FailTls(reason ?? "handshake failed: refused by the " + PeerRole);
         }
 
         /// <summary>What the gateway sent since it started TLS ("" before).</summary>
@@ -119,6 +131,18 @@ namespace MailGateway.Emulator.Simulation
         {
             TlsServerName = serverName;
             TlsVerifyCertificate = verify;
+            BeginHandshake(null);
+        }
+
+        /// <summary>StartTlsServer; failure: why it cannot start (no certificate), or null.</summary>
+        internal void StartTlsServer(string failure)
+        {
+            TlsServerSide = true;
+            BeginHandshake(failure);
+        }
+
+        private void BeginHandshake(string failure)
+        {
             _tlsStartedAt = (int)FromGateway.Length;
             DiscardedBeforeTls = ToGateway.Count;
             ToGateway.Clear(); // RFC 3207 §4.2: nothing from before the upgrade crosses it
@@ -127,8 +151,16 @@ namespace MailGateway.Emulator.Simulation
                 FailTls("the connection was closed before the handshake");
                 return;
             }
+            if (failure != null)
+            {
+                FailTls(failure);
+                return;
+            }
             TlsStatus = TlsHandshaking;
         }
+
+        // Who this end is in the TLS handshake, for the failure texts.
+        private string PeerRole => TlsServerSide ? "client" : "server";
 
         private void FailTls(string reason)
         {
@@ -152,7 +184,7 @@ namespace MailGateway.Emulator.Simulation
         {
             if (TlsStatus == TlsHandshaking)
             {
-                FailTls("handshake failed: the server sent plaintext where TLS was expected");
+                FailTls("handshake failed: the " + PeerRole + " sent plaintext where TLS was expected");
                 return;
             }
             foreach (byte b in bytes) ToGateway.Enqueue(b);
@@ -167,7 +199,7 @@ namespace MailGateway.Emulator.Simulation
         public void Close()
         {
             Closed = true;
-            if (TlsStatus == TlsHandshaking) FailTls("handshake failed: the server closed the connection");
+            if (TlsStatus == TlsHandshaking) FailTls("handshake failed: the " + PeerRole + " closed the connection");
         }
 
         /// <summary>An abortive close (RST): unread bytes are dropped; the gateway's Receive and Send return -1.</summary>
