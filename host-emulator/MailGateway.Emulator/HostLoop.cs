@@ -30,6 +30,21 @@ namespace MailGateway.Emulator
                 Console.Error.WriteLine("mailgw: spool.dir " + config.SpoolDir + ": " + e.Message);
                 return 1;
             }
+            // The server certificate for STARTTLS and implicit TLS: tls.cert/tls.key, or a
+            // self-signed one made at first start and kept in the data folder.
+            try
+            {
+                network.ServerCertificate = TlsCertificates.LoadOrCreate(config.TlsCertFile, config.TlsKeyFile, storage.DirectoryPath,
+                                                                         config.Hostname, out string note);
+                config.ServerTlsAvailable = true;
+                log.Line("TLS: " + note);
+            }
+            catch (Exception e) when (e is TlsCertificateException || e is ArgumentException || e is IOException ||
+                                      e is System.Security.Cryptography.CryptographicException)
+            {
+                Console.Error.WriteLine("mailgw: TLS certificate: " + e.Message);
+                return 1;
+            }
             // Handlers first: a SIGTERM that arrives while the spool is being recovered or right after
             // "listening" is logged must still mean a clean stop.
             _stopRequested = false;

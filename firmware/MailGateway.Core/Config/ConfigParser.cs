@@ -79,6 +79,14 @@ namespace MailGateway.Core.Config
                     return SetInt(key, value, 512, 65536, out config.MaxCommandLine);
                 case "limits.idle_timeout":
                     return SetDuration(key, value, false, out config.IdleTimeoutMs);
+                case "smtp.listen_tls":
+                    return ParseEndpoints(key, value, true, out config.SmtpListenTls);
+                case "tls.cert":
+                    config.TlsCertFile = value.Length == 0 ? null : value;
+                    return null;
+                case "tls.key":
+                    config.TlsKeyFile = value.Length == 0 ? null : value;
+                    return null;
                 case "smtp.auth_plaintext":
                     return SetBool(key, value, out config.SmtpAuthPlaintext);
                 case "spool.dir":
@@ -315,18 +323,26 @@ namespace MailGateway.Core.Config
 
         private static string SetListen(GatewayConfig config, string value)
         {
+            ListenEndpoint[] endpoints;
+            string problem = ParseEndpoints("smtp.listen", value, false, out endpoints);
+            if (problem == null) config.SmtpListen = endpoints;
+            return problem;
+        }
+
+        private static string ParseEndpoints(string key, string value, bool allowEmpty, out ListenEndpoint[] endpoints)
+        {
+            endpoints = null;
             string[] items = SplitList(value);
-            if (items.Length == 0) return "smtp.listen: at least one address:port is needed";
-            ListenEndpoint[] endpoints = new ListenEndpoint[items.Length];
+            if (items.Length == 0 && !allowEmpty) return key + ": at least one address:port is needed";
+            endpoints = new ListenEndpoint[items.Length];
             for (int i = 0; i < items.Length; i++)
             {
                 endpoints[i] = ParseEndpoint(items[i]);
                 if (endpoints[i] == null)
                 {
-                    return "smtp.listen: \"" + items[i] + "\" is not address:port (IPv6 as [address]:port)";
+                    return key + ": \"" + items[i] + "\" is not address:port (IPv6 as [address]:port)";
                 }
             }
-            config.SmtpListen = endpoints;
             return null;
         }
 

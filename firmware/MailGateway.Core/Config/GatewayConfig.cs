@@ -20,6 +20,13 @@ namespace MailGateway.Core.Config
         public long IdleTimeoutMs = 300 * 1000;
         public int MaxErrors = 10;
         public int MaxCommandLine = 1000;
+        /// <summary>smtp.listen_tls: listeners where TLS starts at once (port 465, RFC 8314).</summary>
+        public ListenEndpoint[] SmtpListenTls = new ListenEndpoint[0];
+        /// <summary>tls.cert / tls.key: PEM files; empty: a self-signed certificate kept in the data folder.</summary>
+        public string TlsCertFile;
+        public string TlsKeyFile;
+        /// <summary>Set by the platform once it has a server certificate: STARTTLS is offered.</summary>
+        public bool ServerTlsAvailable;
         /// <summary>smtp.auth_plaintext: offer AUTH without TLS (LAN devices that cannot do TLS).</summary>
         public bool SmtpAuthPlaintext;
         public string SpoolDir = "mailgw-data";
@@ -65,6 +72,7 @@ namespace MailGateway.Core.Config
         {
             ServerSettings s = new ServerSettings();
             s.AuthPlaintext = SmtpAuthPlaintext;
+            s.TlsAvailable = ServerTlsAvailable;
             s.Hostname = Hostname;
             s.MaxCommandLine = MaxCommandLine;
             s.MaxMessageBytes = MessageSizeBytes;

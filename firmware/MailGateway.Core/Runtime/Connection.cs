@@ -25,6 +25,11 @@ namespace MailGateway.Core.Runtime
         public Spool.MessageWriter Writer;
         /// <summary>When a closing connection is dropped even if its last reply was not taken (0: not closing).</summary>
         public long CloseByMs;
+        /// <summary>STARTTLS was answered 220: start the handshake once that reply is sent.</summary>
+        public bool StartTlsAfterFlush;
+        /// <summary>The TLS handshake is running; nothing is read or sent meanwhile.</summary>
+        public bool TlsPending;
+        public long TlsDeadlineMs;
         /// <summary>What the loop last told INetwork.WatchReceive for this connection.</summary>
         public bool ReceiveWatched = true;
 

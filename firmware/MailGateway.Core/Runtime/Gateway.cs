@@ -37,6 +37,7 @@ namespace MailGateway.Core.Runtime
         private readonly ArrayList _connections = new ArrayList();
         private readonly byte[] _scratch = new byte[2048];
         private int[] _listeners = new int[0];
+        private bool[] _implicitTls = new bool[0];
 
         /// <summary>local: the users and mailboxes of the local domains; null when the gateway keeps no mailboxes.</summary>
         public Gateway(GatewayConfig config, INetwork network, IStorage storage, IClock clock, ILog log, IRandom random,
@@ -65,12 +66,16 @@ namespace MailGateway.Core.Runtime
         public void Start()
         {
             _spool.Recover();
-            _listeners = new int[_config.SmtpListen.Length];
+            int plain = _config.SmtpListen.Length;
+            int tls = _config.ServerTlsAvailable ? _config.SmtpListenTls.Length : 0;
+            _listeners = new int[plain + tls];
+            _implicitTls = new bool[plain + tls];
             for (int i = 0; i < _listeners.Length; i++)
             {
-                ListenEndpoint endpoint = _config.SmtpListen[i];
+                _implicitTls[i] = i >= plain;
+                ListenEndpoint endpoint = i < plain ? _config.SmtpListen[i] : _config.SmtpListenTls[i - plain];
                 _listeners[i] = _network.Listen(endpoint.Address, endpoint.Port);
-                _log.Line("listening on " + endpoint + " as " + _config.Hostname);
+                _log.Line("listening on " + endpoint + (_implicitTls[i] ? " (implicit TLS)" : "") + " as " + _config.Hostname);
             }
         }
 
@@ -99,6 +104,7 @@ namespace MailGateway.Core.Runtime
                 s.HandleDeadline(nowMs);
                 HandleEvents(c);
                 progress |= Flush(c);
+                progress |= TendTls(c, nowMs);
                 if (s.IsClosed && (c.Output.Count == 0 || c.SendFailed))
                 {
                     CloseConnection(c, i);
@@ -150,6 +156,51 @@ namespace MailGateway.Core.Runtime
             _log.Line("stopped");
         }
 
+        // ---- TLS (RFC 3207 STARTTLS, RFC 8314 implicit TLS) -----------------------------------
+
+        /// <summary>How long a client may take to finish the TLS handshake.</summary>
+        public const long TlsHandshakeMs = 30 * 1000;
+
+        private void BeginTls(Connection c, long nowMs)
+        {
+            // The client's read-ahead behind STARTTLS is plaintext it pipelined: never commands
+            // after the upgrade (CVE-2011-0411). The network layer drops what it still holds.
+            c.InputCount = 0;
+            c.InputStart = 0;
+            _network.StartTlsServer(c.Handle);
+            c.TlsPending = true;
+            c.TlsDeadlineMs = nowMs + TlsHandshakeMs;
+        }
+
+        // Starts the handshake once the 220 to STARTTLS is out, and finishes it; true if it moved.
+        private bool TendTls(Connection c, long nowMs)
+        {
+            if (c.StartTlsAfterFlush && c.Output.Count == 0 && !c.Session.HasOutput)
+            {
+                c.StartTlsAfterFlush = false;
+                BeginTls(c, nowMs);
+                return true;
+            }
+            if (!c.TlsPending) return false;
+            int status = _network.TlsStatus(c.Handle);
+            if (status == TlsState.Handshaking && nowMs < c.TlsDeadlineMs) return false;
+            c.TlsPending = false;
+            bool up = status == TlsState.Up;
+            if (up) _log.Line(c.ClientName + ": " + _network.TlsDescription(c.Handle));
+            else _log.Line("warning: TLS handshake with " + c.ClientName + " failed: " +
+                           (status == TlsState.Handshaking ? "timed out" : _network.TlsDescription(c.Handle)));
+            if (c.Session.State == ServerState.AwaitingTls) c.Session.CompleteTls(up);
+            else if (!up) c.Session.ReceiveEof(); // implicit TLS failed before the greeting
+            if (!up)
+            {
+                c.SendFailed = true;
+                c.PeerClosed = true;
+            }
+            HandleEvents(c);
+            Flush(c);
+            return true;
+        }
+
         private void AcceptNew(long nowMs)
         {
             for (int l = 0; l < _listeners.Length; l++)
@@ -168,11 +219,12 @@ namespace MailGateway.Core.Runtime
                                   "), refused unknown[" + address + "]");
                         continue;
                     }
-                    SmtpServerSession session = new SmtpServerSession(_settings, _policy, _spool.Space, address, nowMs);
+                    SmtpServerSession session = new SmtpServerSession(_settings, _policy, _spool.Space, address, _implicitTls[l], nowMs);
                     Connection c = new Connection(handle, session);
                     _connections.Add(c);
                     _log.Line("connect from " + c.ClientName);
-                    Flush(c);
+                    if (_implicitTls[l]) BeginTls(c, nowMs); // RFC 8314: TLS first, then the greeting
+                    else Flush(c);
                 }
             }
         }
@@ -180,7 +232,7 @@ namespace MailGateway.Core.Runtime
         // Reads what the socket has into the connection's input buffer; true if bytes came in.
         private bool ReadSocket(Connection c)
         {
-            if (c.PeerClosed) return false;
+            if (c.PeerClosed || c.TlsPending || c.StartTlsAfterFlush) return false;
             if (c.Session.State >= ServerState.Closing)
             {
                 // Nothing more is read as commands; drain so the socket does not stay readable.
@@ -235,6 +287,7 @@ namespace MailGateway.Core.Runtime
                     case SessionEvent.DataEnded: EndMessage(c); break;
                     case SessionEvent.DataAborted: AbortMessage(c); break;
                     case SessionEvent.AuthRequested: Authenticate(c); break;
+                    case SessionEvent.StartTls: c.StartTlsAfterFlush = true; break;
                 }
             }
             string line;
@@ -390,7 +443,7 @@ namespace MailGateway.Core.Runtime
             {
                 c.Output.Append(_scratch, 0, n);
             }
-            if (c.Output.Count == 0 || c.SendFailed) return false;
+            if (c.Output.Count == 0 || c.SendFailed || c.TlsPending) return false;
             int sent = _network.Send(c.Handle, c.Output.Array, c.Output.Start, c.Output.Count);
             if (sent > 0) c.Output.Consume(sent);
             else if (sent < 0)
