@@ -79,6 +79,12 @@ namespace MailGateway.Core.Config
                     return SetInt(key, value, 512, 65536, out config.MaxCommandLine);
                 case "limits.idle_timeout":
                     return SetDuration(key, value, false, out config.IdleTimeoutMs);
+                case "pop3.listen":
+                    return ParseEndpoints(key, value, true, out config.Pop3Listen);
+                case "pop3.listen_tls":
+                    return ParseEndpoints(key, value, true, out config.Pop3ListenTls);
+                case "pop3.auth_plaintext":
+                    return SetBool(key, value, out config.Pop3AuthPlaintext);
                 case "smtp.listen_tls":
                     return ParseEndpoints(key, value, true, out config.SmtpListenTls);
                 case "tls.cert":

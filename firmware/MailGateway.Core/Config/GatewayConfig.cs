@@ -22,6 +22,12 @@ namespace MailGateway.Core.Config
         public int MaxCommandLine = 1000;
         /// <summary>smtp.listen_tls: listeners where TLS starts at once (port 465, RFC 8314).</summary>
         public ListenEndpoint[] SmtpListenTls = new ListenEndpoint[0];
+        /// <summary>pop3.listen: where users fetch their mail (RFC 1939), when the gateway keeps mailboxes.</summary>
+        public ListenEndpoint[] Pop3Listen = { new ListenEndpoint("127.0.0.1", 1110) };
+        /// <summary>pop3.listen_tls: POP3 with implicit TLS (port 995, RFC 8314).</summary>
+        public ListenEndpoint[] Pop3ListenTls = new ListenEndpoint[0];
+        /// <summary>pop3.auth_plaintext: allow USER/PASS without TLS.</summary>
+        public bool Pop3AuthPlaintext;
         /// <summary>tls.cert / tls.key: PEM files; empty: a self-signed certificate kept in the data folder.</summary>
         public string TlsCertFile;
         public string TlsKeyFile;

@@ -33,7 +33,7 @@ using MailGateway.Core.Text;
 
 namespace MailGateway.Core.Local
 {
-    public sealed partial class Pop3Session
+    public sealed partial class Pop3Session : Runtime.IServerSession
     {
         public const long NoDeadline = long.MaxValue;
         /// <summary>Message bytes and listing lines are pulled only while fewer than this many reply bytes wait.</summary>
@@ -99,6 +99,7 @@ namespace MailGateway.Core.Local
         public string ClientAddress { get { return _clientAddress; } }
         public bool IsTls { get { return _tls; } }
         public bool IsClosed { get { return _state == Pop3State.Closed; } }
+        public bool IsClosing { get { return _state >= Pop3State.Closing; } }
         /// <summary>The name given with USER (for AuthRequested and the logs).</summary>
         public string User { get { return _user; } }
         /// <summary>The password given with PASS; only between AuthRequested and CompleteAuth, otherwise null.</summary>

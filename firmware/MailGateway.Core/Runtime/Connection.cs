@@ -1,6 +1,6 @@
-// One accepted TCP connection as the loop keeps it: the socket handle, the session, bytes read but
-// not yet consumed by the session, reply bytes not yet taken by the socket, and the spool file the
-// current message is streaming into.
+// One accepted TCP connection as the loop keeps it: the socket handle, the session (SMTP or POP3),
+// bytes read but not yet consumed by the session, reply bytes not yet taken by the socket, the
+// spool file the current message is streaming into (SMTP), and where its TLS handshake stands.
 using MailGateway.Core.Smtp;
 using MailGateway.Core.Text;
 
@@ -13,7 +13,12 @@ namespace MailGateway.Core.Runtime
         public const int OutputBytes = 4096;
 
         public readonly int Handle;
+        /// <summary>The protocol machine, whatever the protocol.</summary>
+        public readonly IServerSession Server;
+        /// <summary>The SMTP session, or null on a POP3 connection.</summary>
         public readonly SmtpServerSession Session;
+        /// <summary>The POP3 session, or null on an SMTP connection.</summary>
+        public readonly Local.Pop3Session Pop3;
         public readonly byte[] Input = new byte[InputBytes];
         public int InputStart;
         public int InputCount;
@@ -37,8 +42,16 @@ namespace MailGateway.Core.Runtime
         {
             Handle = handle;
             Session = session;
+            Server = session;
         }
 
-        public string ClientName { get { return "unknown[" + Session.ClientAddress + "]"; } }
+        public Connection(int handle, Local.Pop3Session session)
+        {
+            Handle = handle;
+            Pop3 = session;
+            Server = session;
+        }
+
+        public string ClientName { get { return "unknown[" + Server.ClientAddress + "]"; } }
     }
 }

@@ -16,7 +16,7 @@ using MailGateway.Core.Text;
 
 namespace MailGateway.Core.Runtime
 {
-    public sealed class Gateway
+    public sealed partial class Gateway
     {
         /// <summary>The longest RunOnce asks the platform to wait when nothing is due.</summary>
         public const long MaxWaitMs = 1000;
@@ -32,12 +32,14 @@ namespace MailGateway.Core.Runtime
         private readonly Local.AliasTable _aliases;
         private readonly Local.LocalMail _local;
         private readonly LoginThrottle _logins = new LoginThrottle();
+        private readonly Local.Pop3Settings _pop3Settings;
         private readonly Spool.Spool _spool;
         private readonly Delivery.QueueRunner _queue;
         private readonly ArrayList _connections = new ArrayList();
         private readonly byte[] _scratch = new byte[2048];
         private int[] _listeners = new int[0];
         private bool[] _implicitTls = new bool[0];
+        private bool[] _pop3Listener = new bool[0];
 
         /// <summary>local: the users and mailboxes of the local domains; null when the gateway keeps no mailboxes.</summary>
         public Gateway(GatewayConfig config, INetwork network, IStorage storage, IClock clock, ILog log, IRandom random,
@@ -51,6 +53,7 @@ namespace MailGateway.Core.Runtime
             _settings = config.ToServerSettings();
             _policy = config.ToRelayPolicy(local);
             _aliases = new Local.AliasTable(config.Aliases);
+            _pop3Settings = Pop3Settings();
             _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), clock, log, random.Next(4096));
             _queue = new Delivery.QueueRunner(_spool, config, clock, log, random, deliveries);
         }
@@ -66,16 +69,31 @@ namespace MailGateway.Core.Runtime
         public void Start()
         {
             _spool.Recover();
-            int plain = _config.SmtpListen.Length;
-            int tls = _config.ServerTlsAvailable ? _config.SmtpListenTls.Length : 0;
-            _listeners = new int[plain + tls];
-            _implicitTls = new bool[plain + tls];
-            for (int i = 0; i < _listeners.Length; i++)
+            // SMTP, SMTP with implicit TLS, then (with local mailboxes) POP3 and POP3 with implicit TLS.
+            bool tls = _config.ServerTlsAvailable;
+            bool pop3 = _local != null;
+            ListenEndpoint[][] groups =
             {
-                _implicitTls[i] = i >= plain;
-                ListenEndpoint endpoint = i < plain ? _config.SmtpListen[i] : _config.SmtpListenTls[i - plain];
-                _listeners[i] = _network.Listen(endpoint.Address, endpoint.Port);
-                _log.Line("listening on " + endpoint + (_implicitTls[i] ? " (implicit TLS)" : "") + " as " + _config.Hostname);
+                _config.SmtpListen, tls ? _config.SmtpListenTls : new ListenEndpoint[0],
+                pop3 ? _config.Pop3Listen : new ListenEndpoint[0], pop3 && tls ? _config.Pop3ListenTls : new ListenEndpoint[0],
+            };
+            int count = 0;
+            for (int g = 0; g < groups.Length; g++) count += groups[g].Length;
+            _listeners = new int[count];
+            _implicitTls = new bool[count];
+            _pop3Listener = new bool[count];
+            int i = 0;
+            for (int g = 0; g < groups.Length; g++)
+            {
+                for (int k = 0; k < groups[g].Length; k++, i++)
+                {
+                    _implicitTls[i] = g == 1 || g == 3;
+                    _pop3Listener[i] = g >= 2;
+                    ListenEndpoint endpoint = groups[g][k];
+                    _listeners[i] = _network.Listen(endpoint.Address, endpoint.Port);
+                    _log.Line("listening on " + endpoint + (_pop3Listener[i] ? " (POP3" : " (SMTP") +
+                              (_implicitTls[i] ? ", implicit TLS)" : ")") + " as " + _config.Hostname);
+                }
             }
         }
 
@@ -100,7 +118,7 @@ namespace MailGateway.Core.Runtime
             for (int i = _connections.Count - 1; i >= 0; i--)
             {
                 Connection c = (Connection)_connections[i];
-                SmtpServerSession s = c.Session;
+                IServerSession s = c.Server;
                 s.HandleDeadline(nowMs);
                 HandleEvents(c);
                 progress |= Flush(c);
@@ -118,7 +136,7 @@ namespace MailGateway.Core.Runtime
                     c.ReceiveWatched = watch;
                 }
                 long deadline = s.PollDeadline();
-                if (s.State >= ServerState.Closing)
+                if (s.IsClosing)
                 {
                     // A client that never reads its last reply must not hold a session for ever.
                     if (c.CloseByMs == 0) c.CloseByMs = nowMs + CloseLingerMs;
@@ -146,7 +164,7 @@ namespace MailGateway.Core.Runtime
             for (int i = _connections.Count - 1; i >= 0; i--)
             {
                 Connection c = (Connection)_connections[i];
-                c.Session.Shutdown();
+                c.Server.Shutdown();
                 HandleEvents(c);
                 Flush(c);
                 CloseConnection(c, i);
@@ -175,7 +193,7 @@ namespace MailGateway.Core.Runtime
         // Starts the handshake once the 220 to STARTTLS is out, and finishes it; true if it moved.
         private bool TendTls(Connection c, long nowMs)
         {
-            if (c.StartTlsAfterFlush && c.Output.Count == 0 && !c.Session.HasOutput)
+            if (c.StartTlsAfterFlush && c.Output.Count == 0 && !c.Server.HasOutput)
             {
                 c.StartTlsAfterFlush = false;
                 BeginTls(c, nowMs);
@@ -189,8 +207,9 @@ namespace MailGateway.Core.Runtime
             if (up) _log.Line(c.ClientName + ": " + _network.TlsDescription(c.Handle));
             else _log.Line("warning: TLS handshake with " + c.ClientName + " failed: " +
                            (status == TlsState.Handshaking ? "timed out" : _network.TlsDescription(c.Handle)));
-            if (c.Session.State == ServerState.AwaitingTls) c.Session.CompleteTls(up);
-            else if (!up) c.Session.ReceiveEof(); // implicit TLS failed before the greeting
+            if (c.Pop3 != null && c.Pop3.State == Local.Pop3State.AwaitingTls) c.Pop3.CompleteTls(up);
+            else if (c.Session != null && c.Session.State == ServerState.AwaitingTls) c.Session.CompleteTls(up);
+            else if (!up) c.Server.ReceiveEof(); // implicit TLS failed before the greeting
             if (!up)
             {
                 c.SendFailed = true;
@@ -219,8 +238,9 @@ namespace MailGateway.Core.Runtime
                                   "), refused unknown[" + address + "]");
                         continue;
                     }
-                    SmtpServerSession session = new SmtpServerSession(_settings, _policy, _spool.Space, address, _implicitTls[l], nowMs);
-                    Connection c = new Connection(handle, session);
+                    Connection c = _pop3Listener[l]
+                        ? new Connection(handle, new Local.Pop3Session(_pop3Settings, address, _implicitTls[l], nowMs))
+                        : new Connection(handle, new SmtpServerSession(_settings, _policy, _spool.Space, address, _implicitTls[l], nowMs));
                     _connections.Add(c);
                     _log.Line("connect from " + c.ClientName);
                     if (_implicitTls[l]) BeginTls(c, nowMs); // RFC 8314: TLS first, then the greeting
@@ -233,7 +253,7 @@ namespace MailGateway.Core.Runtime
         private bool ReadSocket(Connection c)
         {
             if (c.PeerClosed || c.TlsPending || c.StartTlsAfterFlush) return false;
-            if (c.Session.State >= ServerState.Closing)
+            if (c.Server.IsClosing)
             {
                 // Nothing more is read as commands; drain so the socket does not stay readable.
                 if (_network.Receive(c.Handle, _scratch, 0, _scratch.Length) < 0) c.PeerClosed = true;
@@ -258,7 +278,7 @@ namespace MailGateway.Core.Runtime
             bool moved = false;
             while (c.InputCount > 0)
             {
-                int used = c.Session.Receive(c.Input, c.InputStart, c.InputCount, nowMs);
+                int used = c.Server.Receive(c.Input, c.InputStart, c.InputCount, nowMs);
                 c.InputStart += used;
                 c.InputCount -= used;
                 HandleEvents(c);
@@ -266,9 +286,9 @@ namespace MailGateway.Core.Runtime
                 moved = true;
             }
             // A verdict being awaited is still sent to a client that half-closed after its message.
-            if (c.PeerClosed && c.InputCount == 0 && c.Session.CanReceive)
+            if (c.PeerClosed && c.InputCount == 0 && c.Server.CanReceive)
             {
-                c.Session.ReceiveEof();
+                c.Server.ReceiveEof();
                 HandleEvents(c);
             }
             return moved;
@@ -276,6 +296,11 @@ namespace MailGateway.Core.Runtime
 
         private void HandleEvents(Connection c)
         {
+            if (c.Pop3 != null)
+            {
+                HandlePop3Events(c);
+                return;
+            }
             SmtpServerSession s = c.Session;
             int e;
             while ((e = s.PollEvent()) != SessionEvent.None)
@@ -437,7 +462,7 @@ namespace MailGateway.Core.Runtime
         // Sends what the session has to say; true when the socket took bytes and more are waiting.
         private bool Flush(Connection c)
         {
-            SmtpServerSession s = c.Session;
+            IServerSession s = c.Server;
             int n;
             while (c.Output.Count < Connection.OutputBytes && (n = s.PollTransmit(_scratch, 0, _scratch.Length)) > 0)
             {

@@ -30,7 +30,7 @@ using MailGateway.Core.Text;
 
 namespace MailGateway.Core.Smtp
 {
-    public sealed partial class SmtpServerSession
+    public sealed partial class SmtpServerSession : Runtime.IServerSession
     {
         public const long NoDeadline = long.MaxValue;
         /// <summary>Body is handed to the loop in chunks of about this size.</summary>
@@ -133,6 +133,7 @@ namespace MailGateway.Core.Smtp
         /// <summary>Message bytes as received (after dot-unstuffing, before added headers).</summary>
         public long MessageBytes { get { return _messageBytes; } }
         public bool IsClosed { get { return _state == ServerState.Closed; } }
+        public bool IsClosing { get { return _state >= ServerState.Closing; } }
 
         /// <summary>Message bytes waiting for the spool (after BodyReady); consume what was written.</summary>
         public ByteBuffer Body { get { return _body; } }

@@ -1,0 +1,73 @@
+// POP3 in the loop (RFC 1939, RFC 2595): listeners on pop3.listen (and implicit TLS on
+// pop3.listen_tls), logins checked against the users file with the same per-address throttle as
+// SMTP AUTH, the user's mailbox locked for the session (a second session gets [IN-USE]), STLS, and
+// deletions carried out at QUIT. Shares everything else (reading, sending, TLS, timeouts, closing)
+// with SMTP through IServerSession.
+using MailGateway.Core.Local;
+
+namespace MailGateway.Core.Runtime
+{
+    public sealed partial class Gateway
+    {
+        private Pop3Settings Pop3Settings()
+        {
+            Pop3Settings s = new Pop3Settings();
+            s.Hostname = _config.Hostname;
+            s.TlsAvailable = _config.ServerTlsAvailable;
+            s.AllowPlaintextLogin = _config.Pop3AuthPlaintext;
+            return s;
+        }
+
+        private void HandlePop3Events(Connection c)
+        {
+            Pop3Session s = c.Pop3;
+            int e;
+            while ((e = s.PollEvent()) != Pop3Event.None)
+            {
+                switch (e)
+                {
+                    case Pop3Event.AuthRequested: Pop3Login(c); break;
+                    case Pop3Event.StartTls: c.StartTlsAfterFlush = true; break;
+                    case Pop3Event.Commit: s.CompleteCommit(s.Maildrop.CommitDeletions()); break;
+                }
+            }
+            string line;
+            while ((line = s.PollLogLine()) != null) _log.Line(line);
+        }
+
+        private void Pop3Login(Connection c)
+        {
+            Pop3Session s = c.Pop3;
+            string address = s.ClientAddress;
+            long nowMs = _clock.MonotonicMs();
+            if (_local == null || _logins.IsBlocked(address, nowMs) || !_local.Users.Verify(s.User, s.Password))
+            {
+                if (_local != null && !_logins.IsBlocked(address, nowMs)) _logins.Failed(address, nowMs);
+                _log.Line("warning: " + c.ClientName + ": POP3 login failed for user " + s.User);
+                s.CompleteAuth(false, null, Pop3Replies.LoginFailed);
+                return;
+            }
+            _logins.Succeeded(address);
+            string folder = _local.Users.MailboxFolder(s.User);
+            if (folder == null || !_local.Mailboxes.TryLock(folder))
+            {
+                s.CompleteAuth(false, null, Pop3Replies.MailboxInUse);
+                return;
+            }
+            Maildrop maildrop;
+            try
+            {
+                maildrop = new Maildrop(_local.Mailboxes, folder);
+            }
+            catch (System.IO.IOException ex)
+            {
+                _local.Mailboxes.Unlock(folder);
+                _log.Line("warning: mailbox " + folder + " cannot be read: " + ex.Message);
+                s.CompleteAuth(false, null, "[SYS/TEMP] mailbox cannot be read");
+                return;
+            }
+            _log.Line(c.ClientName + ": POP3 login user=" + s.User + ", " + maildrop.Count.ToString() + " message(s)");
+            s.CompleteAuth(true, maildrop, null);
+        }
+    }
+}

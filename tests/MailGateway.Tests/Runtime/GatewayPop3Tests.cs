@@ -1,0 +1,97 @@
+// POP3 through the loop, on the simulated network: a local user fetches what SMTP delivered to its
+// mailbox, over STLS; deletions happen at QUIT; a second session on the same mailbox gets [IN-USE];
+// plaintext logins are refused unless configured.
+using System.Text.RegularExpressions;
+using MailGateway.Core.Config;
+using MailGateway.Emulator.Simulation;
+using MailGateway.Tests.Local;
+
+namespace MailGateway.Tests.Runtime;
+
+public class GatewayPop3Tests
+{
+    private const int Pop3Port = 1110;
+
+    private static (SimulatedGateway Gw, string Id) WithMail(Action<GatewayConfig> configure = null)
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        config.ServerTlsAvailable = true;
+        config.Aliases = new[] { new Alias("postmaster", new[] { "person1" }) };
+        configure?.Invoke(config);
+        var users = new LocalDeliveryTests.Users();
+        users.Folders["person1"] = "U0000001";
+        users.Passwords["person1"] = "s3cret";
+        var gw = new SimulatedGateway(config, realDelivery: true, users: users);
+        var smtp = gw.Connect();
+        gw.Settle();
+        string replies = gw.SendMessage(smtp, "cam@lan.test", new[] { "person1@local.test" }, "Subject: photo\r\n\r\n..line with a dot\r\nbye\r\n" /* dot-stuffed on the SMTP wire */);
+        string id = Regex.Match(replies, @"queued as (\w{8})").Groups[1].Value;
+        gw.Settle();
+        return (gw, id);
+    }
+
+    private static SimulatedClient Pop3(SimulatedGateway gw)
+    {
+        var client = gw.Network.Connect(SimulatedGateway.ListenAddress, Pop3Port, "192.168.1.60");
+        gw.Settle();
+        Assert.StartsWith("+OK gw.local.test POP3 ready", client.ReadNew());
+        return client;
+    }
+
+    [Fact]
+    public void User_FetchesItsMailOverStls_AndDeletesItAtQuit()
+    {
+        var (gw, id) = WithMail();
+        var client = Pop3(gw);
+        Assert.Contains("STLS", gw.Say(client, "CAPA\r\n"));
+        Assert.StartsWith("-ERR [SYS/PERM]", gw.Say(client, "USER person1\r\n"));
+        Assert.StartsWith("+OK", gw.Say(client, "STLS\r\n"));
+        client.AcceptTls();
+        gw.Settle();
+        Assert.StartsWith("+OK", gw.Say(client, "USER person1\r\n"));
+        Assert.StartsWith("+OK person1's maildrop has 1 message", gw.Say(client, "PASS s3cret\r\n"));
+        Assert.Equal("+OK 1 " + id + "\r\n", gw.Say(client, "UIDL 1\r\n"));
+        string message = gw.Say(client, "RETR 1\r\n");
+        Assert.StartsWith("+OK", message);
+        Assert.Contains("\r\nReturn-Path: <cam@lan.test>\r\nDelivered-To: person1@local.test\r\nReceived: ", message);
+        Assert.EndsWith("\r\n\r\n..line with a dot\r\nbye\r\n.\r\n", message); // byte-stuffed
+        Assert.StartsWith("+OK", gw.Say(client, "DELE 1\r\n"));
+        Assert.Single(gw.Folders.Card("U0000001").List());
+        Assert.StartsWith("+OK", gw.Say(client, "QUIT\r\n"));
+        Assert.Empty(gw.Folders.Card("U0000001").List());
+        Assert.True(client.ServerClosed);
+    }
+
+    [Fact]
+    public void SecondSessionOnALockedMailbox_IsRefusedInUse_AndALostConnectionDeletesNothing()
+    {
+        var (gw, _) = WithMail(c => c.Pop3AuthPlaintext = true);
+        var first = Pop3(gw);
+        gw.Say(first, "USER person1\r\n");
+        Assert.StartsWith("+OK", gw.Say(first, "PASS s3cret\r\n"));
+        gw.Say(first, "DELE 1\r\n");
+        var second = Pop3(gw);
+        gw.Say(second, "USER person1\r\n");
+        Assert.StartsWith("-ERR [IN-USE]", gw.Say(second, "PASS s3cret\r\n"));
+        first.Close();
+        gw.Settle();
+        Assert.Single(gw.Folders.Card("U0000001").List()); // no QUIT: nothing deleted
+        gw.Say(second, "USER person1\r\n");
+        Assert.StartsWith("+OK", gw.Say(second, "PASS s3cret\r\n")); // the lock went with the session
+    }
+
+    [Fact]
+    public void WrongPassword_IsRefused_AndCountsTowardsTheThrottle()
+    {
+        var (gw, _) = WithMail(c => c.Pop3AuthPlaintext = true);
+        for (int i = 0; i < 5; i++)
+        {
+            var client = Pop3(gw);
+            gw.Say(client, "USER person1\r\n");
+            Assert.StartsWith("-ERR [AUTH]", gw.Say(client, "PASS guess\r\n"));
+        }
+        var late = Pop3(gw);
+        gw.Say(late, "USER person1\r\n");
+        Assert.StartsWith("-ERR [AUTH]", gw.Say(late, "PASS s3cret\r\n")); // refused while throttled
+    }
+}
