@@ -71,14 +71,20 @@ class Suite:
         self.processes.append(p)
         return p
 
-    def start_gateway(self, name, address, port, lines):
-        """mailgw run with its spool in the work folder and the given configuration lines."""
+    def start_gateway(self, name, address, port, lines, users=()):
+        """mailgw run with its spool in the work folder and the given configuration lines; users
+        (name, password) are added first with `mailgw user add`, as an administrator would."""
         conf = self.path(name + ".conf")
         with open(conf, "w") as f:
             f.write("smtp.listen = %s:%d\n" % (address, port))
             f.write("spool.dir = %s\n" % self.path(name + "-spool"))
             for line in lines:
                 f.write(line + "\n")
+        for user, password in users:
+            added = subprocess.run(["dotnet", self.mailgw, "user", "add", user, "--config", conf],
+                                   input=password + "\n", capture_output=True, text=True, timeout=60)
+            if added.returncode != 0:
+                raise SystemExit("mailgw user add %s failed: %s" % (user, added.stdout + added.stderr))
         p = self.start(["dotnet", self.mailgw, "run", "--config", conf], name)
         if not self.wait_for(lambda: re.search(r": listening on ", self.log_of(name)), 60):
             raise SystemExit(name + " did not start: " + self.log_of(name))

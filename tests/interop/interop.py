@@ -10,6 +10,7 @@ import os
 import re
 import smtplib
 import socket
+import ssl
 import subprocess
 import sys
 
@@ -19,6 +20,7 @@ suite = Suite("interop", sys.argv[1])
 check = suite.check
 SPOOL = suite.path("mailgw-spool")  # where Suite.start_gateway puts it
 PORT = suite.free_port()
+POP3_PORT = suite.free_port()
 
 
 def queued():
@@ -36,8 +38,10 @@ def start_gateway():
     # machine's resolver.
     return suite.start_gateway("mailgw", "127.0.0.1", PORT, [
         "hostname = gw.interop.test", "relay.allow = 127.0.0.1/32", "local.domains = aaa.test",
+        "alias.postmaster = person1", "pop3.listen = 127.0.0.1:%d" % POP3_PORT,
         "limits.message_size = 64K",
-        "route.example.test = 127.0.0.1:%d" % suite.free_port(), "dns.servers = 127.0.0.1:%d" % suite.free_port()])
+        "route.example.test = 127.0.0.1:%d" % suite.free_port(), "dns.servers = 127.0.0.1:%d" % suite.free_port()],
+        users=[("person1", "pw-of-person1"), ("person2", "pw-of-person2")])
 
 
 def main():
@@ -86,6 +90,59 @@ def main():
                 check("smtplib: oversized message refused at MAIL (SIZE)", e.smtp_code == 552 and b"5.3.4" in e.smtp_error, str(e))
             s.noop()
         check("smtplib: one more message queued", len(queued()) == before + 1, str(queued()))
+
+        # Local users: unknown ones are refused at RCPT; known ones fetch their mail over POP3.
+        code, out = run(["swaks", "--server", "127.0.0.1", "--port", str(PORT), "--local-interface", "127.0.0.2",
+                         "--from", "friend@elsewhere.test", "--to", "nobody@aaa.test"])
+        check("swaks: unknown local user refused at RCPT", code != 0 and "550 5.1.1 <nobody@aaa.test>" in out, out)
+
+        insecure = ssl.create_default_context()
+        insecure.check_hostname = False
+        insecure.verify_mode = ssl.CERT_NONE  # the gateway's own self-signed certificate
+        with smtplib.SMTP("127.0.0.1", PORT, timeout=30, source_address=("127.0.0.2", 0)) as s:
+            s.ehlo("laptop.outside.test")
+            check("smtplib: no AUTH offered before STARTTLS", not s.has_extn("auth") and s.has_extn("starttls"))
+            s.starttls(context=insecure)
+            s.ehlo("laptop.outside.test")
+            check("smtplib: AUTH offered after STARTTLS", s.has_extn("auth") and "PLAIN" in s.esmtp_features["auth"])
+            try:
+                s.login("person2", "wrong")
+                check("smtplib: wrong password refused", False, "accepted")
+            except smtplib.SMTPAuthenticationError as e:
+                check("smtplib: wrong password refused with 535", e.smtp_code == 535, str(e))
+            s.login("person2", "pw-of-person2")
+            refused = s.sendmail("person2@aaa.test", ["far@example.test"], "Subject: via auth\r\n\r\nrelayed after login\r\n")
+            check("smtplib: an authenticated stranger may relay", refused == {})
+
+        import poplib
+        pop = poplib.POP3("127.0.0.1", POP3_PORT, timeout=30)
+        check("poplib: greeting", pop.getwelcome().startswith(b"+OK"))
+        pop.stls(context=insecure)
+        try:
+            pop.user("person1")
+            pop.pass_("nope")
+            check("poplib: wrong password refused", False, "accepted")
+        except poplib.error_proto as e:
+            check("poplib: wrong password refused", b"[AUTH]" in e.args[0], e.args)
+        pop.quit()
+        pop = poplib.POP3("127.0.0.1", POP3_PORT, timeout=30)
+        pop.stls(context=insecure)
+        pop.user("person1")
+        pop.pass_("pw-of-person1")
+        count, size = pop.stat()
+        check("poplib: person1 has the stranger's message", count == 1, (count, size))
+        if count:
+            lines = pop.retr(1)[1]
+            text = b"\r\n".join(lines)
+            check("poplib: RETR returns it with trace fields", b"Delivered-To: person1@aaa.test" in text and b"Received: from " in text, text[:500])
+            pop.dele(1)
+        pop.quit()
+        pop = poplib.POP3("127.0.0.1", POP3_PORT, timeout=30)
+        pop.stls(context=insecure)
+        pop.user("person1")
+        pop.pass_("pw-of-person1")
+        check("poplib: deleted at QUIT", pop.stat()[0] == 0)
+        pop.quit()
 
         # Raw socket: a bare LF (SMTP smuggling) is refused and the connection closed.
         before = len(queued())
