@@ -51,6 +51,7 @@ namespace MailGateway.Core.Runtime
             string folder = _local.Users.MailboxFolder(s.User);
             if (folder == null || !_local.Mailboxes.TryLock(folder))
             {
+                _log.Line(c.ClientName + ": POP3 mailbox of user " + s.User + " is in use by another session");
                 s.CompleteAuth(false, null, Pop3Replies.MailboxInUse);
                 return;
             }

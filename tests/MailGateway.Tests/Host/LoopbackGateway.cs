@@ -3,6 +3,7 @@
 // touches it) until Dispose, which shuts it down and deletes the folder.
 using MailGateway.Core.Config;
 using MailGateway.Core.Delivery;
+using MailGateway.Core.Local;
 using MailGateway.Core.Runtime;
 using MailGateway.Emulator.Platform;
 
@@ -22,9 +23,17 @@ public sealed class LoopbackGateway : IDisposable
     public readonly HostStorage Storage;
     public readonly List<string> Log = new List<string>();
     public int Port { get; private set; }
+    /// <summary>The port of the n-th listener (SMTP first, then implicit-TLS SMTP, POP3, implicit-TLS POP3).</summary>
+    public int ListenerPort(int n) => _ports[n];
+    public MailboxStore Mailboxes { get; private set; }
+    private int[] _ports = new int[0];
 
-    /// <summary>deliver: run the real delivery (SMTP client, the core's DNS resolver on config.DnsServers); else mail stays queued.</summary>
-    public LoopbackGateway(Action<GatewayConfig> configure = null, bool deliver = false)
+    /// <summary>
+    /// deliver: run the real delivery (SMTP client, the core's DNS resolver on config.DnsServers); else
+    /// mail stays queued. users ("name:password"): the users file for the local domains, with local
+    /// mailboxes, AUTH and POP3, and TLS with a self-signed certificate made in the spool folder.
+    /// </summary>
+    public LoopbackGateway(Action<GatewayConfig> configure = null, bool deliver = false, string[] users = null)
     {
         var config = new GatewayConfig { SpoolDir = SpoolDir, Hostname = "gw.local.test" };
         config.SmtpListen = new[] { new ListenEndpoint("127.0.0.1", 0) };
@@ -32,10 +41,25 @@ public sealed class LoopbackGateway : IDisposable
         Storage = new HostStorage(SpoolDir);
         var random = new HostRandom();
         var log = new ListLog(Log);
+        LocalMail local = null;
+        if (users != null)
+        {
+            var directory = new UserDirectory(1000); // few iterations: tests log in often
+            var crypto = new HostCrypto();
+            foreach (string entry in users) Assert.Null(directory.Add(entry.Split(':')[0], entry.Split(':')[1], crypto));
+            directory.Save(Storage);
+            var loaded = new MailGateway.Emulator.LocalUsers(Storage, log);
+            Assert.Null(loaded.Load());
+            Mailboxes = new MailboxStore(new HostStorageFolders(SpoolDir, Storage));
+            local = new LocalMail(loaded, Mailboxes, new AliasTable(config.Aliases));
+            _network.ServerCertificate = TlsCertificates.LoadOrCreate(null, null, SpoolDir, config.Hostname, out _);
+            config.ServerTlsAvailable = true;
+        }
         SmtpDeliveries deliveries = deliver
             ? new SmtpDeliveries(config, _network, Storage, SmtpDeliveries.CoreResolver(config, _network, random), random, log)
             : null;
-        var gateway = new Gateway(config, _network, Storage, new HostClock(), log, random, deliveries, null);
+        deliveries?.EnableLocalDelivery(Mailboxes, (IUserMailboxes)local?.Users);
+        var gateway = new Gateway(config, _network, Storage, new HostClock(), log, random, deliveries, local);
         _thread = new Thread(() => Loop(gateway)) { IsBackground = true, Name = "gateway loop" };
         _thread.Start();
         Assert.True(_started.Wait(TimeSpan.FromSeconds(30)), "gateway did not start");
@@ -48,6 +72,7 @@ public sealed class LoopbackGateway : IDisposable
         {
             gateway.Start();
             Port = _network.LocalPort(gateway.Listener(0));
+            _ports = Enumerable.Range(0, gateway.ListenerCount).Select(i => _network.LocalPort(gateway.Listener(i))).ToArray();
         }
         catch (Exception e)
         {
