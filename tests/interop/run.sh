@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the interop suite: builds mailgw, then real clients (swaks, curl, Python's smtplib) against
 # it on loopback, then the seed story with two gateways, a DNS server, aiosmtpd and smtp-sink,
-# then relaying through a smarthost that demands TLS and AUTH.
-# Needs: the .NET 10 SDK, swaks, curl, python3-dnslib, python3-aiosmtpd, postfix (.ci/run installs them).
+# then relaying through a smarthost that demands TLS and AUTH, then the mail-host story (AUTH,
+# MX, local mailbox, POP3 with poplib and fetchmail).
+# Needs: the .NET 10 SDK, swaks, curl, openssl, fetchmail, python3-dnslib, python3-aiosmtpd, postfix
+# (.ci/run installs them).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -14,3 +16,4 @@ python3 "$here/interop.py" "$out/mailgw.dll"
 py=/usr/bin/python3; [ -x "$py" ] || py=python3
 "$py" "$here/story.py" "$out/mailgw.dll"
 "$py" "$here/smarthost.py" "$out/mailgw.dll"
+"$py" "$here/mailhost.py" "$out/mailgw.dll"
