@@ -40,11 +40,17 @@ namespace MailGateway.Core.Runtime
             Pop3Session s = c.Pop3;
             string address = s.ClientAddress;
             long nowMs = _clock.MonotonicMs();
-            if (_local == null || _logins.IsBlocked(address, nowMs) || !_local.Users.Verify(s.User, s.Password))
+            if (_local == null || _logins.IsBlocked(address, nowMs))
             {
-                if (_local != null && !_logins.IsBlocked(address, nowMs)) _logins.Failed(address, nowMs);
-                _log.Line("warning: " + c.ClientName + ": POP3 login failed for user " + s.User);
+                _log.Line("warning: " + c.ClientName + ": POP3 login refused for now (too many failures)");
                 s.CompleteAuth(false, null, Pop3Replies.LoginFailed);
+                return;
+            }
+            if (!_local.Users.Verify(s.User, s.Password))
+            {
+                _logins.Failed(address, nowMs);
+                _log.Line("warning: " + c.ClientName + ": POP3 login failed for user " + s.User);
+                DelayFailure(c, nowMs);
                 return;
             }
             _logins.Succeeded(address);

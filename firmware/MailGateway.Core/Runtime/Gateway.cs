@@ -110,6 +110,8 @@ namespace MailGateway.Core.Runtime
                 progress |= Feed(c, nowMs);
             }
             long nextDeadline = _queue.RunOnce(nowMs);
+            long failuresDue = AnswerDelayedFailures(nowMs);
+            if (failuresDue < nextDeadline) nextDeadline = failuresDue;
             if (_spool.HasPendingCommits)
             {
                 CommitBatch();
@@ -338,7 +340,37 @@ namespace MailGateway.Core.Runtime
                 return;
             }
             _logins.Failed(address, nowMs);
-            s.CompleteAuth(Replies.AuthFailed);
+            DelayFailure(c, nowMs);
+        }
+
+        // ---- Failed logins are answered late (like Dovecot's auth_failure_delay) ----------------
+
+        /// <summary>How long a wrong password waits for its answer, so guessing is slow.</summary>
+        public const long LoginFailureDelayMs = 1000;
+
+        private readonly ArrayList _delayedFailures = new ArrayList();   // connections, in due order
+        private readonly ArrayList _delayedDueMs = new ArrayList();
+
+        private void DelayFailure(Connection c, long nowMs)
+        {
+            _delayedFailures.Add(c);
+            _delayedDueMs.Add(nowMs + LoginFailureDelayMs);
+        }
+
+        // Answers the failed logins whose delay is over; returns the next due time (or MaxValue).
+        private long AnswerDelayedFailures(long nowMs)
+        {
+            while (_delayedFailures.Count > 0 && (long)_delayedDueMs[0] <= nowMs)
+            {
+                Connection c = (Connection)_delayedFailures[0];
+                _delayedFailures.RemoveAt(0);
+                _delayedDueMs.RemoveAt(0);
+                if (!_connections.Contains(c)) continue; // the client gave up meanwhile
+                if (c.Pop3 != null) c.Pop3.CompleteAuth(false, null, Local.Pop3Replies.LoginFailed);
+                else c.Session.CompleteAuth(Replies.AuthFailed);
+                HandleEvents(c);
+            }
+            return _delayedFailures.Count > 0 ? (long)_delayedDueMs[0] : long.MaxValue;
         }
 
         private void StartMessage(Connection c)

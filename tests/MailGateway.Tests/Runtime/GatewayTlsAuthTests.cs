@@ -78,7 +78,14 @@ public class GatewayTlsAuthTests
         var client = Stranger(gw);
         gw.Settle();
         gw.Say(client, "EHLO client.test\r\n");
-        for (int i = 0; i < 5; i++) Assert.StartsWith("535 5.7.8", gw.Say(client, "AUTH PLAIN " + Wrong + "\r\n"));
+        for (int i = 0; i < 5; i++)
+        {
+            // The answer to a wrong password comes only after the failure delay.
+            Assert.Equal("", gw.Say(client, "AUTH PLAIN " + Wrong + "\r\n"));
+            gw.Clock.Advance(MailGateway.Core.Runtime.Gateway.LoginFailureDelayMs);
+            gw.Settle();
+            Assert.StartsWith("535 5.7.8", client.ReadNew());
+        }
         // Even the right password is refused now, from this address, without a check.
         var again = Stranger(gw);
         gw.Settle();
