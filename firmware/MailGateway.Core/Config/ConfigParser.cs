@@ -83,6 +83,8 @@ namespace MailGateway.Core.Config
                     return ParseEndpoints(key, value, true, out config.Pop3Listen);
                 case "pop3.listen_tls":
                     return ParseEndpoints(key, value, true, out config.Pop3ListenTls);
+                case "relay.pop_before_smtp":
+                    return SetDuration(key, value, true, out config.PopBeforeSmtpMs);
                 case "pop3.auth_plaintext":
                     return SetBool(key, value, out config.Pop3AuthPlaintext);
                 case "smtp.listen_tls":

@@ -26,6 +26,8 @@ namespace MailGateway.Core.Config
         public ListenEndpoint[] Pop3Listen = { new ListenEndpoint("127.0.0.1", 1110) };
         /// <summary>pop3.listen_tls: POP3 with implicit TLS (port 995, RFC 8314).</summary>
         public ListenEndpoint[] Pop3ListenTls = new ListenEndpoint[0];
+        /// <summary>relay.pop_before_smtp: how long a POP3 login lets its address relay; 0: never.</summary>
+        public long PopBeforeSmtpMs;
         /// <summary>pop3.auth_plaintext: allow USER/PASS without TLS.</summary>
         public bool Pop3AuthPlaintext;
         /// <summary>tls.cert / tls.key: PEM files; empty: a self-signed certificate kept in the data folder.</summary>

@@ -1,7 +1,8 @@
 // POP3 in the loop (RFC 1939, RFC 2595): listeners on pop3.listen (and implicit TLS on
 // pop3.listen_tls), logins checked against the users file with the same per-address throttle as
 // SMTP AUTH, the user's mailbox locked for the session (a second session gets [IN-USE]), STLS, and
-// deletions carried out at QUIT. Shares everything else (reading, sending, TLS, timeouts, closing)
+// deletions carried out at QUIT; a successful login lets the address relay by SMTP for
+// relay.pop_before_smtp (the seed's "SMTP-after-POP"). Shares everything else (reading, sending, TLS, timeouts, closing)
 // with SMTP through IServerSession.
 using MailGateway.Core.Local;
 
@@ -9,6 +10,38 @@ namespace MailGateway.Core.Runtime
 {
     public sealed partial class Gateway
     {
+        // ---- POP-before-SMTP (relay.pop_before_smtp) ----------------------------------------------
+
+        /// <summary>Client addresses remembered for POP-before-SMTP at the most (the oldest is forgotten).</summary>
+        public const int MaxPopLogins = 64;
+
+        private readonly System.Collections.ArrayList _popAddresses = new System.Collections.ArrayList();
+        private readonly System.Collections.ArrayList _popUntilMs = new System.Collections.ArrayList();
+
+        private void RememberPopLogin(string address, long untilMs)
+        {
+            int i = _popAddresses.IndexOf(address);
+            if (i >= 0)
+            {
+                _popAddresses.RemoveAt(i);
+                _popUntilMs.RemoveAt(i);
+            }
+            if (_popAddresses.Count >= MaxPopLogins)
+            {
+                _popAddresses.RemoveAt(0);
+                _popUntilMs.RemoveAt(0);
+            }
+            _popAddresses.Add(address);
+            _popUntilMs.Add(untilMs);
+        }
+
+        /// <summary>True when the address logged in over POP3 within relay.pop_before_smtp.</summary>
+        private bool RecentPopLogin(string address, long nowMs)
+        {
+            int i = _popAddresses.IndexOf(address);
+            return i >= 0 && (long)_popUntilMs[i] > nowMs;
+        }
+
         private Pop3Settings Pop3Settings()
         {
             Pop3Settings s = new Pop3Settings();
@@ -74,6 +107,7 @@ namespace MailGateway.Core.Runtime
                 return;
             }
             _log.Line(c.ClientName + ": POP3 login user=" + s.User + ", " + maildrop.Count.ToString() + " message(s)");
+            if (_config.PopBeforeSmtpMs > 0) RememberPopLogin(address, nowMs + _config.PopBeforeSmtpMs);
             s.CompleteAuth(true, maildrop, null);
         }
     }

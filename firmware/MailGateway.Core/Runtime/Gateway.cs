@@ -245,6 +245,11 @@ namespace MailGateway.Core.Runtime
                         : new Connection(handle, new SmtpServerSession(_settings, _policy, _spool.Space, address, _implicitTls[l], nowMs));
                     _connections.Add(c);
                     _log.Line("connect from " + c.ClientName);
+                    if (c.Session != null && RecentPopLogin(address, nowMs))
+                    {
+                        c.Session.TrustClient();
+                        _log.Line(c.ClientName + ": may relay (POP-before-SMTP)");
+                    }
                     if (_implicitTls[l]) BeginTls(c, nowMs); // RFC 8314: TLS first, then the greeting
                     else Flush(c);
                 }

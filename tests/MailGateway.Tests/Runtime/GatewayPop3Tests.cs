@@ -30,9 +30,9 @@ public class GatewayPop3Tests
         return (gw, id);
     }
 
-    private static SimulatedClient Pop3(SimulatedGateway gw)
+    private static SimulatedClient Pop3(SimulatedGateway gw, string from = "192.168.1.60")
     {
-        var client = gw.Network.Connect(SimulatedGateway.ListenAddress, Pop3Port, "192.168.1.60");
+        var client = gw.Network.Connect(SimulatedGateway.ListenAddress, Pop3Port, from);
         gw.Settle();
         Assert.StartsWith("+OK gw.local.test POP3 ready", client.ReadNew());
         return client;
@@ -96,5 +96,25 @@ public class GatewayPop3Tests
         var late = Pop3(gw);
         gw.Say(late, "USER person1\r\n");
         Assert.StartsWith("-ERR [AUTH]", gw.Say(late, "PASS s3cret\r\n")); // refused while throttled
+    }
+
+    [Fact]
+    public void PopBeforeSmtp_LetsTheAddressRelayForAWhile()
+    {
+        var (gw, _) = WithMail(c => { c.Pop3AuthPlaintext = true; c.PopBeforeSmtpMs = 600_000; });
+        var stranger = gw.Network.Connect(SimulatedGateway.ListenAddress, SimulatedGateway.ListenPort, "203.0.113.60");
+        gw.Settle();
+        Assert.StartsWith("554 5.7.1", gw.Say(stranger, "EHLO c\r\nMAIL FROM:<person1@local.test>\r\nRCPT TO:<far@outside.test>\r\n").Split("\r\n")[^2]);
+        var pop = Pop3(gw, "203.0.113.60"); // not in relay.allow
+        gw.Say(pop, "USER person1\r\n");
+        Assert.StartsWith("+OK", gw.Say(pop, "PASS s3cret\r\n"));
+        gw.Say(pop, "QUIT\r\n");
+        var after = gw.Network.Connect(SimulatedGateway.ListenAddress, SimulatedGateway.ListenPort, "203.0.113.60");
+        gw.Settle();
+        Assert.StartsWith("250 2.1.5", gw.Say(after, "EHLO c\r\nMAIL FROM:<person1@local.test>\r\nRCPT TO:<far@outside.test>\r\n").Split("\r\n")[^2]);
+        gw.Clock.Advance(600_000);
+        var late = gw.Network.Connect(SimulatedGateway.ListenAddress, SimulatedGateway.ListenPort, "203.0.113.60");
+        gw.Settle();
+        Assert.StartsWith("554 5.7.1", gw.Say(late, "EHLO c\r\nMAIL FROM:<person1@local.test>\r\nRCPT TO:<far@outside.test>\r\n").Split("\r\n")[^2]);
     }
 }

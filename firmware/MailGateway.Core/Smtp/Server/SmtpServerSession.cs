@@ -48,7 +48,7 @@ namespace MailGateway.Core.Smtp
         private readonly Relay.RelayPolicy _policy;
         private readonly Spool.SpoolSpace _space;
         private readonly string _clientAddress;
-        private readonly bool _trustedClient;
+        private bool _trustedClient;
         private int _state;
         private string _helo;
         private bool _extended;          // EHLO was used: enhanced codes and ESMTP parameters
@@ -134,6 +134,15 @@ namespace MailGateway.Core.Smtp
         public long MessageBytes { get { return _messageBytes; } }
         public bool IsClosed { get { return _state == ServerState.Closed; } }
         public bool IsClosing { get { return _state >= ServerState.Closing; } }
+
+        /// <summary>
+        /// The loop vouches for this client although relay.allow does not name it (POP-before-SMTP:
+        /// the address logged in over POP3 a short while ago): it may relay like a trusted client.
+        /// </summary>
+        public void TrustClient()
+        {
+            _trustedClient = true;
+        }
 
         /// <summary>Message bytes waiting for the spool (after BodyReady); consume what was written.</summary>
         public ByteBuffer Body { get { return _body; } }
