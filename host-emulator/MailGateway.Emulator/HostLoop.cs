@@ -75,7 +75,10 @@ namespace MailGateway.Emulator
                                             "set alias.postmaster = <user or address>, or add a user named postmaster");
                     return 2;
                 }
-                MailboxStore mailboxes = new MailboxStore(new HostStorageFolders(storage.DirectoryPath, storage));
+                IStorageFolders folders = config.MailboxFormat == "maildir"
+                    ? new MaildirFolders(storage.DirectoryPath, config.Hostname)
+                    : new HostStorageFolders(storage.DirectoryPath, storage);
+                MailboxStore mailboxes = new MailboxStore(folders);
                 local = new LocalMail(users, mailboxes, aliases);
                 deliveries.EnableLocalDelivery(mailboxes, users);
             }

@@ -83,6 +83,10 @@ namespace MailGateway.Core.Config
                     return ParseEndpoints(key, value, true, out config.Pop3Listen);
                 case "pop3.listen_tls":
                     return ParseEndpoints(key, value, true, out config.Pop3ListenTls);
+                case "local.mailbox_format":
+                    if (value != "files" && value != "maildir") return "local.mailbox_format: \"" + value + "\" is not files or maildir";
+                    config.MailboxFormat = value;
+                    return null;
                 case "relay.pop_before_smtp":
                     return SetDuration(key, value, true, out config.PopBeforeSmtpMs);
                 case "pop3.auth_plaintext":

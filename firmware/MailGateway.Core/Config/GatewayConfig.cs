@@ -65,6 +65,8 @@ namespace MailGateway.Core.Config
         public long DataEndTimeoutMs = 10 * 60 * 1000;
 
         // Local mail
+        /// <summary>local.mailbox_format: "files" (one file per message, any platform) or "maildir" (host only).</summary>
+        public string MailboxFormat = "files";
         /// <summary>alias.&lt;name&gt; = target, …: local users or external addresses, for every local domain.</summary>
         public Alias[] Aliases = new Alias[0];
 

@@ -45,6 +45,15 @@ namespace MailGateway.Emulator.Platform
 
         public string DirectoryPath => _directory;
 
+        // False only for Maildir subfolders (MaildirStorage), whose file names are long by design.
+        private bool _fatNames = true;
+
+        /// <summary>A storage whose file names need not be 8.3 (host-only Maildir); every other rule stays.</summary>
+        public static HostStorage ForLongNames(string directory)
+        {
+            return new HostStorage(directory) { _fatNames = false };
+        }
+
         public int Create(string name)
         {
             string path = PathOf(name);
@@ -245,9 +254,14 @@ namespace MailGateway.Emulator.Platform
 
         // Names and handles
 
+        private static bool IsPlainFileName(string name)
+        {
+            return !string.IsNullOrEmpty(name) && name.IndexOfAny(new[] { '/', '\\', '\0' }) < 0 && name != "." && name != "..";
+        }
+
         private string PathOf(string name)
         {
-            if (!FatName.IsValid(name))
+            if (_fatNames ? !FatName.IsValid(name) : !IsPlainFileName(name))
             {
                 throw new IOException("'" + name + "' is not an 8.3 file name (1-8 characters, optionally '.' and "
                     + "1-3 characters, from A-Z, 0-9, '_' and '-').");
