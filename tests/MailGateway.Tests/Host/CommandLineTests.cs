@@ -50,4 +50,25 @@ public class CommandLineTests : IDisposable
         Assert.Equal(2, MailgwProcess.RunToEnd("start", out string output));
         Assert.Contains("usage: mailgw run [--config FILE]", output);
     }
+
+    [Fact]
+    public void Run_WithALocalDomainButNoPostmaster_Stops()
+    {
+        string file = Path.Combine(_dir, "nopm.conf");
+        File.WriteAllText(file, "smtp.listen = 127.0.0.1:" + MailgwProcess.FreePort() + "\nlocal.domains = aaa.test\n" +
+                                "spool.dir = " + Path.Combine(_dir, "data") + "\npop3.listen = 127.0.0.1:" + MailgwProcess.FreePort() + "\n");
+        Assert.Equal(2, MailgwProcess.RunToEnd("run --config " + file, out string output));
+        Assert.Contains("set alias.postmaster", output);
+    }
+
+    [Fact]
+    public void Run_WithAMissingCertificateFile_SaysWhich()
+    {
+        string file = Path.Combine(_dir, "tls.conf");
+        string cert = Path.Combine(_dir, "missing-cert.pem");
+        File.WriteAllText(file, "smtp.listen = 127.0.0.1:" + MailgwProcess.FreePort() + "\ntls.cert = " + cert +
+                                "\ntls.key = " + Path.Combine(_dir, "missing-key.pem") + "\nspool.dir = " + Path.Combine(_dir, "data") + "\n");
+        Assert.Equal(1, MailgwProcess.RunToEnd("run --config " + file, out string output));
+        Assert.Contains("TLS certificate: " + cert, output);
+    }
 }
