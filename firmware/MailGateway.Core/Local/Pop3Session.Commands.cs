@@ -11,65 +11,22 @@ namespace MailGateway.Core.Local
         // Collects one command line; returns bytes consumed (stops after a complete line).
         private int ReceiveCommandBytes(byte[] buffer, int offset, int count)
         {
-            for (int i = 0; i < count; i++)
+            int result;
+            int used = _lines.Read(buffer, offset, count, out result);
+            switch (result)
             {
-                byte b = buffer[offset + i];
-                if (_afterCR)
-                {
-                    _afterCR = false;
-                    if (b != Ascii.LF)
-                    {
-                        RefuseBrokenLine(Pop3Replies.BareLineEnd, "bare CR");
-                        return i + 1;
-                    }
-                    if (_lineOverflow)
-                    {
-                        _lineOverflow = false;
-                        _line.Clear();
-                        SendError(Pop3Replies.LineTooLong);
-                    }
-                    else
-                    {
-                        string line = Ascii.GetString(_line.Array, _line.Start, _line.Count);
-                        // The line may hold a password: do not leave it in the buffer.
-                        System.Array.Clear(_line.Array, 0, _line.Array.Length);
-                        _line.Clear();
-                        HandleCommand(line);
-                    }
-                    return i + 1;
-                }
-                if (b == Ascii.CR)
-                {
-                    _afterCR = true;
-                }
-                else if (b == Ascii.LF)
-                {
-                    RefuseBrokenLine(Pop3Replies.BareLineEnd, "bare LF");
-                    return i + 1;
-                }
-                else if (b == Ascii.Nul)
-                {
-                    RefuseBrokenLine(Pop3Replies.NulByte, "NUL byte");
-                    return i + 1;
-                }
-                else if (_line.Count + 2 >= _settings.MaxCommandLine)
-                {
-                    // RFC 2449 §4: 255 octets including CRLF. Read the line to its end, then refuse it.
-                    _lineOverflow = true;
-                }
-                else
-                {
-                    _line.Append(b);
-                }
+                case CommandLineReader.Line: HandleCommand(_lines.TakeLine()); break;
+                case CommandLineReader.TooLong: SendError(Pop3Replies.LineTooLong); break;
+                case CommandLineReader.BareCR: RefuseBrokenLine(Pop3Replies.BareLineEnd, "bare CR"); break;
+                case CommandLineReader.BareLF: RefuseBrokenLine(Pop3Replies.BareLineEnd, "bare LF"); break;
+                case CommandLineReader.Nul: RefuseBrokenLine(Pop3Replies.NulByte, "NUL byte"); break;
             }
-            return count;
+            return used;
         }
 
         private void RefuseBrokenLine(Pop3Reply reply, string what)
         {
             _logLines.Add(what + " in command " + Who());
-            System.Array.Clear(_line.Array, 0, _line.Array.Length);
-            _line.Clear();
             Send(reply);
         }
 

@@ -59,9 +59,7 @@ namespace MailGateway.Core.Local
         private long _discardedAfterStls;
 
         // Command line being read
-        private readonly ByteBuffer _line = new ByteBuffer(64);
-        private bool _lineOverflow;
-        private bool _afterCR;
+        private readonly CommandLineReader _lines;
 
         // Authorization
         private string _user;
@@ -86,6 +84,7 @@ namespace MailGateway.Core.Local
         public Pop3Session(Pop3Settings settings, string clientAddress, bool tls, long nowMs)
         {
             _settings = settings;
+            _lines = new CommandLineReader(settings.MaxCommandLine);
             _clientAddress = clientAddress;
             _tls = tls;
             _state = Pop3State.AwaitingUser;

@@ -6,67 +6,32 @@ namespace MailGateway.Core.Smtp
 {
     public sealed partial class SmtpServerSession
     {
-        // Collects one command line; returns bytes consumed (stops after a complete line).
+        // Collects one command line (or AUTH response line); returns bytes consumed (stops after a complete line).
         private int ReceiveCommandBytes(byte[] buffer, int offset, int count)
         {
-            for (int i = 0; i < count; i++)
+            int result;
+            int used = _lines.Read(buffer, offset, count, out result);
+            switch (result)
             {
-                byte b = buffer[offset + i];
-                if (_afterCR)
-                {
-                    _afterCR = false;
-                    if (b != Ascii.LF)
-                    {
-                        RefuseBrokenLine(Replies.BareLineEnd, "bare CR");
-                        return i + 1;
-                    }
-                    if (_lineOverflow)
-                    {
-                        _lineOverflow = false;
-                        _line.Clear();
-                        if (_state == ServerState.AwaitingAuthResponse) AuthLineTooLong();
-                        else SendError(Replies.LineTooLong);
-                    }
-                    else
-                    {
-                        string line = Ascii.GetString(_line.Array, _line.Start, _line.Count);
-                        _line.Clear();
-                        if (_state == ServerState.AwaitingAuthResponse) HandleAuthResponse(line);
-                        else HandleCommand(line);
-                    }
-                    return i + 1;
-                }
-                if (b == Ascii.CR)
-                {
-                    _afterCR = true;
-                }
-                else if (b == Ascii.LF)
-                {
-                    RefuseBrokenLine(Replies.BareLineEnd, "bare LF");
-                    return i + 1;
-                }
-                else if (b == Ascii.Nul)
-                {
-                    RefuseBrokenLine(Replies.NulByte, "NUL byte");
-                    return i + 1;
-                }
-                else if (_line.Count + 2 >= _settings.MaxCommandLine)
-                {
-                    // RFC 5321 §4.5.3.1.4: read the over-long line to its end, then refuse it.
-                    _lineOverflow = true;
-                }
-                else
-                {
-                    _line.Append(b);
-                }
+                case CommandLineReader.Line:
+                    string line = _lines.TakeLine();
+                    if (_state == ServerState.AwaitingAuthResponse) HandleAuthResponse(line);
+                    else HandleCommand(line);
+                    break;
+                case CommandLineReader.TooLong:
+                    if (_state == ServerState.AwaitingAuthResponse) AuthLineTooLong();
+                    else SendError(Replies.LineTooLong);
+                    break;
+                case CommandLineReader.BareCR: RefuseBrokenLine(Replies.BareLineEnd, "bare CR"); break;
+                case CommandLineReader.BareLF: RefuseBrokenLine(Replies.BareLineEnd, "bare LF"); break;
+                case CommandLineReader.Nul: RefuseBrokenLine(Replies.NulByte, "NUL byte"); break;
             }
-            return count;
+            return used;
         }
 
         private void RefuseBrokenLine(Reply reply, string what)
         {
             _logLines.Add(what + " in command from " + ClientName());
-            _line.Clear();
             Send(reply);
         }
 

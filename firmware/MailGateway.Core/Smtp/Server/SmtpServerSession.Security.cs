@@ -99,9 +99,7 @@ namespace MailGateway.Core.Smtp
             RequireState(ServerState.AwaitingTls, "CompleteTls");
             // CVE-2011-0411: no plaintext byte may survive into the TLS session. Receive took none
             // after the STARTTLS line; clear the line reader anyway, so that holds by construction.
-            _line.Clear();
-            _lineOverflow = false;
-            _afterCR = false;
+            _lines.Clear();
             if (!ok)
             {
                 _logLines.Add("TLS handshake failed after STARTTLS from " + ClientName());

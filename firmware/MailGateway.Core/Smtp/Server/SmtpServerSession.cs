@@ -64,9 +64,7 @@ namespace MailGateway.Core.Smtp
         private int _authStep;           // LOGIN: 0 = username expected, 1 = password expected
 
         // Command line being read
-        private readonly ByteBuffer _line = new ByteBuffer(128);
-        private bool _lineOverflow;
-        private bool _afterCR;
+        private readonly CommandLineReader _lines;
 
         // Transaction
         private MailPath _sender;
@@ -98,6 +96,7 @@ namespace MailGateway.Core.Smtp
                                  string clientAddress, bool tlsActive, long nowMs)
         {
             _settings = settings;
+            _lines = new CommandLineReader(settings.MaxCommandLine);
             _tls = tlsActive;
             _policy = policy;
             _space = space;
