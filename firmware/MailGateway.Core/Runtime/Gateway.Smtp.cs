@@ -1,0 +1,209 @@
+// SMTP in the loop: the session's events carried to the spool (open a queue file at DATA, append
+// body chunks, commit or abort at the end, hand each session its verdict after the group commit),
+// aliases expanded into the envelope, and SMTP AUTH checked against the users file — failures
+// throttled per address and answered late.
+using System.Collections;
+using MailGateway.Core.Smtp;
+using MailGateway.Core.Spool;
+using MailGateway.Core.Text;
+
+namespace MailGateway.Core.Runtime
+{
+    public sealed partial class Gateway
+    {
+        private void HandleEvents(Connection c)
+        {
+            if (c.Pop3 != null)
+            {
+                HandlePop3Events(c);
+                return;
+            }
+            SmtpServerSession s = c.Session;
+            int e;
+            while ((e = s.PollEvent()) != SessionEvent.None)
+            {
+                switch (e)
+                {
+                    case SessionEvent.DataStarting: StartMessage(c); break;
+                    case SessionEvent.BodyReady: WriteBody(c); break;
+                    case SessionEvent.DataEnded: EndMessage(c); break;
+                    case SessionEvent.DataAborted: AbortMessage(c); break;
+                    case SessionEvent.AuthRequested: Authenticate(c); break;
+                    case SessionEvent.StartTls: c.StartTlsAfterFlush = true; break;
+                }
+            }
+            string line;
+            while ((line = s.PollLogLine()) != null) _log.Line(line);
+        }
+
+        // SMTP AUTH (RFC 4954): the password against the users file, failures throttled per address.
+        private void Authenticate(Connection c)
+        {
+            SmtpServerSession s = c.Session;
+            string address = s.ClientAddress;
+            long nowMs = _clock.MonotonicMs();
+            if (_logins.IsBlocked(address, nowMs))
+            {
+                _log.Line("warning: " + c.ClientName + ": too many failed logins, AUTH refused for now");
+                s.CompleteAuth(Replies.AuthTemporaryFailure);
+                return;
+            }
+            if (_local != null && _local.Users.Verify(s.AuthUser, s.AuthPassword))
+            {
+                _logins.Succeeded(address);
+                s.CompleteAuth(Replies.AuthSucceeded);
+                return;
+            }
+            _logins.Failed(address, nowMs);
+            DelayFailure(c, nowMs);
+        }
+
+        // ---- Failed logins are answered late (like Dovecot's auth_failure_delay) ----------------
+
+        /// <summary>How long a wrong password waits for its answer, so guessing is slow.</summary>
+        public const long LoginFailureDelayMs = 1000;
+
+        private readonly ArrayList _delayedFailures = new ArrayList();   // connections, in due order
+        private readonly ArrayList _delayedDueMs = new ArrayList();
+
+        private void DelayFailure(Connection c, long nowMs)
+        {
+            _delayedFailures.Add(c);
+            _delayedDueMs.Add(nowMs + LoginFailureDelayMs);
+        }
+
+        // Answers the failed logins whose delay is over; returns the next due time (or MaxValue).
+        private long AnswerDelayedFailures(long nowMs)
+        {
+            while (_delayedFailures.Count > 0 && (long)_delayedDueMs[0] <= nowMs)
+            {
+                Connection c = (Connection)_delayedFailures[0];
+                _delayedFailures.RemoveAt(0);
+                _delayedDueMs.RemoveAt(0);
+                if (!_connections.Contains(c)) continue; // the client gave up meanwhile
+                if (c.Pop3 != null) c.Pop3.CompleteAuth(false, null, Local.Pop3Replies.LoginFailed);
+                else c.Session.CompleteAuth(Replies.AuthFailed);
+                HandleEvents(c);
+            }
+            return _delayedFailures.Count > 0 ? (long)_delayedDueMs[0] : long.MaxValue;
+        }
+
+        private void StartMessage(Connection c)
+        {
+            SmtpServerSession s = c.Session;
+            Envelope envelope = new Envelope();
+            envelope.ArrivalUnixMs = _clock.UnixMs();
+            envelope.ClientAddress = s.ClientAddress;
+            envelope.Helo = s.HeloName;
+            envelope.Protocol = s.Protocol;
+            envelope.Sender = s.Sender.Address;
+            envelope.Recipients = ExpandRecipients(s);
+            MessageWriter writer;
+            try
+            {
+                writer = _spool.Begin(envelope);
+            }
+            catch (System.IO.IOException e)
+            {
+                _log.Line("warning: spool: cannot create queue file: " + e.Message);
+                s.FailDataStart(Replies.SpoolError);
+                return;
+            }
+            if (writer == null)
+            {
+                s.FailDataStart(Replies.SpoolFull);
+                return;
+            }
+            writer.Owner = c;
+            c.Writer = writer;
+            s.CompleteDataStart(envelope.QueueId, envelope.ArrivalUnixMs);
+        }
+
+        // The envelope recipients as the queue keeps them: aliases of the local domains expanded
+        // (their targets may be external), the bare <postmaster> given a local domain.
+        private string[] ExpandRecipients(SmtpServerSession s)
+        {
+            ArrayList result = new ArrayList();
+            for (int i = 0; i < s.RecipientCount; i++)
+            {
+                MailPath r = s.Recipient(i);
+                string domain = r.Domain;
+                if (r.IsBarePostmaster) domain = _config.LocalDomains.Length > 0 ? _config.LocalDomains[0] : _config.Hostname;
+                if (domain != null && _policy.IsLocalDomain(domain)) _aliases.Expand(r.LocalPart, domain, result);
+                else if (r.IsBarePostmaster) result.Add("postmaster@" + domain);
+                else if (!result.Contains(r.Address)) result.Add(r.Address);
+            }
+            return (string[])result.ToArray(typeof(string));
+        }
+
+        private void WriteBody(Connection c)
+        {
+            ByteBuffer body = c.Session.Body;
+            if (c.Writer == null || body.Count == 0)
+            {
+                body.Consume(body.Count);
+                return;
+            }
+            bool stored;
+            Reply failure = Replies.SpoolFull;
+            try
+            {
+                stored = c.Writer.Write(body.Array, body.Start, body.Count);
+            }
+            catch (System.IO.IOException e)
+            {
+                _log.Line(c.Writer.Envelope.QueueId + ": warning: spool write failed: " + e.Message);
+                stored = false;
+                failure = Replies.SpoolError;
+            }
+            body.Consume(body.Count);
+            if (!stored)
+            {
+                _spool.Abort(c.Writer);
+                c.Writer = null;
+                c.Session.FailBody(failure);
+            }
+        }
+
+        private void EndMessage(Connection c)
+        {
+            WriteBody(c);
+            if (c.Writer == null)
+            {
+                // The spool failed during the body; FailBody already answered.
+                return;
+            }
+            _spool.RequestCommit(c.Writer);
+        }
+
+        private void AbortMessage(Connection c)
+        {
+            if (c.Writer == null) return;
+            _spool.Abort(c.Writer);
+            c.Writer = null;
+        }
+
+        private void CommitBatch()
+        {
+            MessageWriter[] batch = _spool.CommitPending();
+            for (int i = 0; i < batch.Length; i++)
+            {
+                if (Delivery.QueueRunner.IsBounceOwner(batch[i].Owner))
+                {
+                    _queue.BounceCommitted(batch[i]);
+                    continue;
+                }
+                Connection c = (Connection)batch[i].Owner;
+                c.Writer = null;
+                if (c.Session.State != ServerState.AwaitingSpool) continue; // the client went away
+                Reply verdict = Replies.Ok;
+                if (batch[i].Outcome != MessageWriter.Committed)
+                {
+                    verdict = batch[i].OutOfSpace ? Replies.SpoolFull : Replies.SpoolError;
+                }
+                c.Session.CompleteSpool(verdict);
+                HandleEvents(c);
+            }
+        }
+    }
+}
