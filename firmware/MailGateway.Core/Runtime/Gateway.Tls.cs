@@ -7,8 +7,6 @@ namespace MailGateway.Core.Runtime
 {
     public sealed partial class Gateway
     {
-        // ---- TLS (RFC 3207 STARTTLS, RFC 8314 implicit TLS) -----------------------------------
-
         /// <summary>How long a client may take to finish the TLS handshake.</summary>
         public const long TlsHandshakeMs = 30 * 1000;
 
@@ -37,7 +35,7 @@ namespace MailGateway.Core.Runtime
             if (status == TlsState.Handshaking && nowMs < c.TlsDeadlineMs) return false;
             c.TlsPending = false;
             bool up = status == TlsState.Up;
-            if (up) _log.Line(c.ClientName + ": " + _network.TlsDescription(c.Handle));
+            if (up) _log.Line("TLS connection established from " + c.ClientName + ": " + _network.TlsDescription(c.Handle));
             else _log.Line("warning: TLS handshake with " + c.ClientName + " failed: " +
                            (status == TlsState.Handshaking ? "timed out" : _network.TlsDescription(c.Handle)));
             if (c.Pop3 != null && c.Pop3.State == Local.Pop3State.AwaitingTls) c.Pop3.CompleteTls(up);
