@@ -3,7 +3,9 @@
 // can receive and fetch mail without a restart. A file that fails to load keeps the last good list
 // (and is logged); at start a damaged file stops the gateway.
 using System;
+using System.Collections.Generic;
 using System.IO;
+using System.Threading.Tasks;
 using MailGateway.Core.Local;
 using MailGateway.Core.Runtime;
 using MailGateway.Emulator.Platform;
@@ -39,9 +41,31 @@ namespace MailGateway.Emulator
             return Directory.Exists(user);
         }
 
+        /// <summary>Checks synchronously (the CLI and tests); the gateway uses BeginVerify.</summary>
         public bool Verify(string user, string password)
         {
             return Directory.Verify(user, password, _crypto);
+        }
+
+        // PBKDF2 takes tens of milliseconds by design: run it on the thread pool so the loop
+        // keeps serving everybody else meanwhile.
+        private readonly Dictionary<int, Task<bool>> _checks = new Dictionary<int, Task<bool>>();
+        private int _nextCheck = 1;
+
+        public int BeginVerify(string user, string password)
+        {
+            UserDirectory directory = Directory;
+            int handle = _nextCheck++;
+            _checks[handle] = Task.Run(() => directory.Verify(user, password, _crypto));
+            return handle;
+        }
+
+        public int PollVerify(int handle)
+        {
+            Task<bool> check = _checks[handle];
+            if (!check.IsCompleted) return -1;
+            _checks.Remove(handle);
+            return check.Status == TaskStatus.RanToCompletion && check.Result ? 1 : 0;
         }
 
         /// <summary>Loads the users file; null or the problem ("USERS.DAT:3: …").</summary>

@@ -79,7 +79,15 @@ namespace MailGateway.Core.Runtime
                 s.CompleteAuth(false, null, Pop3Replies.LoginFailed);
                 return;
             }
-            if (!_local.Users.Verify(s.User, s.Password))
+            BeginPasswordCheck(c, s.User, s.Password);
+        }
+
+        // The password check of a POP3 login has ended: lock the mailbox and open the session's view.
+        private void Pop3Checked(Connection c, bool ok, long nowMs)
+        {
+            Pop3Session s = c.Pop3;
+            string address = s.ClientAddress;
+            if (!ok)
             {
                 _logins.Failed(address, nowMs);
                 _log.Line("warning: " + c.ClientName + ": POP3 login failed for user " + s.User);

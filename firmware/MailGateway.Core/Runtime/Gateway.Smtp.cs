@@ -48,14 +48,57 @@ namespace MailGateway.Core.Runtime
                 s.CompleteAuth(Replies.AuthTemporaryFailure);
                 return;
             }
-            if (_local != null && _local.Users.Verify(s.AuthUser, s.AuthPassword))
+            if (_local == null)
             {
-                _logins.Succeeded(address);
-                s.CompleteAuth(Replies.AuthSucceeded);
+                DelayFailure(c, nowMs);
                 return;
             }
-            _logins.Failed(address, nowMs);
+            BeginPasswordCheck(c, s.AuthUser, s.AuthPassword);
+        }
+
+        // The password check of an SMTP AUTH has ended.
+        private void AuthChecked(Connection c, bool ok, long nowMs)
+        {
+            if (ok)
+            {
+                _logins.Succeeded(c.Server.ClientAddress);
+                c.Session.CompleteAuth(Replies.AuthSucceeded);
+                return;
+            }
+            _logins.Failed(c.Server.ClientAddress, nowMs);
             DelayFailure(c, nowMs);
+        }
+
+        // ---- Password checks run beside the loop (IUsers.BeginVerify) ----------------------------
+
+        /// <summary>How often the loop looks at a running password check.</summary>
+        public const long PasswordCheckPollMs = 10;
+
+        private readonly ArrayList _checks = new ArrayList();         // connections
+        private readonly ArrayList _checkHandles = new ArrayList();   // their IUsers handles
+
+        private void BeginPasswordCheck(Connection c, string user, string password)
+        {
+            _checks.Add(c);
+            _checkHandles.Add(_local.Users.BeginVerify(user, password));
+        }
+
+        // Hands finished checks to their sessions; returns when to look again (or MaxValue).
+        private long FinishPasswordChecks(long nowMs)
+        {
+            for (int i = _checks.Count - 1; i >= 0; i--)
+            {
+                int result = _local.Users.PollVerify((int)_checkHandles[i]);
+                if (result < 0) continue;
+                Connection c = (Connection)_checks[i];
+                _checks.RemoveAt(i);
+                _checkHandles.RemoveAt(i);
+                if (!_connections.Contains(c)) continue; // the client gave up meanwhile
+                if (c.Pop3 != null) Pop3Checked(c, result == 1, nowMs);
+                else AuthChecked(c, result == 1, nowMs);
+                HandleEvents(c);
+            }
+            return _checks.Count > 0 ? nowMs + PasswordCheckPollMs : long.MaxValue;
         }
 
         // ---- Failed logins are answered late (like Dovecot's auth_failure_delay) ----------------

@@ -113,6 +113,8 @@ namespace MailGateway.Core.Runtime
             long nextDeadline = _queue.RunOnce(nowMs);
             long failuresDue = AnswerDelayedFailures(nowMs);
             if (failuresDue < nextDeadline) nextDeadline = failuresDue;
+            long checksDue = _local != null ? FinishPasswordChecks(nowMs) : long.MaxValue;
+            if (checksDue < nextDeadline) nextDeadline = checksDue;
             if (_spool.HasPendingCommits)
             {
                 CommitBatch();

@@ -20,7 +20,13 @@ public class LocalDeliveryTests
         /// <summary>Users RCPT still knows although their mailbox is gone (removed meanwhile).</summary>
         public readonly HashSet<string> AlsoKnown = new HashSet<string>();
         public bool Exists(string user) => Folders.ContainsKey(user) || AlsoKnown.Contains(user);
-        public bool Verify(string user, string password) => Passwords.TryGetValue(user, out string p) && p == password;
+        private readonly Dictionary<int, bool> _checks = new Dictionary<int, bool>();
+        public int BeginVerify(string user, string password)
+        {
+            _checks[_checks.Count + 1] = Passwords.TryGetValue(user, out string p) && p == password;
+            return _checks.Count;
+        }
+        public int PollVerify(int handle) => _checks[handle] ? 1 : 0;
     }
 
     private const string Content = "Subject: hello\r\nMessage-ID: <m@lan.test>\r\nDate: Sun, 29 Nov 2026 20:00:00 +0000\r\n\r\nfor you\r\n";
