@@ -5,7 +5,8 @@
 //   1. Resolve: for an MX destination the MxPlanner finds the addresses (or a failure: NXDOMAIN,
 //      null MX, no MX host, DNS temporarily unusable, a loop to ourselves); for a route or the
 //      smarthost the configured host's A/AAAA records (an address literal needs no lookup). A local
-//      domain without a route has no mailbox store yet: its recipients stay queued (451 4.3.0).
+//      domain reaches this job only when the gateway keeps no mailboxes (SmtpDeliveries hands
+//      local recipients to LocalDeliveryJob otherwise): its recipients stay queued (451 4.3.0).
 //   2. Each address in turn (delivery.max_addresses at most): connect, then run an
 //      SmtpClientSession: bytes between socket and session, STARTTLS when it asks (implicit TLS for
 //      relay.smarthost_tls = implicit), body chunks from the spool file when it asks.
@@ -144,8 +145,8 @@ namespace MailGateway.Core.Delivery
         {
             if (_destination.Kind == Destination.Local)
             {
-                FinishAll(AttemptOutcome.Transient, "4.3.0", "451 4.3.0 no mailbox store for local domain " + _destination.Domain +
-                          " yet; set route." + _destination.Domain + " to forward its mail", "");
+                FinishAll(AttemptOutcome.Transient, "4.3.0", "451 4.3.0 this gateway keeps no mailboxes for local domain " + _destination.Domain +
+                          "; set route." + _destination.Domain + " to forward its mail", "");
                 return;
             }
             if (_destination.Kind == Destination.Mx)
