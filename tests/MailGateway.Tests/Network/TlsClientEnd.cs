@@ -12,15 +12,14 @@ using MailGateway.Emulator.Platform;
 
 namespace MailGateway.Tests.Network
 {
-    internal sealed class TlsClientEnd : IDisposable
+    internal sealed class TlsClientEnd : TlsTestEnd
     {
         private readonly NotifyingStream _raw;
-        private SslStream _tls;
         private Task<bool> _handshake;
 
         public TlsClientEnd(Socket socket)
+            : base(socket)
         {
-            Socket = socket;
             _raw = new NotifyingStream(new NetworkStream(socket, ownsSocket: false));
         }
 
@@ -32,21 +31,8 @@ namespace MailGateway.Tests.Network
             return (connection, new TlsClientEnd(socket));
         }
 
-        public Socket Socket { get; }
-
         /// <summary>Why the last handshake failed on this side (null when it did not).</summary>
         public string Failure { get; private set; }
-
-        public void SendPlain(string text)
-        {
-            byte[] bytes = TlsKit.Ascii(text);
-            Assert.Equal(bytes.Length, Socket.Send(bytes));
-        }
-
-        public string ReceivePlain(int count)
-        {
-            return Encoding.ASCII.GetString(LoopbackKit.ClientReceiveExactly(Socket, count));
-        }
 
         /// <summary>
         /// Starts the client handshake on the thread pool; returns once its first flight (the
@@ -56,7 +42,7 @@ namespace MailGateway.Tests.Network
         public void BeginAuthenticate(X509Certificate2 expected, string serverName = TlsKit.ServerName, X509Certificate2 trustedRoot = null)
         {
             // Reads and writes are bounded by the socket's own timeouts (LoopbackKit.Connect).
-            _tls = new SslStream(_raw, leaveInnerStreamOpen: true);
+            Tls = new SslStream(_raw, leaveInnerStreamOpen: true);
             var options = new SslClientAuthenticationOptions
             {
                 TargetHost = serverName,
@@ -83,7 +69,7 @@ namespace MailGateway.Tests.Network
                 using var deadline = new CancellationTokenSource(LoopbackKit.DeadlineMs);
                 try
                 {
-                    await _tls.AuthenticateAsClientAsync(options, deadline.Token);
+                    await Tls.AuthenticateAsClientAsync(options, deadline.Token);
                     return true;
                 }
                 catch (Exception e) when (e is AuthenticationException || e is IOException || e is OperationCanceledException)
@@ -109,62 +95,9 @@ namespace MailGateway.Tests.Network
         }
 
         /// <summary>The TLS protocol the client negotiated.</summary>
-        public SslProtocols Protocol => _tls.SslProtocol;
+        public SslProtocols Protocol => Tls.SslProtocol;
 
-        public void SendTls(string text)
-        {
-            _tls.Write(TlsKit.Ascii(text));
-            _tls.Flush();
-        }
-
-        public void SendTls(byte[] bytes)
-        {
-            _tls.Write(bytes);
-            _tls.Flush();
-        }
-
-        public byte[] ReceiveTls(int count)
-        {
-            var data = new byte[count];
-            int got = 0;
-            while (got < count)
-            {
-                int n = _tls.Read(data, got, count - got);
-                Assert.True(n > 0, "EOF through TLS after " + got + " of " + count + " bytes");
-                got += n;
-            }
-            return data;
-        }
-
-        /// <summary>close_notify when TLS is up, then FIN.</summary>
-        public void Shutdown()
-        {
-            if (_tls != null)
-            {
-                using var deadline = new CancellationTokenSource(LoopbackKit.DeadlineMs);
-                _tls.ShutdownAsync().WaitAsync(deadline.Token).GetAwaiter().GetResult();
-            }
-            Socket.Shutdown(SocketShutdown.Send);
-        }
-
-        /// <summary>Reads the raw socket until EOF (bounded by its ReceiveTimeout); true when EOF or a reset came.</summary>
-        public bool SeesEof()
-        {
-            var buffer = new byte[16 * 1024];
-            try
-            {
-                while (true)
-                {
-                    if (Socket.Receive(buffer) == 0) return true;
-                }
-            }
-            catch (SocketException e)
-            {
-                return e.SocketErrorCode == SocketError.ConnectionReset;
-            }
-        }
-
-        public void Dispose()
+        public override void Dispose()
         {
             try
             {
@@ -173,8 +106,7 @@ namespace MailGateway.Tests.Network
             catch (AggregateException)
             {
             }
-            _tls?.Dispose();
-            Socket.Dispose();
+            base.Dispose();
         }
 
         // The socket's stream, telling when the first write (the ClientHello) has gone to the kernel.

@@ -118,28 +118,11 @@ namespace MailGateway.Tests.Network
     }
 
     /// <summary>The test's (server's) end of one connection: plain first, TLS after Authenticate.</summary>
-    internal sealed class ServerEnd : IDisposable
+    internal sealed class ServerEnd : TlsTestEnd
     {
-        private SslStream _tls;
-
         public ServerEnd(Socket socket)
+            : base(socket)
         {
-            Socket = socket;
-        }
-
-        public Socket Socket { get; }
-
-        /// <summary>Writes plaintext on the raw socket (in one send call).</summary>
-        public void SendPlain(string text)
-        {
-            byte[] bytes = TlsKit.Ascii(text);
-            Assert.Equal(bytes.Length, Socket.Send(bytes));
-        }
-
-        /// <summary>Reads exactly count plaintext bytes from the raw socket.</summary>
-        public string ReceivePlain(int count)
-        {
-            return Encoding.ASCII.GetString(LoopbackKit.ClientReceiveExactly(Socket, count));
         }
 
         /// <summary>Waits for the first bytes of the gateway's ClientHello (so its handshake is under way) and returns how many.</summary>
@@ -156,79 +139,20 @@ namespace MailGateway.Tests.Network
         /// <summary>Runs the server's handshake with the test certificate; false when the gateway broke it off.</summary>
         public bool Authenticate()
         {
-            _tls = new SslStream(new NetworkStream(Socket, ownsSocket: false), leaveInnerStreamOpen: true);
-            _tls.ReadTimeout = LoopbackKit.DeadlineMs;
-            _tls.WriteTimeout = LoopbackKit.DeadlineMs;
+            Tls = new SslStream(new NetworkStream(Socket, ownsSocket: false), leaveInnerStreamOpen: true);
+            Tls.ReadTimeout = LoopbackKit.DeadlineMs;
+            Tls.WriteTimeout = LoopbackKit.DeadlineMs;
             var options = new SslServerAuthenticationOptions { ServerCertificate = TlsKit.Certificate };
             using var deadline = new CancellationTokenSource(LoopbackKit.DeadlineMs);
             try
             {
-                _tls.AuthenticateAsServerAsync(options, deadline.Token).GetAwaiter().GetResult();
+                Tls.AuthenticateAsServerAsync(options, deadline.Token).GetAwaiter().GetResult();
                 return true;
             }
             catch (Exception e) when (e is AuthenticationException || e is IOException)
             {
                 return false;
             }
-        }
-
-        public void SendTls(string text)
-        {
-            SendTls(TlsKit.Ascii(text));
-        }
-
-        public void SendTls(byte[] bytes)
-        {
-            _tls.Write(bytes);
-            _tls.Flush();
-        }
-
-        /// <summary>Reads exactly count plaintext bytes through TLS.</summary>
-        public byte[] ReceiveTls(int count)
-        {
-            var data = new byte[count];
-            int got = 0;
-            while (got < count)
-            {
-                int n = _tls.Read(data, got, count - got);
-                Assert.True(n > 0, "EOF through TLS after " + got + " of " + count + " bytes");
-                got += n;
-            }
-            return data;
-        }
-
-        /// <summary>Ends the connection: close_notify when TLS is up, then FIN.</summary>
-        public void Shutdown()
-        {
-            if (_tls != null)
-            {
-                using var deadline = new CancellationTokenSource(LoopbackKit.DeadlineMs);
-                _tls.ShutdownAsync().WaitAsync(deadline.Token).GetAwaiter().GetResult();
-            }
-            Socket.Shutdown(SocketShutdown.Send);
-        }
-
-        /// <summary>Reads the raw socket until EOF (bounded by its ReceiveTimeout); true when EOF came.</summary>
-        public bool SeesEof()
-        {
-            var buffer = new byte[16 * 1024];
-            try
-            {
-                while (true)
-                {
-                    if (Socket.Receive(buffer) == 0) return true;
-                }
-            }
-            catch (SocketException e)
-            {
-                return e.SocketErrorCode == SocketError.ConnectionReset;
-            }
-        }
-
-        public void Dispose()
-        {
-            _tls?.Dispose();
-            Socket.Dispose();
         }
     }
 }
