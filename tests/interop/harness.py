@@ -12,6 +12,12 @@ import tempfile
 import time
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+ZONE_SERVER = os.path.join(HERE, "..", "MailGateway.Tests", "Dns", "zone_server.py")
+# Debian's python3: the helpers use python3-dnslib and python3-aiosmtpd from apt.
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
+
+
 class Suite:
     def __init__(self, name, mailgw):
         self.name = name
@@ -70,6 +76,17 @@ class Suite:
         p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.PIPE)
         self.processes.append(p)
         return p
+
+    def start_dns(self, zone_text):
+        """The tests' zone server (dnslib) on 127.0.0.1 and an ephemeral port; returns the port."""
+        zone = self.path("zone.txt")
+        with open(zone, "w") as f:
+            f.write(zone_text)
+        self.start([PYTHON, ZONE_SERVER, "--zone", zone, "--port", "0", "--max-seconds", "900"], "dns")
+        ready = self.wait_for(lambda: re.search(r"READY (\d+)", self.log_of("dns")), 30)
+        if not ready:
+            raise SystemExit("zone server did not start: " + self.log_of("dns"))
+        return int(ready.group(1))
 
     def start_gateway(self, name, address, port, lines, users=()):
         """mailgw run with its spool in the work folder and the given configuration lines; users

@@ -20,9 +20,6 @@ from harness import Suite
 
 suite = Suite("mailhost", sys.argv[1])
 check, wait_for, log_of = suite.check, suite.wait_for, suite.log_of
-HERE = os.path.dirname(os.path.abspath(__file__))
-ZONE_SERVER = os.path.join(HERE, "..", "MailGateway.Tests", "Dns", "zone_server.py")
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 
 ZONE = """
 $TTL 300
@@ -61,14 +58,7 @@ def strip_trace(raw):
 
 
 def main():
-    zone = suite.path("story.zone")
-    with open(zone, "w") as f:
-        f.write(ZONE)
-    suite.start([PYTHON, ZONE_SERVER, "--zone", zone, "--port", "0", "--max-seconds", "900"], "dns")
-    ready = wait_for(lambda: re.search(r"READY (\d+)", log_of("dns")), 30)
-    if not ready:
-        raise SystemExit("zone server did not start: " + log_of("dns"))
-    dns = "dns.servers = 127.0.0.1:%s" % ready.group(1)
+    dns = "dns.servers = 127.0.0.1:%d" % suite.start_dns(ZONE)
 
     suite.start_gateway("gateway-b", "127.0.0.20", 25, [
         "hostname = mx.bbb.de", "local.domains = bbb.de", "alias.postmaster = person2",

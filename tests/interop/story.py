@@ -20,13 +20,10 @@ import re
 import subprocess
 import sys
 
-from harness import Suite
+from harness import PYTHON, Suite
 
 suite = Suite("story", sys.argv[1])
 check, wait_for, wait_port, log_of = suite.check, suite.wait_for, suite.wait_port, suite.log_of
-HERE = os.path.dirname(os.path.abspath(__file__))
-ZONE_SERVER = os.path.join(HERE, "..", "MailGateway.Tests", "Dns", "zone_server.py")
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 
 ZONE = """
 $TTL 300
@@ -53,17 +50,6 @@ FAULTS = [(kind, command, "%s-%s.de" % (kind, name), "127.0.0.%d" % (60 + i))
               [(k, c) for k in ("hard", "soft") for c in (("MAIL", "mail"), ("RCPT", "rcpt"), ("DATA", "data"), (".", "dot"))])]
 for _, _, domain, address in FAULTS:
     ZONE += "%s. IN MX 10 mx.%s.\nmx.%s. IN A %s\n" % (domain, domain, domain, address)
-
-
-def start_dns():
-    zone = suite.path("story.zone")
-    with open(zone, "w") as f:
-        f.write(ZONE)
-    suite.start([PYTHON, ZONE_SERVER, "--zone", zone, "--port", "0", "--max-seconds", "900"], "dns")
-    port = wait_for(lambda: re.search(r"READY (\d+)", log_of("dns")), 30)
-    if not port:
-        raise SystemExit("zone server did not start: " + log_of("dns"))
-    return int(port.group(1))
 
 
 def start_mailbox_host(name, address, port):
@@ -107,7 +93,7 @@ def a_log(pattern):
 
 
 def main():
-    dns_port = start_dns()
+    dns_port = suite.start_dns(ZONE)
     dns = "dns.servers = 127.0.0.1:%d" % dns_port
     bbb_box = start_mailbox_host("bbb-mailboxes", "127.0.0.21", 2525)
     aaa_box = start_mailbox_host("aaa-mailboxes", "127.0.0.31", 2525)
