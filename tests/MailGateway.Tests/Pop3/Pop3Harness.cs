@@ -89,36 +89,9 @@ namespace MailGateway.Tests.Pop3
         public Pop3Run Run(string transcriptText)
         {
             var transcript = Transcript.Parse(transcriptText);
-            var feeds = new List<Func<Feed>> { Feed.Whole, Feed.ByteByByte };
-            foreach (int seed in Feed.Seeds) feeds.Add(() => Feed.Random(seed));
-            Pop3Run first = null;
-            foreach (var makeFeed in feeds)
-            {
-                var feed = makeFeed();
-                Pop3Run run;
-                try
-                {
-                    run = RunOnce(transcript, feed);
-                }
-                catch (Exception e) when (e is not Xunit.Sdk.XunitException)
-                {
-                    throw new Exception("Harness run failed with feed " + feed + ": " + e.Message, e);
-                }
-                string mismatch = transcript.Mismatch(run.Replies);
-                if (mismatch != null)
-                {
-                    Assert.Fail("Feed " + feed + ": " + mismatch + "\nEvents: " + string.Join(", ", run.Events) +
-                                "\nLog:\n  " + string.Join("\n  ", run.Log) + "\n");
-                }
-                if (first == null)
-                {
-                    first = run;
-                    continue;
-                }
-                string difference = first.DifferenceFrom(run);
-                if (difference != null) Assert.Fail("Feed " + feed + " differs from feed " + first.Feed + ": " + difference);
-            }
-            return first;
+            return transcript.RunEveryFeed(feed => RunOnce(transcript, feed), run => run.Replies,
+                                           (first, run) => first.DifferenceFrom(run),
+                                           run => "\nEvents: " + string.Join(", ", run.Events) + "\nLog:\n  " + string.Join("\n  ", run.Log) + "\n");
         }
 
         public Pop3Run RunOnce(Transcript transcript, Feed feed)

@@ -66,32 +66,8 @@ namespace MailGateway.Tests.Smtp
         public SessionRun Run(string transcriptText)
         {
             var transcript = Transcript.Parse(transcriptText);
-            var feeds = new List<Func<Feed>> { Feed.Whole, Feed.ByteByByte };
-            foreach (int seed in Feed.Seeds) feeds.Add(() => Feed.Random(seed));
-            SessionRun first = null;
-            foreach (var makeFeed in feeds)
-            {
-                var feed = makeFeed();
-                SessionRun run;
-                try
-                {
-                    run = RunOnce(transcript, feed);
-                }
-                catch (Exception e) when (e is not Xunit.Sdk.XunitException)
-                {
-                    throw new Exception("Harness run failed with feed " + feed + ": " + e.Message, e);
-                }
-                string mismatch = transcript.Mismatch(run.Replies);
-                if (mismatch != null) Assert.Fail("Feed " + feed + ": " + mismatch + Describe(run));
-                if (first == null)
-                {
-                    first = run;
-                    continue;
-                }
-                string difference = first.DifferenceFrom(run);
-                if (difference != null) Assert.Fail("Feed " + feed + " differs from feed " + first.Feed + ": " + difference);
-            }
-            return first;
+            return transcript.RunEveryFeed(feed => RunOnce(transcript, feed), run => run.Replies,
+                                           (first, run) => first.DifferenceFrom(run), Describe);
         }
 
         /// <summary>Plays the transcript once with one feed; checks only the loop's invariants.</summary>

@@ -16,6 +16,8 @@
 // the server's output does not depend on how its input was cut.
 using System.Text;
 
+using MailGateway.Tests.Text;
+
 namespace MailGateway.Tests.Smtp
 {
     public sealed class Transcript
@@ -125,6 +127,44 @@ namespace MailGateway.Tests.Smtp
         }
 
         /// <summary>Null when the replies match the S: lines; otherwise a side-by-side listing.</summary>
+        /// <summary>
+        /// Plays this transcript whole, byte by byte and in seeded random chunks (runOnce does one
+        /// feed); every run must match the transcript and equal the first run. Returns the first.
+        /// </summary>
+        public TRun RunEveryFeed<TRun>(Func<Feed, TRun> runOnce, Func<TRun, IReadOnlyList<string>> replies,
+                                       Func<TRun, TRun, string> difference, Func<TRun, string> describe)
+            where TRun : class
+        {
+            var feeds = new List<Func<Feed>> { Feed.Whole, Feed.ByteByByte };
+            foreach (int seed in Feed.Seeds) feeds.Add(() => Feed.Random(seed));
+            TRun first = null;
+            Feed firstFeed = null;
+            foreach (var makeFeed in feeds)
+            {
+                var feed = makeFeed();
+                TRun run;
+                try
+                {
+                    run = runOnce(feed);
+                }
+                catch (Exception e) when (e is not Xunit.Sdk.XunitException)
+                {
+                    throw new Exception("Harness run failed with feed " + feed + ": " + e.Message, e);
+                }
+                string mismatch = Mismatch(replies(run));
+                if (mismatch != null) Assert.Fail("Feed " + feed + ": " + mismatch + describe(run));
+                if (first == null)
+                {
+                    first = run;
+                    firstFeed = feed;
+                    continue;
+                }
+                string different = difference(first, run);
+                if (different != null) Assert.Fail("Feed " + feed + " differs from feed " + firstFeed + ": " + different);
+            }
+            return first;
+        }
+
         public string Mismatch(IReadOnlyList<string> actual)
         {
             bool ok = actual.Count == Expected.Count;
