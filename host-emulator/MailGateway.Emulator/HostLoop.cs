@@ -1,6 +1,6 @@
 // The host's single-threaded loop: real sockets (HostNetwork), real files with fsync (HostStorage),
 // the system clock. Runs Gateway.RunOnce, then waits in Socket.Select for at most the time it asks;
-// SIGTERM or SIGINT (Ctrl-C) ends the loop after the current pass with a clean shutdown.
+// SIGTERM or SIGINT (Ctrl-C) wakes that wait and ends the loop with a clean shutdown.
 using System;
 using System.IO;
 using System.Net.Sockets;
@@ -48,6 +48,7 @@ namespace MailGateway.Emulator
             // Handlers first: a SIGTERM that arrives while the spool is being recovered or right after
             // "listening" is logged must still mean a clean stop.
             _stopRequested = false;
+            _wakeOnStop = network;
             using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             HostRandom random = new HostRandom();
@@ -119,11 +120,13 @@ namespace MailGateway.Emulator
         }
 
         private static bool _stopRequested;
+        private static HostNetwork _wakeOnStop;
 
         private static void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
             System.Threading.Volatile.Write(ref _stopRequested, true);
+            System.Threading.Volatile.Read(ref _wakeOnStop)?.Wake(); // do not sleep out the current Wait
         }
     }
 }

@@ -37,6 +37,11 @@ namespace MailGateway.Core.Delivery
         private const int Talking = 3;
         private const int Done = 4;
 
+        /// <summary>Bytes sent per Step at most while the socket keeps taking them (then the loop serves the others).</summary>
+        public const int BytesPerStep = 64 * 1024;
+        // Bytes taken from the session and not yet by the socket, at most (plus one scratch read).
+        private const int PendingBytes = 8192;
+
         private readonly SmtpDeliveries _owner;
         private readonly QueuedMessage _message;
         private readonly int[] _recipients;
@@ -57,8 +62,10 @@ namespace MailGateway.Core.Delivery
         private int _connection = -1;
         private SmtpClientSession _session;
         private MessageBody _body;
-        private bool _bodyEnded;
-        private readonly ByteBuffer _pending = new ByteBuffer(4096);
+        private int _bodyOffset;          // the part of the last spool record the session has not taken yet
+        private int _bodyLeft;
+        private readonly ByteBuffer _pending = new ByteBuffer(PendingBytes);
+        private bool _moreNow;            // the socket took everything and the body goes on: step again at once
         private bool _tlsRequested;
         private bool _again;              // the state is the same but has more to do now (next address)
         private string _tlsFailure;       // why STARTTLS's handshake failed, for the log
@@ -105,6 +112,7 @@ namespace MailGateway.Core.Delivery
 
         public bool Step(long nowMs)
         {
+            _moreNow = false;
             // Each state may finish within one Step and hand over to the next.
             for (int guard = 0; guard < 8 && _state != Done; guard++)
             {
@@ -124,7 +132,7 @@ namespace MailGateway.Core.Delivery
 
         public long PollDeadline()
         {
-            if (_state == Done) return 0;
+            if (_state == Done || _moreNow) return 0;
             if (_state == Resolving) return _owner.LookupPollDeadline();
             if (_session != null) return _session.PollDeadline();
             return SmtpClientSession.NoDeadline;
@@ -357,7 +365,9 @@ namespace MailGateway.Core.Delivery
             }
             HandleEvents(nowMs);
             if (_state == Done) return; // parked for the next message
-            Transmit();
+            _moreNow = Transmit(nowMs) && _session.WantsBody;
+            HandleEvents(nowMs); // what sending raised (a damaged file or a dead socket ends the session)
+            if (_state == Done) return;
             if (_session.IsClosed && _pending.Count == 0) EndOfSession();
             else if (_session.IsClosed && _pending.Count > 0 && !_session.HasOutput)
             {
@@ -374,12 +384,12 @@ namespace MailGateway.Core.Delivery
                 switch (e)
                 {
                     case ClientEvent.StartTls:
-                        Transmit();
+                        Transmit(nowMs);
                         _owner.Network.StartTlsClient(_connection, _target.Host, _session.VerifyCertificate);
                         _tlsRequested = true;
                         break;
                     case ClientEvent.NeedBody:
-                        ProvideBody(nowMs);
+                        FeedBody(nowMs);
                         break;
                     case ClientEvent.MessageDone:
                         CloseBody();
@@ -400,55 +410,71 @@ namespace MailGateway.Core.Delivery
             }
         }
 
-        private void ProvideBody(long nowMs)
+        // Moves the body from the spool file into the session until the session or the socket is
+        // full: the record read last is offered again from where the session stopped taking it.
+        private void FeedBody(long nowMs)
         {
-            if (_body == null)
+            while (_session != null && _session.WantsBody)
             {
-                _body = new MessageBody(_owner.Storage, _message.FileName);
-                _bodyEnded = false;
+                if (_bodyLeft == 0)
+                {
+                    if (_body == null) _body = new MessageBody(_owner.Storage, _message.FileName);
+                    int n = _body.Next();
+                    if (n < 0)
+                    {
+                        // The spool file is damaged: nothing half is ever sent — the session is
+                        // ended before the final dot, so the receiver discards what it got.
+                        _owner.Log.Line(_message.QueueId + ": error: queue file damaged while sending; message kept");
+                        CloseConnection();
+                        _session.ReceiveEof();
+                        return;
+                    }
+                    if (n == 0)
+                    {
+                        CloseBody();
+                        _session.EndBody(nowMs);
+                        return;
+                    }
+                    _bodyOffset = _body.Offset;
+                    _bodyLeft = n;
+                }
+                int taken = _session.WriteBody(_body.Buffer, _bodyOffset, _bodyLeft, nowMs);
+                if (taken == 0) return;
+                _bodyOffset += taken;
+                _bodyLeft -= taken;
             }
-            if (_bodyEnded) return;
-            int n = _body.Next();
-            if (n < 0)
-            {
-                // The spool file is damaged: nothing half is ever sent — the session is ended
-                // before the final dot, so the receiver discards what it got.
-                _owner.Log.Line(_message.QueueId + ": error: queue file damaged while sending; message kept");
-                CloseConnection();
-                _session.ReceiveEof();
-                return;
-            }
-            // The session takes at most MaxBodyChunk bytes per call.
-            int offset = _body.Offset;
-            int left = n;
-            while (left > SmtpClientSession.MaxBodyChunk)
-            {
-                _session.ProvideBody(_body.Buffer, offset, SmtpClientSession.MaxBodyChunk, false, nowMs);
-                offset += SmtpClientSession.MaxBodyChunk;
-                left -= SmtpClientSession.MaxBodyChunk;
-            }
-            _bodyEnded = n == 0;
-            _session.ProvideBody(_body.Buffer, offset, left, _bodyEnded, nowMs);
         }
 
-        // Sends what the session has, keeping what the socket did not take.
-        private void Transmit()
+        // Sends what the session has, keeping what the socket did not take; while the socket takes
+        // everything, the body keeps flowing (up to BytesPerStep, then the loop comes back at once:
+        // PollDeadline says so). True when the socket took all there was.
+        private bool Transmit(long nowMs)
         {
-            if (_connection < 0) return;
+            if (_connection < 0) return false;
             byte[] buffer = _owner.Scratch;
-            while (_pending.Count < 8192)
+            int budget = BytesPerStep;
+            while (true)
             {
-                int n = _session.PollTransmit(buffer, 0, buffer.Length);
-                if (n == 0) break;
-                _pending.Append(buffer, 0, n);
-            }
-            if (_pending.Count == 0) return;
-            int sent = _owner.Network.Send(_connection, _pending.Array, _pending.Start, _pending.Count);
-            if (sent > 0) _pending.Consume(sent);
-            else if (sent < 0)
-            {
-                _pending.Clear();
-                _session.ReceiveEof();
+                FeedBody(nowMs);
+                if (_connection < 0) return false;
+                while (_pending.Count < PendingBytes)
+                {
+                    int n = _session.PollTransmit(buffer, 0, buffer.Length);
+                    if (n == 0) break;
+                    _pending.Append(buffer, 0, n);
+                }
+                if (_pending.Count == 0) return true;
+                int sent = _owner.Network.Send(_connection, _pending.Array, _pending.Start, _pending.Count);
+                if (sent < 0)
+                {
+                    _pending.Clear();
+                    _session.ReceiveEof();
+                    return false;
+                }
+                _pending.Consume(sent);
+                budget -= sent;
+                if (_pending.Count > 0) return false; // the socket is full: wait until it can take more
+                if (budget <= 0 || !_session.WantsBody) return true;
             }
         }
 
@@ -561,6 +587,7 @@ namespace MailGateway.Core.Delivery
         {
             if (_body != null) _body.Close();
             _body = null;
+            _bodyLeft = 0;
         }
 
         private void FinishAll(int result, string status, string reply, string remoteHost)

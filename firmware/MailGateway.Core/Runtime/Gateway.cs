@@ -23,6 +23,8 @@ namespace MailGateway.Core.Runtime
         public const long MaxWaitMs = 1000;
         /// <summary>How long a closing connection may take to accept its last reply.</summary>
         public const long CloseLingerMs = 10000;
+        /// <summary>Bytes sent to one client per pass at most while its socket keeps taking them.</summary>
+        public const int FlushBytesPerPass = 64 * 1024;
 
         private readonly GatewayConfig _config;
         private readonly INetwork _network;
@@ -258,25 +260,36 @@ namespace MailGateway.Core.Runtime
             return moved;
         }
 
-        // Sends what the session has to say; true when the socket took bytes and more are waiting.
+        // Sends what the session has to say for as long as the socket takes it, up to
+        // FlushBytesPerPass so that one big transfer (RETR of a 10 MiB message) does not starve the
+        // others; true when more is ready and the socket could take it, so the loop comes back at
+        // once instead of sleeping. A socket that is full wakes the loop itself when it drains.
         private bool Flush(Connection c)
         {
             IServerSession s = c.Server;
-            int n;
-            while (c.Output.Count < Connection.OutputBytes && (n = s.PollTransmit(_scratch, 0, _scratch.Length)) > 0)
+            int budget = FlushBytesPerPass;
+            while (true)
             {
-                c.Output.Append(_scratch, 0, n);
+                int n;
+                while (c.Output.Count < Connection.OutputBytes && (n = s.PollTransmit(_scratch, 0, _scratch.Length)) > 0)
+                {
+                    c.Output.Append(_scratch, 0, n);
+                }
+                if (c.Output.Count == 0 || c.SendFailed || c.TlsPending) return false;
+                int sent = _network.Send(c.Handle, c.Output.Array, c.Output.Start, c.Output.Count);
+                if (sent < 0)
+                {
+                    c.Output.Clear();
+                    c.SendFailed = true;
+                    c.PeerClosed = true;
+                    return false;
+                }
+                c.Output.Consume(sent);
+                budget -= sent;
+                if (c.Output.Count > 0) return sent > 0;
+                if (!s.HasOutput) return false;
+                if (budget <= 0) return true;
             }
-            if (c.Output.Count == 0 || c.SendFailed || c.TlsPending) return false;
-            int sent = _network.Send(c.Handle, c.Output.Array, c.Output.Start, c.Output.Count);
-            if (sent > 0) c.Output.Consume(sent);
-            else if (sent < 0)
-            {
-                c.Output.Clear();
-                c.SendFailed = true;
-                c.PeerClosed = true;
-            }
-            return sent > 0 && c.Output.Count > 0;
         }
 
         private void CloseConnection(Connection c, int index)

@@ -575,6 +575,16 @@ namespace MailGateway.Emulator.Platform
             return null;
         }
 
+        /// <summary>
+        /// Makes a Wait in progress (or the next one) return at once; safe from any thread (a signal
+        /// handler asking the loop to stop). Before the first Wait it does nothing: that Wait comes
+        /// after the caller's own check of its flag.
+        /// </summary>
+        public void Wake()
+        {
+            Poke();
+        }
+
         // Called on pool threads by the TLS channels: makes a Wait in progress (or the next) return.
         private void Poke()
         {
@@ -773,6 +783,7 @@ namespace MailGateway.Emulator.Platform
         {
             ThrowIfDisposed();
             if (maxMs < 0) maxMs = 0;
+            EnsureWakeSockets(); // so that Wake works from the first Wait on
 
             _readList.Clear();
             _writeList.Clear();

@@ -217,6 +217,25 @@ namespace MailGateway.Emulator.Simulation
             get { return System.Text.Encoding.ASCII.GetString(FromGateway.GetBuffer(), 0, (int)FromGateway.Length); }
         }
 
+        /// <summary>Everything the gateway has sent so far, byte for byte (8-bit included).</summary>
+        public byte[] ReceivedBytes
+        {
+            get { return FromGateway.ToArray(); }
+        }
+
+        /// <summary>True when what the gateway sent so far ends with these bytes (cheap: no copy).</summary>
+        public bool ReceivedEndsWith(string ascii)
+        {
+            long length = FromGateway.Length;
+            if (length < ascii.Length) return false;
+            byte[] all = FromGateway.GetBuffer();
+            for (int i = 0; i < ascii.Length; i++)
+            {
+                if (all[length - ascii.Length + i] != (byte)ascii[i]) return false;
+            }
+            return true;
+        }
+
         /// <summary>What the gateway sent since the last call.</summary>
         public string ReadNew()
         {

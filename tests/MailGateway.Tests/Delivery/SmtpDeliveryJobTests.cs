@@ -86,4 +86,97 @@ public class SmtpDeliveryJobTests
         Assert.DoesNotContain(peer.AllReceived, "AUTH");
         Assert.Contains(gw.Log, l => l.Contains("to=<x@tls.test>") && l.Contains("status=deferred (TLS handshake with 10.0.0.5[10.0.0.5]:25 failed: certificate not trusted (UntrustedRoot))"));
     }
+
+    // ---- Bodies of every size (the crash of 2026-12-06: a body above 1,886 bytes ended the process) ----
+
+    [Theory]
+    [InlineData(1886, 0)]
+    [InlineData(1887, 0)]
+    [InlineData(4095, 0)]
+    [InlineData(4096, 0)]
+    [InlineData(4097, 1)]
+    [InlineData(30_000, 700)]
+    [InlineData(61_440, 0)]
+    [InlineData(300_000, 1)]
+    [InlineData(300_000, 5000)]
+    public void ABodyOfAnySize_IsRelayedByteForByte_WhateverTheSocketTakesPerSend(int bodyBytes, int sendWindow)
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        config.Routes = new[] { new Route("tls.test", new HostPort("10.0.0.5", 25)) };
+        var gw = new SimulatedGateway(config, realDelivery: true);
+        var server = gw.Network.Serve("10.0.0.5", 25);
+        byte[] body = SnapshotBody(bodyBytes);
+        var client = gw.Connect();
+        gw.Settle();
+        gw.Say(client, "EHLO cam\r\nMAIL FROM:<cam@lan.test>\r\nRCPT TO:<x@tls.test>\r\nDATA\r\n");
+        client.Write(DotStuff(body));
+        Assert.StartsWith("250 2.0.0", gw.Say(client, ".\r\n"));
+
+        gw.Settle();
+        var peer = server.Accept();
+        Assert.True(peer != null, string.Join("\n", gw.Log));
+        peer.Write("220 mx ESMTP\r\n");
+        Expect(gw, peer, "EHLO gw.local.test\r\n");
+        peer.Write("250-mx\r\n250 PIPELINING\r\n");
+        Expect(gw, peer, "MAIL FROM:<cam@lan.test>\r\nRCPT TO:<x@tls.test>\r\nDATA\r\n");
+        if (sendWindow > 0) peer.SendWindow = sendWindow;
+        peer.Write("250 ok\r\n250 ok\r\n354 go\r\n");
+        int start = peer.ReceivedBytes.Length;
+        for (int pass = 0; pass < 1_000_000 && !peer.ReceivedEndsWith("\r\n.\r\n"); pass++) gw.Gateway.RunOnce();
+        byte[] data = peer.ReceivedBytes[start..];
+        Assert.True(EndsWithDot(data), "the final dot never came; " + data.Length + " bytes sent");
+        byte[] withoutTrace = StripReceived(Unstuff(data[..^3]));
+        Assert.Equal(body, withoutTrace);
+        peer.Write("250 2.0.0 queued as REMOTE\r\n");
+        gw.Settle();
+        Assert.Contains(gw.Log, l => l.Contains("to=<x@tls.test>") && l.EndsWith("status=sent (250 2.0.0 queued as REMOTE)"));
+        Assert.Equal(0, gw.Gateway.Spool.Count);
+    }
+
+    // RFC 5321 §4.5.2, as the client (the camera) does it.
+    private static byte[] DotStuff(byte[] body)
+    {
+        string text = System.Text.Encoding.Latin1.GetString(body);
+        text = (text.StartsWith('.') ? "." : "") + text.Replace("\r\n.", "\r\n..");
+        return System.Text.Encoding.Latin1.GetBytes(text);
+    }
+
+    // A camera's snapshot mail: headers, a text part and a base64 "JPEG" with 76-character lines
+    // (RFC 2045 §6.8), cut to the size asked for (the last line then ends early).
+    internal static byte[] SnapshotBody(int size)
+    {
+        var random = new Random(size);
+        var text = new System.Text.StringBuilder();
+        text.Append("From: cam@lan.test\r\nTo: x@tls.test\r\nSubject: Motion detected\r\nMIME-Version: 1.0\r\n");
+        text.Append("Date: Sun, 06 Dec 2026 12:00:00 +0000\r\nMessage-ID: <snap-" + size + "@cam.lan.test>\r\n");
+        text.Append("Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\n");
+        text.Append(".motion at 12:00\r\n--b1\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+        var jpeg = new byte[57];
+        while (text.Length < size)
+        {
+            random.NextBytes(jpeg);
+            text.Append(Convert.ToBase64String(jpeg)).Append("\r\n");
+        }
+        string all = text.ToString().Substring(0, size - 2) + "\r\n";
+        return System.Text.Encoding.Latin1.GetBytes(all);
+    }
+
+    private static byte[] Unstuff(byte[] data)
+    {
+        string text = System.Text.Encoding.Latin1.GetString(data).Replace("\r\n..", "\r\n.");
+        return System.Text.Encoding.Latin1.GetBytes(text.StartsWith("..") ? text.Substring(1) : text);
+    }
+
+    private static bool EndsWithDot(byte[] data) =>
+        data.Length >= 5 && data[^5] == '\r' && data[^4] == '\n' && data[^3] == '.' && data[^2] == '\r' && data[^1] == '\n';
+
+    // The gateway adds one Received: field (folded over several lines) at the top.
+    private static byte[] StripReceived(byte[] data)
+    {
+        string text = System.Text.Encoding.Latin1.GetString(data);
+        Assert.StartsWith("Received: ", text);
+        int end = 0;
+        do end = text.IndexOf("\r\n", end) + 2; while (text[end] == ' ' || text[end] == '\t');
+        return System.Text.Encoding.Latin1.GetBytes(text.Substring(end));
+    }
 }

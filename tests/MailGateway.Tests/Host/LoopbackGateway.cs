@@ -23,6 +23,8 @@ public sealed class LoopbackGateway : IDisposable
     public readonly HostStorage Storage;
     public readonly List<string> Log = new List<string>();
     public int Port { get; private set; }
+    /// <summary>The address of the first SMTP listener (all listeners of a test gateway share it).</summary>
+    public string Address { get; private set; }
     /// <summary>The port of the n-th listener (SMTP first, then implicit-TLS SMTP, POP3, implicit-TLS POP3).</summary>
     public int ListenerPort(int n) => _ports[n];
     public MailboxStore Mailboxes { get; private set; }
@@ -38,6 +40,7 @@ public sealed class LoopbackGateway : IDisposable
         var config = new GatewayConfig { SpoolDir = SpoolDir, Hostname = "gw.local.test" };
         config.SmtpListen = new[] { new ListenEndpoint("127.0.0.1", 0) };
         configure?.Invoke(config);
+        Address = config.SmtpListen[0].Address;
         Storage = new HostStorage(SpoolDir);
         var random = new HostRandom();
         var log = new ListLog(Log);
@@ -84,7 +87,7 @@ public sealed class LoopbackGateway : IDisposable
         while (!_stop)
         {
             long wait = gateway.RunOnce();
-            if (wait > 0) _network.Wait(Math.Min(wait, 50));
+            if (wait > 0) _network.Wait(wait); // as HostLoop does: no shorter tick hides a slow path
         }
         gateway.Shutdown();
     }
@@ -97,6 +100,7 @@ public sealed class LoopbackGateway : IDisposable
     public void Dispose()
     {
         _stop = true;
+        _network.Wake();
         _thread.Join(TimeSpan.FromSeconds(30));
         _network.Dispose();
         Storage.Dispose();

@@ -70,7 +70,7 @@ namespace MailGateway.Tests.Client
                 () => d.Server("250 2.1.0 Ok\r\n"),
                 () => d.Server("250 2.1.5 Ok\r\n"),
                 () => d.Server("354 go\r\n"),
-                () => { d.Poll(); Assert.Contains("NeedBody", d.Events); d.Now += 7; d.C.ProvideBody(new byte[10], 0, 10, true, d.Now); },
+                () => { d.Poll(); Assert.Contains("NeedBody", d.Events); d.Now += 7; Assert.Equal(10, d.C.WriteBody(new byte[10], 0, 10, d.Now)); Assert.True(d.C.EndBody(d.Now)); },
                 () => { d.Server("250 2.0.0 Ok\r\n"); d.Now += 7; d.C.Quit(d.Now); },
             };
             foreach (var step in steps)
@@ -248,7 +248,8 @@ namespace MailGateway.Tests.Client
             d.Server("250 2.1.5 Ok\r\n");
             d.Server("354 go\r\n");
             Assert.Equal(ClientEvent.NeedBody, d.C.PollEvent());
-            d.C.ProvideBody(new byte[] { (byte)'x' }, 0, 1, true, d.Now);
+            Assert.Equal(1, d.C.WriteBody(new byte[] { (byte)'x' }, 0, 1, d.Now));
+            Assert.True(d.C.EndBody(d.Now));
             d.Server("250 2.0.0 Ok\r\n");
             Assert.Equal(ClientState.AwaitingMessage, d.C.State);
             d.Sent();
@@ -322,46 +323,46 @@ namespace MailGateway.Tests.Client
         }
 
         [Fact]
-        public void NeedBody_IsAskedOnlyWhileLessThanAChunkWaits_SoTheOutputStaysBounded()
+        public void WriteBody_TakesOnlyWhatFits_SoTheOutputStaysBounded_AndNeedBodyComesBackWithRoom()
         {
             var d = AtBody();
             // The worst case for the encoder: every byte becomes two (LF → CRLF, a dot at a line start → "..").
-            var chunk = new byte[SmtpClientSession.MaxBodyChunk];
+            var chunk = new byte[3 * SmtpClientSession.BodyOutputLimit];
             for (int i = 0; i < chunk.Length; i++) chunk[i] = (byte)(i % 2 == 0 ? '\n' : '.');
             Assert.Equal(ClientEvent.NeedBody, d.C.PollEvent());
-            d.C.ProvideBody(chunk, 0, chunk.Length, false, d.Now);
+            int offset = d.C.WriteBody(chunk, 0, chunk.Length, d.Now);
+            Assert.InRange(offset, 1, chunk.Length - 1);
+            Assert.False(d.C.WantsBody);
+            Assert.Equal(0, d.C.WriteBody(chunk, offset, chunk.Length - offset, d.Now));
             Assert.Equal(ClientEvent.None, d.C.PollEvent());
-            long encoded = 2 * chunk.Length, sent = 0;
+            long sent = 0;
             var buffer = new byte[1000];
-            for (int round = 0; round < 100; round++)
+            for (int round = 0; round < 200; round++)
             {
                 if (d.C.PollEvent() == ClientEvent.NeedBody)
                 {
-                    d.C.ProvideBody(chunk, 0, chunk.Length, false, d.Now);
-                    encoded += 2 * chunk.Length;
+                    offset += d.C.WriteBody(chunk, offset, chunk.Length - offset, d.Now);
+                    if (offset == chunk.Length) offset = 0;
                 }
-                Assert.InRange(encoded - sent, 0, 3 * SmtpClientSession.MaxBodyChunk);
+                long waiting = 2L * d.C.BodyBytes - sent;
+                Assert.InRange(waiting, 0, SmtpClientSession.BodyOutputLimit + 1);
                 sent += d.C.PollTransmit(buffer, 0, buffer.Length);
             }
-            Assert.True(sent > 20 * chunk.Length);
-            Assert.Equal(chunk.Length / 2 * (encoded / (2 * chunk.Length)), d.C.BodyRepairs);
-            Assert.Throws<InvalidOperationException>(() => d.C.ProvideBody(chunk, 0, 1, false, d.Now));
-            Assert.Throws<ArgumentOutOfRangeException>(() =>
-            {
-                while (d.C.PollEvent() != ClientEvent.NeedBody) d.C.PollTransmit(buffer, 0, buffer.Length);
-                d.C.ProvideBody(new byte[SmtpClientSession.MaxBodyChunk + 1], 0, SmtpClientSession.MaxBodyChunk + 1, false, d.Now);
-            });
+            Assert.True(sent > 10 * SmtpClientSession.BodyOutputLimit);
+            Assert.Equal((d.C.BodyBytes + 1) / 2, d.C.BodyRepairs); // every LF, and LFs sit at even offsets
         }
 
         [Fact]
-        public void DataBlockTimeout_RunsFromTheLastChunkHandedOver()
+        public void DataBlockTimeout_RunsFromTheLastBlockTaken()
         {
             var d = AtBody();
             Assert.Equal(ClientEvent.NeedBody, d.C.PollEvent());
             d.Now += 60_000;
-            var chunk = Encoding.Latin1.GetBytes(new string('x', SmtpClientSession.MaxBodyChunk));
-            d.C.ProvideBody(chunk, 0, chunk.Length, false, d.Now);
-            // The link is stalled: nothing is taken, no more body is asked for.
+            var chunk = Encoding.Latin1.GetBytes(new string('x', 2 * SmtpClientSession.BodyOutputLimit));
+            int taken = d.C.WriteBody(chunk, 0, chunk.Length, d.Now);
+            Assert.Equal(SmtpClientSession.BodyOutputLimit, taken);
+            // The link is stalled: nothing more is taken, no more body is asked for.
+            Assert.Equal(0, d.C.WriteBody(chunk, taken, chunk.Length - taken, d.Now + 1000));
             Assert.Equal(ClientEvent.None, d.C.PollEvent());
             Assert.Equal(d.Now + 180_000, d.C.PollDeadline());
             d.C.HandleDeadline(d.Now + 180_000);
@@ -370,14 +371,29 @@ namespace MailGateway.Tests.Client
         }
 
         [Fact]
-        public void ProvideBody_AfterTheSessionFailed_IsIgnored()
+        public void Body_AfterTheSessionFailed_IsIgnored()
         {
             var d = AtBody();
             Assert.Equal(ClientEvent.NeedBody, d.C.PollEvent());
             d.C.ReceiveEof();
-            d.C.ProvideBody(new byte[5], 0, 5, true, d.Now);
+            Assert.Equal(0, d.C.WriteBody(new byte[5], 0, 5, d.Now));
+            Assert.False(d.C.EndBody(d.Now));
             Assert.True(d.C.IsClosed);
             Assert.Equal("", d.Sent());
+        }
+
+        [Fact]
+        public void Body_BeforeThe354_IsNotTaken_AndDoesNotThrow()
+        {
+            var d = new Driver(new ClientSettings { Hostname = "client.test" });
+            Assert.Equal(0, d.C.WriteBody(new byte[3], 0, 3, d.Now));
+            Assert.False(d.C.EndBody(d.Now));
+            d.Begin();
+            d.C.Connected(d.Now);
+            d.Server("220 mx.test\r\n250 mx.test\r\n250 2.1.0 Ok\r\n");
+            Assert.Equal(0, d.C.WriteBody(new byte[3], 0, 3, d.Now));
+            Assert.False(d.C.EndBody(d.Now));
+            Assert.Equal(ClientState.AwaitingRcpt, d.C.State);
         }
 
         [Fact]
@@ -429,7 +445,6 @@ namespace MailGateway.Tests.Client
             var d = new Driver();
             Assert.Throws<InvalidOperationException>(() => d.C.Receive(new byte[1], 0, 1, d.Now));
             Assert.Throws<InvalidOperationException>(() => d.C.CompleteTls(true, d.Now));
-            Assert.Throws<InvalidOperationException>(() => d.C.ProvideBody(new byte[1], 0, 1, true, d.Now));
             Assert.Throws<ArgumentException>(() => d.C.BeginMessage("a@x.test", new string[0], 1, d.Now));
             Assert.Throws<ArgumentException>(() => d.C.BeginMessage(null, new[] { "a@x.test" }, 1, d.Now));
             d.Begin();
@@ -509,7 +524,8 @@ namespace MailGateway.Tests.Client
                             case ClientEvent.NeedBody:
                                 var body = new byte[random.Next(0, 50)];
                                 random.NextBytes(body);
-                                c.ProvideBody(body, 0, body.Length, random.Next(3) == 0, now);
+                                c.WriteBody(body, 0, body.Length, now);
+                                if (random.Next(3) == 0) c.EndBody(now);
                                 break;
                             case ClientEvent.StartTls:
                                 c.CompleteTls(random.Next(4) != 0, now);

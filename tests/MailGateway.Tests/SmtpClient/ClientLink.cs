@@ -1,7 +1,7 @@
 // Two pure peers on one simulated link (h11's ConnectionPair, quinn's Pair): an SmtpClientSession
 // and an IUpstream, with this harness acting as both loops:
 //   - bytes move both ways in chunks a Feed chooses; what a side does not take is offered again;
-//   - client events: NeedBody → ProvideBody from the message's byte array (chunk sizes from the
+//   - client events: NeedBody → WriteBody from the message's byte array (piece sizes from the
 //     feed); StartTls → the upstream upgrades, then CompleteTls(TlsHandshakeOk); MessageDone →
 //     the outcome is recorded, then the next message or Quit; Closed → the link is done;
 //   - a side that closes sends EOF to the other once its output is delivered;
@@ -237,7 +237,7 @@ namespace MailGateway.Tests.Client
                     switch (e)
                     {
                         case ClientEvent.NeedBody:
-                            ProvideBody();
+                            OfferBody();
                             break;
                         case ClientEvent.StartTls:
                             _up.StartTls();
@@ -274,15 +274,25 @@ namespace MailGateway.Tests.Client
                 }
             }
 
-            private void ProvideBody()
+            // Offers the body in pieces the feed chooses, whatever the session can take: what it
+            // does not take is offered again, as the delivery job does with a spool record.
+            private void OfferBody()
             {
                 byte[] body = _l.Messages[_bodyMessage].Body;
-                int n = Math.Min(_feed.Next(Math.Max(1, body.Length - _bodyOffset)), SmtpClientSession.MaxBodyChunk);
-                n = Math.Min(n, body.Length - _bodyOffset);
-                bool last = _bodyOffset + n == body.Length;
-                _client.ProvideBody(body, _bodyOffset, n, last, _nowMs);
-                _bodyOffset += n;
-                _run.BodyChunks++;
+                while (_client.WantsBody)
+                {
+                    if (_bodyOffset == body.Length)
+                    {
+                        Assert.True(_client.EndBody(_nowMs));
+                        return;
+                    }
+                    int n = _feed.Next(body.Length - _bodyOffset);
+                    int taken = _client.WriteBody(body, _bodyOffset, n, _nowMs);
+                    Assert.InRange(taken, 0, n);
+                    _bodyOffset += taken;
+                    _run.BodyChunks++;
+                    if (taken == 0) return;
+                }
             }
 
             private void Record(StringBuilder line, string tag, byte b)

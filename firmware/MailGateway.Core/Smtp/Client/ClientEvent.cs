@@ -6,7 +6,8 @@ namespace MailGateway.Core.Smtp
         public const int None = 0;
         /// <summary>The server agreed to STARTTLS: upgrade the connection, then CompleteTls(ok, nowMs).</summary>
         public const int StartTls = 1;
-        /// <summary>Room for more of the message: answer with ProvideBody (at most MaxBodyChunk bytes).</summary>
+        /// <summary>Room for more of the message: offer it with WriteBody (any amount; it says how much
+        /// it took), and call EndBody once all of it was taken. Raised again when room comes back.</summary>
         public const int NeedBody = 2;
         /// <summary>The current message is finished: Outcome holds one result per recipient.
         /// Then BeginMessage with the next one, or Quit.</summary>

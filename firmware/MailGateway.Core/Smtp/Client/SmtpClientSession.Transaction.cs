@@ -274,42 +274,61 @@ namespace MailGateway.Core.Smtp
         }
 
         // ---- Body ------------------------------------------------------------------------------
+        // "Offer any amount, learn how much was taken" (quinn's stream write, h11's send): no call
+        // order can be wrong, so a caller that hands over a spool record of any size, in any
+        // split, cannot bring the session (or the loop) down. Outside the body every call is a
+        // harmless no-op that returns 0 / false.
+
+        /// <summary>True while the session is sending a body and has room for more of it.</summary>
+        public bool WantsBody
+        {
+            get { return _state == ClientState.SendingBody && _output.Count < BodyOutputLimit; }
+        }
 
         /// <summary>
-        /// Answers NeedBody with the next count (at most MaxBodyChunk) bytes of the message, last
-        /// true with its final bytes (count may be 0). The session dot-stuffs and repairs line ends
-        /// (DotEncoder) and, after the last bytes, sends the final dot. Ignored once the session
-        /// has failed; throws when no body was asked for.
+        /// Offers body bytes, any amount; the session takes as many as fit in its output now,
+        /// dot-stuffs them and repairs line ends (DotEncoder), and returns how many it took. 0 when it
+        /// wants none now (its output is full, or it is not sending a body: not yet at 354, failed,
+        /// closed). Offer the rest again after the next NeedBody (or while WantsBody).
         /// </summary>
-        public void ProvideBody(byte[] buffer, int offset, int count, bool last, long nowMs)
+        public int WriteBody(byte[] buffer, int offset, int count, long nowMs)
         {
-            if (_state == ClientState.Closed || _state == ClientState.AwaitingQuit) return;
-            if (_state != ClientState.SendingBody || !_bodyRequested)
-            {
-                throw new System.InvalidOperationException("ProvideBody called without NeedBody, in state " + ClientState.Name(_state));
-            }
-            if (count < 0 || count > MaxBodyChunk) throw new System.ArgumentOutOfRangeException("count");
+            if (count < 0 || offset < 0 || buffer == null || offset + count > buffer.Length) throw new System.ArgumentOutOfRangeException("count");
+            if (!WantsBody) return 0;
             _bodyRequested = false;
             int done = 0;
-            while (done < count)
+            while (done < count && _output.Count < BodyOutputLimit)
             {
+                // One input byte makes at most two, and Encode stops with fewer than two free, so
+                // the output ends at BodyOutputLimit + 1 at most.
+                int room = BodyOutputLimit + 1 - _output.Count;
                 int produced;
-                done += _encoder.Encode(buffer, offset + done, count - done, _encoded, 0, _encoded.Length, out produced);
+                done += _encoder.Encode(buffer, offset + done, count - done, _encoded, 0,
+                                        room < _encoded.Length ? room : _encoded.Length, out produced);
                 _output.Append(_encoded, 0, produced);
             }
-            _bodyBytes += count;
-            if (!last)
-            {
-                // RFC 5321 §4.5.3.2.5: the data block timeout runs from each chunk the loop hands over.
-                _deadlineMs = nowMs + _settings.DataBlockTimeoutMs;
-                return;
-            }
+            _bodyBytes += done;
+            // RFC 5321 §4.5.3.2.5: the data block timeout runs from each block handed over.
+            if (done > 0) _deadlineMs = nowMs + _settings.DataBlockTimeoutMs;
+            return done;
+        }
+
+        /// <summary>
+        /// The whole body has been written: ends the data (CR LF when the last line is open, then
+        /// ".", RFC 5321 §4.1.1.4) and waits for the server's verdict. False, doing nothing, when
+        /// the session is not sending a body (failed or closed meanwhile).
+        /// </summary>
+        public bool EndBody(long nowMs)
+        {
+            if (_state != ClientState.SendingBody) return false;
+            _bodyRequested = false;
             _output.Append(_encoded, 0, _encoder.Finish(_encoded, 0));
             _state = ClientState.AwaitingEndOfData;
             // RFC 5321 §4.5.3.2.6, 10 minutes. Deviation: measured from when the final dot is
             // queued, not from when it leaves (PollTransmit has no clock); the loop sends it in the
             // same pass.
             _deadlineMs = nowMs + _settings.DataEndTimeoutMs;
+            return true;
         }
 
         private void OnEndOfData(Reply reply, long nowMs)

@@ -20,7 +20,8 @@
 //   MAIL, RCPT 1..n, DATA: _sendCursor is the next command to send, _replyCursor the command whose
 //   reply comes next. With PIPELINING all are sent at once and replies matched in order; without,
 //   one at a time, and nothing is sent that cannot succeed. After 354 the body is pulled from the
-//   loop (NeedBody / ProvideBody) through DotEncoder. RSET comes before a message only when the
+//   loop through DotEncoder: NeedBody says there is room, WriteBody takes what fits and says how
+//   much, EndBody sends the final dot. RSET comes before a message only when the
 //   previous transaction was left open.
 //   Timeouts: every wait arms one deadline from ClientSettings (RFC 5321 §4.5.3.2 defaults);
 //   HandleDeadline ends the session when it passes.
@@ -39,8 +40,10 @@
 //   - The wire never carries a bare CR, bare LF or NUL: addresses are checked with PathParser
 //     before they go into a command, the body passes DotEncoder.
 //   - Memory is bounded: one reply line; the output holds one pipelined group of commands or at
-//     most three body chunks (NeedBody is asked only while less than one chunk waits); no
-//     message is held. The loop must keep reading replies while it sends (RFC 2920 §3.1).
+//     most BodyOutputLimit + 1 bytes of body (WriteBody takes no more); no message
+//     is held. The loop must keep reading replies while it sends (RFC 2920 §3.1).
+//   - The body API cannot be driven wrong: WriteBody takes any amount and returns what it took,
+//     EndBody ends the data; outside the body both do nothing (no exception can reach the loop).
 // Deliberately not here: CHUNKING/BINARYMIME, SMTPUTF8, DSN parameters (NOTIFY, ORCPT),
 // BODY=8BITMIME declaration, other SASL mechanisms (CRAM-MD5, XOAUTH2), the TLS handshake itself
 // and the choice of MX addresses (the loop's), a loop check on the server's name.
@@ -52,8 +55,8 @@ namespace MailGateway.Core.Smtp
     public sealed partial class SmtpClientSession
     {
         public const long NoDeadline = long.MaxValue;
-        /// <summary>The most body bytes one ProvideBody may carry.</summary>
-        public const int MaxBodyChunk = 2048;
+        /// <summary>Encoded body bytes the session holds before it stops taking more (WantsBody).</summary>
+        public const int BodyOutputLimit = 4096;
         // RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF.
         private const int MaxCommandLine = 512;
 
@@ -76,8 +79,8 @@ namespace MailGateway.Core.Smtp
         private readonly ServerCapabilities _server = new ServerCapabilities();
         private string _greeting;
 
-        // Output: commands and encoded body; at most about three body chunks (see PollEvent).
-        private readonly ByteBuffer _output = new ByteBuffer(3 * MaxBodyChunk + 512);
+        // Output: commands, or encoded body up to BodyOutputLimit + 1 bytes.
+        private readonly ByteBuffer _output = new ByteBuffer(BodyOutputLimit + 512);
         private readonly ArrayList _events = new ArrayList();
 
         /// <summary>A session for a connection the loop is about to open; the connect timeout runs from nowMs.</summary>
@@ -186,9 +189,9 @@ namespace MailGateway.Core.Smtp
                 _events.RemoveAt(0);
                 return e;
             }
-            // Body is asked for only while less than a chunk waits to be sent, so the output stays
-            // within three chunks and a stalled link stops the reading of the spool.
-            if (_state == ClientState.SendingBody && !_bodyRequested && _output.Count < MaxBodyChunk)
+            // Body is asked for only while the output has room, so it stays within
+            // BodyOutputLimit and a stalled link stops the reading of the spool.
+            if (WantsBody && !_bodyRequested)
             {
                 _bodyRequested = true;
                 return ClientEvent.NeedBody;
