@@ -31,6 +31,8 @@ namespace MailGateway.Emulator
         public UserDirectory Directory { get; private set; } = new UserDirectory();
 
         /// <summary>The mailbox folder of a user in the latest good list.</summary>
+        public string[] Names() => Directory.Names();
+
         public string MailboxFolder(string user)
         {
             return Directory.MailboxFolder(user);

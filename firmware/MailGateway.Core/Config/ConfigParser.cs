@@ -69,7 +69,8 @@ namespace MailGateway.Core.Config
                 case "limits.message_size":
                     return SetSize(key, value, 1024, out config.MessageSizeBytes);
                 case "limits.recipients":
-                    return SetInt(key, value, 1, 100000, out config.MaxRecipients);
+                    // Spool.Envelope.MaxRecipients: the most one message may have on the card.
+                    return SetInt(key, value, 1, Spool.Envelope.MaxRecipients, out config.MaxRecipients);
                 case "limits.sessions":
                     return SetInt(key, value, 1, 10000, out config.MaxSessions);
                 case "limits.errors":
@@ -87,6 +88,8 @@ namespace MailGateway.Core.Config
                     if (value != "files" && value != "maildir") return "local.mailbox_format: \"" + value + "\" is not files or maildir";
                     config.MailboxFormat = value;
                     return null;
+                case "local.mailbox_max_bytes":
+                    return SetSize(key, value, 0, out config.MailboxMaxBytes);
                 case "relay.pop_before_smtp":
                     return SetDuration(key, value, true, out config.PopBeforeSmtpMs);
                 case "pop3.auth_plaintext":

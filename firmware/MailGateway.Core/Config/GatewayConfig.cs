@@ -67,6 +67,8 @@ namespace MailGateway.Core.Config
         // Local mail
         /// <summary>local.mailbox_format: "files" (one file per message, any platform) or "maildir" (host only).</summary>
         public string MailboxFormat = "files";
+        /// <summary>local.mailbox_max_bytes: the most one mailbox may hold (0: no limit but the card's).</summary>
+        public long MailboxMaxBytes = 50L * 1024 * 1024;
         /// <summary>alias.&lt;name&gt; = target, …: local users or external addresses, for every local domain.</summary>
         public Alias[] Aliases = new Alias[0];
 

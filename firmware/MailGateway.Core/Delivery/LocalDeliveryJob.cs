@@ -3,7 +3,9 @@
 // (MailboxStore: .TMP, sync, rename to .EML, folder sync) in bounded chunks per Step, so a large
 // message does not hold the loop; the outcome is Delivered only once the file is durable.
 // A user who no longer exists (removed after the message was accepted) is a permanent 5.1.1; a
-// card error is temporary. Aliases were expanded when the message was accepted.
+// card error, a full card (4.3.1) and a full mailbox (4.2.2: local.mailbox_max_bytes) are
+// temporary: the message waits in the queue until there is room. Aliases were expanded when the
+// message was accepted.
 using MailGateway.Core.Local;
 using MailGateway.Core.Runtime;
 using MailGateway.Core.Spool;
@@ -26,9 +28,12 @@ namespace MailGateway.Core.Delivery
 
         // The copy in progress
         private IStorage _folder;
+        private string _folderName;
         private int _handle = -1;
         private MessageBody _body;
         private string _temporaryName;
+        private string _finalName;
+        private long _reserved;           // mailbox and card room taken for this copy
 
         public LocalDeliveryJob(IStorage spool, MailboxStore mailboxes, IUserMailboxes users, QueuedMessage message, int[] recipients)
         {
@@ -81,18 +86,37 @@ namespace MailGateway.Core.Delivery
                 Decide(AttemptOutcome.Permanent, "5.1.1", "550 5.1.1 <" + address + ">: no such user here");
                 return false;
             }
-            if (_mailboxes.Contains(folder, _message.QueueId))
+            // RFC 5321 §4.4: the final delivery adds Return-Path; Delivered-To names the mailbox.
+            byte[] fields = Ascii.GetBytes("Return-Path: <" + _message.Envelope.Sender + ">\r\nDelivered-To: " + address + "\r\n");
+            long length = fields.Length + _message.BodyBytes;
+            bool found;
+            string name = _mailboxes.FindName(folder, _message.QueueId, length, out found);
+            if (found)
             {
                 // Stored before a crash, not yet recorded in the queue: do not store it twice.
                 Decide(AttemptOutcome.Delivered, "2.0.0", "250 2.0.0 already in mailbox " + folder);
                 return false;
             }
+            if (name == null) throw new System.IO.IOException("no free file name for " + _message.QueueId + " in mailbox " + folder);
+            string full = _mailboxes.Reserve(folder, length);
+            if (full != null)
+            {
+                Decide(AttemptOutcome.Transient, full.Substring(4, 5), full);
+                return false;
+            }
+            _reserved = length;
+            _folderName = folder;
             _folder = _mailboxes.Folder(folder);
-            _temporaryName = _message.QueueId + MailboxStore.TemporaryExtension;
-            if (_folder.Exists(_temporaryName)) _folder.Delete(_temporaryName);
+            _finalName = name + MailboxStore.MessageExtension;
+            _temporaryName = name + MailboxStore.TemporaryExtension;
+            if (_folder.Exists(_temporaryName))
+            {
+                // Left by a crash during an earlier try of this delivery.
+                long stale = _folder.Length(_temporaryName);
+                _folder.Delete(_temporaryName);
+                _mailboxes.Release(folder, stale);
+            }
             _handle = _folder.Create(_temporaryName);
-            // RFC 5321 §4.4: the final delivery adds Return-Path; Delivered-To names the mailbox.
-            byte[] fields = Ascii.GetBytes("Return-Path: <" + _message.Envelope.Sender + ">\r\nDelivered-To: " + address + "\r\n");
             _folder.Append(_handle, fields, 0, fields.Length);
             _body = new MessageBody(_spool, _message.FileName);
             return true;
@@ -120,8 +144,8 @@ namespace MailGateway.Core.Delivery
             _folder.Sync(_handle);
             _folder.Close(_handle);
             _handle = -1;
-            string finalName = _message.QueueId + MailboxStore.MessageExtension;
-            if (!_folder.Rename(_temporaryName, finalName)) throw new System.IO.IOException(finalName + " exists");
+            if (!_folder.Rename(_temporaryName, _finalName)) throw new System.IO.IOException(_finalName + " exists");
+            _reserved = 0; // the mailbox keeps it
             _folder.SyncDirectory();
             Decide(AttemptOutcome.Delivered, "2.0.0", "250 2.0.0 delivered to mailbox");
         }
@@ -130,6 +154,8 @@ namespace MailGateway.Core.Delivery
         {
             if (_body != null) _body.Close();
             _body = null;
+            if (_reserved > 0) _mailboxes.Release(_folderName, _reserved);
+            _reserved = 0;
             if (_handle >= 0)
             {
                 try

@@ -65,36 +65,62 @@ namespace MailGateway.Core.Delivery
         public long RunOnce(long nowMs)
         {
             long nowUnixMs = _clock.UnixMs();
-            if (!_started) SpreadOverdue(nowUnixMs);
-            if (_jobs != null) _jobs.Pump(nowMs);
+            if (!_started)
+            {
+                SpreadOverdue(nowUnixMs);
+                ReportQuarantined(nowUnixMs);
+            }
+            PumpJobs(nowMs);
             CollectFinishedJobs(nowMs, nowUnixMs);
-            long nextUnixMs = long.MaxValue;
             for (int i = _spool.Count - 1; i >= 0; i--)
             {
                 QueuedMessage m = _spool.Message(i);
-                if (m.InFlight > 0 || IsBouncing(m)) continue;
-                Housekeep(m, nowUnixMs);
+                if (m.InFlight > 0 || m.Held || IsBouncing(m)) continue;
+                try
+                {
+                    Housekeep(m, nowUnixMs);
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    m.NextReportUnixMs = nowUnixMs + ReportRetryMs;
+                    InternalError(m, "queue housekeeping", e);
+                }
             }
-            for (int i = 0; i < _spool.Count && _running.Count < _config.MaxDeliveries; i++)
-            {
-                QueuedMessage m = _spool.Message(i);
-                if (m.InFlight > 0 || IsBouncing(m)) continue;
-                if (m.NextAttemptUnixMs <= nowUnixMs) StartDue(m, nowMs, nowUnixMs);
-            }
+            StartDueOldestFirst(nowMs, nowUnixMs);
             // When every delivery slot is taken, a finishing job is what lets the next one start.
+            long nextUnixMs = long.MaxValue;
             bool canStart = _jobs != null && _running.Count < _config.MaxDeliveries;
             for (int i = 0; i < _spool.Count && canStart; i++)
             {
                 QueuedMessage m = _spool.Message(i);
-                if (m.InFlight == 0 && !IsBouncing(m) && HasPending(m) && m.NextAttemptUnixMs < nextUnixMs)
+                if (m.InFlight == 0 && !m.Held && !IsBouncing(m) && HasPending(m) && m.NextAttemptUnixMs < nextUnixMs)
                 {
                     nextUnixMs = m.NextAttemptUnixMs;
                 }
             }
-            long next = _jobs != null ? _jobs.PollDeadline() : long.MaxValue;
+            long next = long.MaxValue;
+            try
+            {
+                if (_jobs != null) next = _jobs.PollDeadline();
+            }
+            catch (System.Exception e)
+            {
+                if (Failures.IsHalt(e)) throw;
+                next = nowMs + ReportRetryMs;
+            }
             for (int i = 0; i < _running.Count; i++)
             {
-                long d = ((Running)_running[i]).Job.PollDeadline();
+                long d;
+                try
+                {
+                    d = ((Running)_running[i]).Job.PollDeadline();
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    d = nowMs; // step it now: Step's own containment deals with it
+                }
                 if (d < next) next = d;
             }
             if (nextUnixMs != long.MaxValue)
@@ -106,6 +132,98 @@ namespace MailGateway.Core.Delivery
             return next;
         }
 
+        // What the jobs share (the DNS resolver, the connection cache): a failure there is logged
+        // and the pass goes on; each lookup and job has its own timeout.
+        private void PumpJobs(long nowMs)
+        {
+            if (_jobs == null) return;
+            try
+            {
+                _jobs.Pump(nowMs);
+            }
+            catch (System.Exception e)
+            {
+                if (Failures.IsHalt(e)) throw;
+                _internalErrors++;
+                _log.Line("warning: internal error in the delivery pump (DNS, connection cache): " + Failures.Describe(e));
+            }
+        }
+
+        // ---- Internal errors and hold ----------------------------------------------------------
+
+        /// <summary>Internal errors in a row after which a message is put on hold.</summary>
+        public const int MaxInternalErrors = 3;
+
+        private int _internalErrors;
+
+        /// <summary>Jobs and housekeeping ended by an internal error since start (each was logged).</summary>
+        public int InternalErrors { get { return _internalErrors; } }
+
+        // An exception escaped work on one message: logged with its queue ID; after
+        // MaxInternalErrors in a row the message is held instead of failing again and again.
+        private void InternalError(QueuedMessage m, string what, System.Exception e)
+        {
+            _internalErrors++;
+            m.InternalErrors++;
+            bool hold = m.InternalErrors >= MaxInternalErrors;
+            _log.Line(m.QueueId + ": warning: internal error in " + what + ": " + Failures.Describe(e) +
+                      (hold ? "" : "; will try again"));
+            if (hold) Hold(m, m.InternalErrors.ToString() + " internal errors in a row (last: " + Failures.Describe(e) + ")");
+        }
+
+        private void Hold(QueuedMessage m, string reason)
+        {
+            string note = "";
+            try
+            {
+                _spool.SetHeld(m, true);
+            }
+            catch (System.IO.IOException e)
+            {
+                note = " (not recorded on the card: " + e.Message + "; the hold lasts until restart)";
+            }
+            _log.Line(m.QueueId + ": hold: " + reason + "; kept on the card, not tried again until released" + note);
+        }
+
+        /// <summary>Holds a queued message (the console's "queue hold"); null on success, else why not.</summary>
+        public string Hold(string queueId)
+        {
+            QueuedMessage m = _spool.Find(queueId);
+            if (m == null) return "no message " + queueId + " in the queue";
+            if (m.Held) return null;
+            Hold(m, "held by the operator");
+            return null;
+        }
+
+        /// <summary>
+        /// Releases a held message (the console's "queue release"): its pending recipients are due at
+        /// once and its count of internal errors starts again. Null on success, else why not.
+        /// </summary>
+        public string Release(string queueId)
+        {
+            QueuedMessage m = _spool.Find(queueId);
+            if (m == null) return "no message " + queueId + " in the queue";
+            if (!m.Held) return null;
+            try
+            {
+                _spool.SetHeld(m, false);
+            }
+            catch (System.IO.IOException e)
+            {
+                m.Held = true;
+                return "cannot record the release on the card: " + e.Message;
+            }
+            m.InternalErrors = 0;
+            long nowUnixMs = _clock.UnixMs();
+            for (int r = 0; r < m.Recipients.Length; r++)
+            {
+                if (m.Recipients[r].State == RecipientStatus.Pending) m.Recipients[r].NextAttemptUnixMs = nowUnixMs;
+            }
+            m.NextAttemptUnixMs = nowUnixMs;
+            _log.Line(m.QueueId + ": released from hold");
+            return null;
+        }
+
         /// <summary>Makes every pending recipient due now (the console's "flush").</summary>
         public void FlushNow()
         {
@@ -113,6 +231,7 @@ namespace MailGateway.Core.Delivery
             for (int i = 0; i < _spool.Count; i++)
             {
                 QueuedMessage m = _spool.Message(i);
+                if (m.Held) continue; // a flush does not release a hold
                 m.NextAttemptUnixMs = nowUnixMs;
                 for (int r = 0; r < m.Recipients.Length; r++)
                 {
@@ -124,9 +243,27 @@ namespace MailGateway.Core.Delivery
         /// <summary>Stops every running job (shutdown); their recipients stay pending.</summary>
         public void AbortAll()
         {
-            for (int i = 0; i < _running.Count; i++) ((Running)_running[i]).Job.Abort();
+            for (int i = 0; i < _running.Count; i++)
+            {
+                try
+                {
+                    ((Running)_running[i]).Job.Abort();
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                }
+            }
             CollectFinishedJobs(_clock.MonotonicMs(), _clock.UnixMs());
-            if (_jobs != null) _jobs.Close(_clock.MonotonicMs());
+            try
+            {
+                if (_jobs != null) _jobs.Close(_clock.MonotonicMs());
+            }
+            catch (System.Exception e)
+            {
+                if (Failures.IsHalt(e)) throw;
+                _log.Line("warning: closing delivery connections: " + Failures.Describe(e));
+            }
         }
 
         /// <summary>The loop's answer for a bounce queued by this runner: committed or not.</summary>
@@ -140,6 +277,13 @@ namespace MailGateway.Core.Delivery
             }
             if (bounce == null) return;
             _bouncesInFlight.Remove(bounce);
+            if (bounce.Message == null)
+            {
+                // A notice of our own (damaged queue files): sent once, best effort; the log has it too.
+                _log.Line(writer.Outcome == MessageWriter.Committed ? writer.Envelope.QueueId + ": " + bounce.What + " queued"
+                          : "warning: could not queue the " + bounce.What);
+                return;
+            }
             if (writer.Outcome != MessageWriter.Committed)
             {
                 _log.Line(bounce.Message.QueueId + ": warning: could not queue the " + bounce.What + "; will try again");
@@ -175,9 +319,52 @@ namespace MailGateway.Core.Delivery
             public Destination Destination;
         }
 
-        private void StartDue(QueuedMessage m, long nowMs, long nowUnixMs)
+        // Starts jobs for due messages while delivery slots are free, the message due longest first,
+        // so that nothing waits behind mail that keeps failing (a full queue after an outage drains
+        // in the order it was due).
+        private void StartDueOldestFirst(long nowMs, long nowUnixMs)
         {
             if (_jobs == null) return; // no delivery wired in (a receive-only build)
+            while (_running.Count < _config.MaxDeliveries)
+            {
+                QueuedMessage oldest = null;
+                for (int i = 0; i < _spool.Count; i++)
+                {
+                    QueuedMessage m = _spool.Message(i);
+                    if (m.InFlight > 0 || m.Held || m.NextAttemptUnixMs > nowUnixMs || IsBouncing(m) || !HasDue(m, nowUnixMs)) continue;
+                    if (oldest == null || m.NextAttemptUnixMs < oldest.NextAttemptUnixMs) oldest = m;
+                }
+                if (oldest == null) return;
+                try
+                {
+                    StartDue(oldest, nowMs, nowUnixMs);
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    InternalError(oldest, "starting delivery", e);
+                    if (!oldest.Held) oldest.NextAttemptUnixMs = nowUnixMs + ReportRetryMs;
+                }
+                if (oldest.InFlight == 0 && !oldest.Held && oldest.NextAttemptUnixMs <= nowUnixMs)
+                {
+                    oldest.NextAttemptUnixMs = EarliestPending(oldest); // nothing was started for it now
+                    if (oldest.NextAttemptUnixMs <= nowUnixMs) return;   // avoid picking it again in this pass
+                }
+            }
+        }
+
+        private static bool HasDue(QueuedMessage m, long nowUnixMs)
+        {
+            for (int r = 0; r < m.Recipients.Length; r++)
+            {
+                RecipientStatus s = m.Recipients[r];
+                if (s.State == RecipientStatus.Pending && s.NextAttemptUnixMs <= nowUnixMs) return true;
+            }
+            return false;
+        }
+
+        private void StartDue(QueuedMessage m, long nowMs, long nowUnixMs)
+        {
             // Group the due recipients by destination; each group is one job.
             int[] due = new int[m.Recipients.Length];
             string[] keys = new string[m.Recipients.Length];
@@ -221,13 +408,51 @@ namespace MailGateway.Core.Delivery
             for (int i = _running.Count - 1; i >= 0; i--)
             {
                 Running run = (Running)_running[i];
-                if (!run.Job.Step(nowMs)) continue;
+                AttemptOutcome[] outcomes;
+                bool contained = false;
+                try
+                {
+                    if (!run.Job.Step(nowMs)) continue;
+                    outcomes = run.Job.Outcomes;
+                    if (outcomes == null || outcomes.Length != run.Recipients.Length)
+                    {
+                        throw new System.InvalidOperationException("a finished job must give one outcome per recipient");
+                    }
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    outcomes = Contained(run, e);
+                    contained = true;
+                }
                 _running.RemoveAt(i);
                 run.Message.InFlight -= run.Recipients.Length;
-                AttemptOutcome[] outcomes = run.Job.Outcomes;
+                if (!contained) run.Message.InternalErrors = 0; // only errors in a row count
                 for (int k = 0; k < outcomes.Length; k++) Apply(run.Message, outcomes[k], nowUnixMs);
                 if (run.Message.InFlight == 0) run.Message.NextAttemptUnixMs = EarliestPending(run.Message);
             }
+        }
+
+        // A job threw: it is abandoned (its connection closed), each of its recipients is deferred
+        // with the error as the reason, and the message's run of internal errors grows (HOLD).
+        private AttemptOutcome[] Contained(Running run, System.Exception e)
+        {
+            try
+            {
+                run.Job.Abort();
+            }
+            catch (System.Exception abortFailure)
+            {
+                if (Failures.IsHalt(abortFailure)) throw;
+            }
+            AttemptOutcome[] outcomes = new AttemptOutcome[run.Recipients.Length];
+            string reply = "451 4.3.0 internal error in delivery: " + Failures.Describe(e);
+            for (int k = 0; k < outcomes.Length; k++)
+            {
+                outcomes[k] = new AttemptOutcome(run.Recipients[k], AttemptOutcome.Transient, "4.3.0", reply, "");
+            }
+            InternalError(run.Message, "delivery", e);
+            return outcomes;
         }
 
         private void Apply(QueuedMessage m, AttemptOutcome outcome, long nowUnixMs)
@@ -277,6 +502,13 @@ namespace MailGateway.Core.Delivery
 
         private void Housekeep(QueuedMessage m, long nowUnixMs)
         {
+            // Storage work that failed (a card that turned read-only or full) is tried again now and then.
+            if (m.StorageRetryUnixMs > nowUnixMs) return;
+            if (!_spool.SaveUnsaved(m))
+            {
+                m.StorageRetryUnixMs = nowUnixMs + ReportRetryMs;
+                return;
+            }
             long age = nowUnixMs - m.Envelope.ArrivalUnixMs;
             if (age >= _config.QueueLifetimeMs) Expire(m, nowUnixMs);
             int[] bouncing = Select(m, RecipientStatus.Bouncing);
@@ -284,8 +516,16 @@ namespace MailGateway.Core.Delivery
             if (IsBouncing(m) || HasState(m, RecipientStatus.Bouncing)) return; // finish the bounce first
             if (!HasPending(m))
             {
-                _spool.Remove(m);
-                _log.Line(m.QueueId + ": removed");
+                try
+                {
+                    _spool.Remove(m);
+                    _log.Line(m.QueueId + ": removed");
+                }
+                catch (System.IO.IOException e)
+                {
+                    m.StorageRetryUnixMs = nowUnixMs + ReportRetryMs;
+                    _log.Line(m.QueueId + ": warning: cannot remove the delivered message from the card: " + e.Message + "; will try again");
+                }
                 return;
             }
             if (_config.WarnAfterMs > 0 && !m.WarningSent && age >= _config.WarnAfterMs && m.NextReportUnixMs <= nowUnixMs)
@@ -340,13 +580,7 @@ namespace MailGateway.Core.Delivery
             for (int i = 0; i < recipients.Length; i++) about[i] = m.Recipients[recipients[i]];
             Bounce report = new Bounce(kind, _config.Hostname, m, about, nowUnixMs,
                                        m.Envelope.ArrivalUnixMs + _config.QueueLifetimeMs, notify);
-            Envelope envelope = new Envelope();
-            envelope.ArrivalUnixMs = nowUnixMs;
-            envelope.ClientAddress = "127.0.0.1";
-            envelope.Helo = _config.Hostname;
-            envelope.Protocol = ReportProtocol;
-            envelope.Sender = "";
-            envelope.Recipients = new string[] { notify };
+            Envelope envelope = ReportEnvelope(notify, nowUnixMs);
             MessageWriter writer = null;
             try
             {
@@ -376,10 +610,12 @@ namespace MailGateway.Core.Delivery
                 report.Finish();
                 if (!Drain(report, writer)) return;
             }
-            catch (System.IO.IOException e)
+            catch (System.Exception e)
             {
-                _log.Line(m.QueueId + ": warning: could not write the " + what + ": " + e.Message);
+                if (Failures.IsHalt(e)) throw;
                 if (writer != null) _spool.Abort(writer);
+                if (!(e is System.IO.IOException)) throw; // a bug: counted by the caller (HOLD)
+                _log.Line(m.QueueId + ": warning: could not write the " + what + ": " + e.Message);
                 return;
             }
             PendingBounce pending = new PendingBounce();
@@ -404,6 +640,65 @@ namespace MailGateway.Core.Delivery
                 _spool.Abort(writer);
             }
             return ok;
+        }
+
+        // ---- Damaged queue files ----------------------------------------------------------------
+
+        // Tells queue.postmaster by mail which damaged files recovery set aside (the originals stay
+        // on the card as .BAD); without a postmaster the log is all there is, and says so loudly.
+        private void ReportQuarantined(long nowUnixMs)
+        {
+            string[] lines = _spool.TakeQuarantined();
+            if (lines.Length == 0) return;
+            if (_config.Postmaster == null)
+            {
+                _log.Line("error: " + lines.Length.ToString() + " damaged queue file(s) set aside as .BAD at start-up (see above); " +
+                          "set queue.postmaster to be told by mail");
+                return;
+            }
+            MessageWriter writer = null;
+            try
+            {
+                writer = _spool.Begin(ReportEnvelope(_config.Postmaster, nowUnixMs));
+                if (writer == null)
+                {
+                    _log.Line("error: spool full: cannot tell the postmaster about " + lines.Length.ToString() + " damaged queue file(s)");
+                    return;
+                }
+                PostmasterNotice notice = new PostmasterNotice(_config.Hostname, _config.Postmaster, writer.Envelope.QueueId, nowUnixMs);
+                byte[] text = notice.Bytes(lines);
+                if (!writer.Write(text, 0, text.Length))
+                {
+                    _spool.Abort(writer);
+                    _log.Line("error: spool full: cannot tell the postmaster about the damaged queue files");
+                    return;
+                }
+            }
+            catch (System.IO.IOException e)
+            {
+                if (writer != null) _spool.Abort(writer);
+                _log.Line("error: cannot tell the postmaster about the damaged queue files: " + e.Message);
+                return;
+            }
+            PendingBounce pending = new PendingBounce();
+            pending.Writer = writer;
+            pending.What = "postmaster notice of " + lines.Length.ToString() + " damaged queue file(s)";
+            writer.Owner = pending;
+            _bouncesInFlight.Add(pending);
+            _spool.RequestCommit(writer);
+        }
+
+        // The envelope of a report this runner writes: from the null sender, so it is never bounced.
+        private Envelope ReportEnvelope(string to, long nowUnixMs)
+        {
+            Envelope envelope = new Envelope();
+            envelope.ArrivalUnixMs = nowUnixMs;
+            envelope.ClientAddress = "127.0.0.1";
+            envelope.Helo = _config.Hostname;
+            envelope.Protocol = ReportProtocol;
+            envelope.Sender = "";
+            envelope.Recipients = new string[] { to };
+            return envelope;
         }
 
         // ---- Helpers ---------------------------------------------------------------------------

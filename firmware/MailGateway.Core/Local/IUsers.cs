@@ -8,6 +8,9 @@ namespace MailGateway.Core.Local
     {
         bool Exists(string user);
 
+        /// <summary>Every user's name (for counting their mailboxes against the card at start-up).</summary>
+        string[] Names();
+
         /// <summary>
         /// Starts checking a password (slow on purpose: PBKDF2) and returns a handle at once; the
         /// platform may do the work off the loop's thread (the host does, on the thread pool).

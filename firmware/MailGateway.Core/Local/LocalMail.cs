@@ -18,6 +18,12 @@ namespace MailGateway.Core.Local
             Aliases = aliases;
         }
 
+        public bool IsMailboxFull(string localPart)
+        {
+            string folder = Users.MailboxFolder(Text.Ascii.ToLower(localPart));
+            return folder != null && Mailboxes.IsFull(folder);
+        }
+
         public bool IsKnown(string localPart)
         {
             string name = Text.Ascii.ToLower(localPart);

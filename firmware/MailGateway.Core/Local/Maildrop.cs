@@ -57,7 +57,11 @@ namespace MailGateway.Core.Local
             for (int i = 0; i < _deleted.Length; i++) _deleted[i] = false;
         }
 
-        /// <summary>Deletes the marked messages (the UPDATE state); false when some could not be removed.</summary>
+        /// <summary>
+        /// Deletes the marked messages (the UPDATE state) and gives their room back to the card;
+        /// false when some could not be removed (a failing card): they stay, and the user deletes
+        /// them again next time (RFC 1939 §6: "-ERR some deleted messages not removed").
+        /// </summary>
         public bool CommitDeletions()
         {
             CloseFile();
@@ -69,6 +73,7 @@ namespace MailGateway.Core.Local
                 try
                 {
                     _storage.Delete(_ids[i] + MailboxStore.MessageExtension);
+                    _store.Release(_folder, _sizes[i]);
                     any = true;
                 }
                 catch (System.IO.IOException)
@@ -76,7 +81,15 @@ namespace MailGateway.Core.Local
                     all = false;
                 }
             }
-            if (any) _storage.SyncDirectory();
+            try
+            {
+                if (any) _storage.SyncDirectory();
+            }
+            catch (System.IO.IOException)
+            {
+                // The deletions may not survive a power cut: the user sees those messages again.
+                all = false;
+            }
             return all;
         }
 

@@ -13,5 +13,8 @@ namespace MailGateway.Core.Relay
         /// accepts it before asking (RFC 5321 §4.5.1).
         /// </summary>
         bool IsKnown(string localPart);
+
+        /// <summary>True when the local part is a user whose mailbox is full (552 5.2.2 at RCPT).</summary>
+        bool IsMailboxFull(string localPart);
     }
 }

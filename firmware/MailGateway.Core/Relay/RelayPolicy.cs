@@ -73,6 +73,14 @@ namespace MailGateway.Core.Relay
             return _localRecipients.IsKnown(recipient.LocalPart);
         }
 
+        /// <summary>True for a recipient in a local domain whose mailbox is full (552 5.2.2, RFC 3463).</summary>
+        public bool IsMailboxFull(Smtp.MailPath recipient)
+        {
+            if (_localRecipients == null || recipient.IsAddressLiteral || recipient.Domain == null) return false;
+            if (!Contains(_localDomains, recipient.Domain)) return false;
+            return _localRecipients.IsMailboxFull(recipient.LocalPart);
+        }
+
         private static bool Contains(string[] domains, string domain)
         {
             if (domain == null) return false;

@@ -94,9 +94,17 @@ namespace MailGateway.Core.Runtime
                 _checks.RemoveAt(i);
                 _checkHandles.RemoveAt(i);
                 if (!_connections.Contains(c)) continue; // the client gave up meanwhile
-                if (c.Pop3 != null) Pop3Checked(c, result == 1, nowMs);
-                else AuthChecked(c, result == 1, nowMs);
-                HandleEvents(c);
+                try
+                {
+                    if (c.Pop3 != null) Pop3Checked(c, result == 1, nowMs);
+                    else AuthChecked(c, result == 1, nowMs);
+                    HandleEvents(c);
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    Contain(c, e);
+                }
             }
             return _checks.Count > 0 ? nowMs + PasswordCheckPollMs : long.MaxValue;
         }
@@ -124,9 +132,17 @@ namespace MailGateway.Core.Runtime
                 _delayedFailures.RemoveAt(0);
                 _delayedDueMs.RemoveAt(0);
                 if (!_connections.Contains(c)) continue; // the client gave up meanwhile
-                if (c.Pop3 != null) c.Pop3.CompleteAuth(false, null, Local.Pop3Replies.LoginFailed);
-                else c.Session.CompleteAuth(Replies.AuthFailed);
-                HandleEvents(c);
+                try
+                {
+                    if (c.Pop3 != null) c.Pop3.CompleteAuth(false, null, Local.Pop3Replies.LoginFailed);
+                    else c.Session.CompleteAuth(Replies.AuthFailed);
+                    HandleEvents(c);
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    Contain(c, e);
+                }
             }
             return _delayedFailures.Count > 0 ? (long)_delayedDueMs[0] : long.MaxValue;
         }
@@ -238,14 +254,22 @@ namespace MailGateway.Core.Runtime
                 }
                 Connection c = (Connection)batch[i].Owner;
                 c.Writer = null;
-                if (c.Session.State != ServerState.AwaitingSpool) continue; // the client went away
+                if (!_connections.Contains(c) || c.Session.State != ServerState.AwaitingSpool) continue; // the client went away
                 Reply verdict = Replies.Ok;
                 if (batch[i].Outcome != MessageWriter.Committed)
                 {
                     verdict = batch[i].OutOfSpace ? Replies.SpoolFull : Replies.SpoolError;
                 }
-                c.Session.CompleteSpool(verdict);
-                HandleEvents(c);
+                try
+                {
+                    c.Session.CompleteSpool(verdict);
+                    HandleEvents(c);
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    Contain(c, e);
+                }
             }
         }
     }

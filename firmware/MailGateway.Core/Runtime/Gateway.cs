@@ -41,6 +41,7 @@ namespace MailGateway.Core.Runtime
         private readonly ArrayList _connections = new ArrayList();
         private readonly byte[] _scratch = new byte[2048];
         private int[] _listeners = new int[0];
+        private int _internalErrors;
         private bool[] _implicitTls = new bool[0];
         private bool[] _pop3Listener = new bool[0];
 
@@ -58,6 +59,8 @@ namespace MailGateway.Core.Runtime
             _aliases = new Local.AliasTable(config.Aliases);
             _pop3Settings = Pop3Settings();
             _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), clock, log, random.Next(4096));
+            // Mailboxes share the card with the queue: one budget (spool.max_bytes), and each its own limit.
+            if (local != null) local.Mailboxes.Limit(config.MailboxMaxBytes, _spool.Space);
             _queue = new Delivery.QueueRunner(_spool, config, clock, log, random, deliveries);
         }
 
@@ -72,6 +75,7 @@ namespace MailGateway.Core.Runtime
         public void Start()
         {
             _spool.Recover();
+            if (_local != null) CountMailboxes();
             // SMTP, SMTP with implicit TLS, then (with local mailboxes) POP3 and POP3 with implicit TLS.
             bool tls = _config.ServerTlsAvailable;
             bool pop3 = _local != null;
@@ -100,6 +104,29 @@ namespace MailGateway.Core.Runtime
             }
         }
 
+        // The mailboxes' bytes count against the card before the first message is accepted. A folder
+        // that cannot be read is counted when it is first used (and logged now).
+        private void CountMailboxes()
+        {
+            string[] names = _local.Users.Names();
+            long total = 0;
+            for (int i = 0; i < names.Length; i++)
+            {
+                string folder = _local.Users.MailboxFolder(names[i]);
+                if (folder == null) continue;
+                try
+                {
+                    total += _local.Mailboxes.CountAll(new string[] { folder });
+                }
+                catch (System.IO.IOException e)
+                {
+                    _log.Line("warning: mailbox " + folder + " of user " + names[i] + " cannot be read: " + e.Message);
+                }
+            }
+            _log.Line("mailboxes: " + names.Length.ToString() + " user(s), " + total.ToString() + " bytes; card " +
+                      _spool.Space.UsedBytes.ToString() + " of " + _spool.Space.MaxBytes.ToString() + " bytes used");
+        }
+
         /// <summary>One pass of the loop; returns how long the platform may wait before the next.</summary>
         public long RunOnce()
         {
@@ -109,8 +136,17 @@ namespace MailGateway.Core.Runtime
             for (int i = 0; i < _connections.Count; i++)
             {
                 Connection c = (Connection)_connections[i];
-                progress |= ReadSocket(c);
-                progress |= Feed(c, nowMs);
+                try
+                {
+                    progress |= ReadSocket(c);
+                    progress |= Feed(c, nowMs);
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    Contain(c, e);
+                    i--;
+                }
             }
             long nextDeadline = _queue.RunOnce(nowMs);
             long failuresDue = AnswerDelayedFailures(nowMs);
@@ -125,43 +161,109 @@ namespace MailGateway.Core.Runtime
             for (int i = _connections.Count - 1; i >= 0; i--)
             {
                 Connection c = (Connection)_connections[i];
-                IServerSession s = c.Server;
-                s.HandleDeadline(nowMs);
-                HandleEvents(c);
-                progress |= Flush(c);
-                progress |= TendTls(c, nowMs);
-                if (s.IsClosed && (c.Output.Count == 0 || c.SendFailed))
+                try
                 {
-                    CloseConnection(c, i);
-                    continue;
+                    long deadline = Tend(c, i, nowMs, ref progress);
+                    if (deadline < nextDeadline) nextDeadline = deadline;
                 }
-                // Stop watching a client whose input we cannot take (it sends but does not read).
-                bool watch = c.InputCount < c.Input.Length;
-                if (watch != c.ReceiveWatched)
+                catch (System.Exception e)
                 {
-                    _network.WatchReceive(c.Handle, watch);
-                    c.ReceiveWatched = watch;
+                    if (Failures.IsHalt(e)) throw;
+                    Contain(c, e);
                 }
-                long deadline = s.PollDeadline();
-                if (s.IsClosing)
-                {
-                    // A client that never reads its last reply must not hold a session for ever.
-                    if (c.CloseByMs == 0) c.CloseByMs = nowMs + CloseLingerMs;
-                    if (nowMs >= c.CloseByMs)
-                    {
-                        CloseConnection(c, i);
-                        continue;
-                    }
-                    deadline = c.CloseByMs;
-                }
-                if (deadline < nextDeadline) nextDeadline = deadline;
-                if (c.InputCount > 0 && s.CanReceive) progress = true;
             }
             if (progress) return 0;
             if (nextDeadline == long.MaxValue) return MaxWaitMs;
             long wait = nextDeadline - nowMs;
             return wait < 0 ? 0 : (wait > MaxWaitMs ? MaxWaitMs : wait);
         }
+
+        // The second half of a pass for one connection: timeouts, events, replies, TLS, closing,
+        // backpressure. Returns when it must be looked at again (long.MaxValue: when I/O happens).
+        private long Tend(Connection c, int index, long nowMs, ref bool progress)
+        {
+            IServerSession s = c.Server;
+            s.HandleDeadline(nowMs);
+            HandleEvents(c);
+            progress |= Flush(c);
+            progress |= TendTls(c, nowMs);
+            if (s.IsClosed && (c.Output.Count == 0 || c.SendFailed))
+            {
+                CloseConnection(c, index);
+                return long.MaxValue;
+            }
+            // Stop watching a client whose input we cannot take (it sends but does not read).
+            bool watch = c.InputCount < c.Input.Length;
+            if (watch != c.ReceiveWatched)
+            {
+                _network.WatchReceive(c.Handle, watch);
+                c.ReceiveWatched = watch;
+            }
+            long deadline = s.PollDeadline();
+            if (s.IsClosing)
+            {
+                // A client that never reads its last reply must not hold a session for ever.
+                if (c.CloseByMs == 0) c.CloseByMs = nowMs + CloseLingerMs;
+                if (nowMs >= c.CloseByMs)
+                {
+                    CloseConnection(c, index);
+                    return long.MaxValue;
+                }
+                deadline = c.CloseByMs;
+            }
+            if (c.InputCount > 0 && s.CanReceive) progress = true;
+            return deadline;
+        }
+
+        // An exception escaped one session: only that session ends (421, or -ERR for POP3), its
+        // unfinished message is abandoned (no 250 was sent for it), its mailbox unlocked, and the
+        // loop goes on serving everybody else.
+        private void Contain(Connection c, System.Exception e)
+        {
+            bool pop3 = c.Pop3 != null;
+            string id = c.Writer != null ? c.Writer.Envelope.QueueId + ": " : "";
+            _log.Line("warning: " + id + c.ClientName + ": internal error in " + (pop3 ? "POP3" : "SMTP") + " session: " +
+                      Failures.Describe(e) + "; connection closed");
+            _internalErrors++;
+            try
+            {
+                if (c.Output.Count == 0 && !c.SendFailed && !c.TlsPending)
+                {
+                    string bye = pop3 ? Local.Pop3Replies.InternalError.Format() : Replies.InternalError.Format(true);
+                    byte[] bytes = Ascii.GetBytes(bye + "\r\n");
+                    _network.Send(c.Handle, bytes, 0, bytes.Length);
+                }
+            }
+            catch (System.Exception sendFailure)
+            {
+                if (Failures.IsHalt(sendFailure)) throw;
+            }
+            if (pop3 && c.Pop3.Maildrop != null)
+            {
+                try
+                {
+                    c.Pop3.Maildrop.Unlock();
+                }
+                catch (System.Exception unlockFailure)
+                {
+                    if (Failures.IsHalt(unlockFailure)) throw;
+                }
+            }
+            int index = _connections.IndexOf(c);
+            if (index < 0) return;
+            try
+            {
+                CloseConnection(c, index);
+            }
+            catch (System.Exception closeFailure)
+            {
+                if (Failures.IsHalt(closeFailure)) throw;
+                if (_connections.Contains(c)) _connections.Remove(c);
+            }
+        }
+
+        /// <summary>Sessions ended by an internal error since start (each was logged).</summary>
+        public int InternalErrors { get { return _internalErrors; } }
 
         /// <summary>Says 421 to every client, aborts unfinished messages and closes everything.</summary>
         public void Shutdown()
@@ -186,32 +288,80 @@ namespace MailGateway.Core.Runtime
             for (int l = 0; l < _listeners.Length; l++)
             {
                 int handle;
-                while ((handle = _network.Accept(_listeners[l])) >= 0)
+                while ((handle = AcceptOne(l)) >= 0)
                 {
-                    string address = _network.RemoteAddress(handle);
-                    if (_connections.Count >= _config.MaxSessions)
+                    Connection c = null;
+                    try
                     {
-                        // Like Postfix, with the enhanced code although no EHLO was seen: it says why (RFC 3463 4.7.0).
-                        byte[] refusal = Ascii.GetBytes(Replies.TooManySessions.Format(true) + "\r\n");
-                        _network.Send(handle, refusal, 0, refusal.Length);
-                        _network.Close(handle);
-                        _log.Line("warning: too many sessions (limits.sessions = " + _config.MaxSessions.ToString() +
-                                  "), refused unknown[" + address + "]");
-                        continue;
+                        c = Open(l, handle, nowMs);
                     }
-                    Connection c = _pop3Listener[l]
-                        ? new Connection(handle, new Local.Pop3Session(_pop3Settings, address, _implicitTls[l], nowMs))
-                        : new Connection(handle, new SmtpServerSession(_settings, _policy, _spool.Space, address, _implicitTls[l], nowMs));
-                    _connections.Add(c);
-                    _log.Line("connect from " + c.ClientName);
-                    if (c.Session != null && RecentPopLogin(address, nowMs))
+                    catch (System.Exception e)
                     {
-                        c.Session.TrustClient();
-                        _log.Line(c.ClientName + ": may relay (POP-before-SMTP)");
+                        if (Failures.IsHalt(e)) throw;
+                        if (c != null) Contain(c, e);
+                        else
+                        {
+                            _log.Line("warning: internal error accepting a connection: " + Failures.Describe(e));
+                            CloseQuietly(handle);
+                        }
                     }
-                    if (_implicitTls[l]) BeginTls(c, nowMs); // RFC 8314: TLS first, then the greeting
-                    else Flush(c);
                 }
+            }
+        }
+
+        // The next connection waiting on listener l, or -1; a failing listener is logged and skipped this pass.
+        private int AcceptOne(int l)
+        {
+            try
+            {
+                return _network.Accept(_listeners[l]);
+            }
+            catch (System.Exception e)
+            {
+                if (Failures.IsHalt(e)) throw;
+                _log.Line("warning: cannot accept on listener " + l.ToString() + ": " + Failures.Describe(e));
+                return -1;
+            }
+        }
+
+        // Starts a session on an accepted connection (or refuses it over limits.sessions); null when refused.
+        private Connection Open(int l, int handle, long nowMs)
+        {
+            string address = _network.RemoteAddress(handle);
+            if (_connections.Count >= _config.MaxSessions)
+            {
+                // Like Postfix, with the enhanced code although no EHLO was seen: it says why (RFC 3463 4.7.0).
+                byte[] refusal = Ascii.GetBytes(Replies.TooManySessions.Format(true) + "\r\n");
+                _network.Send(handle, refusal, 0, refusal.Length);
+                _network.Close(handle);
+                _log.Line("warning: too many sessions (limits.sessions = " + _config.MaxSessions.ToString() +
+                          "), refused unknown[" + address + "]");
+                return null;
+            }
+            Connection c = _pop3Listener[l]
+                ? new Connection(handle, new Local.Pop3Session(_pop3Settings, address, _implicitTls[l], nowMs))
+                : new Connection(handle, new SmtpServerSession(_settings, _policy, _spool.Space, address, _implicitTls[l], nowMs));
+            _connections.Add(c);
+            _log.Line("connect from " + c.ClientName);
+            if (c.Session != null && RecentPopLogin(address, nowMs))
+            {
+                c.Session.TrustClient();
+                _log.Line(c.ClientName + ": may relay (POP-before-SMTP)");
+            }
+            if (_implicitTls[l]) BeginTls(c, nowMs); // RFC 8314: TLS first, then the greeting
+            else Flush(c);
+            return c;
+        }
+
+        private void CloseQuietly(int handle)
+        {
+            try
+            {
+                _network.Close(handle);
+            }
+            catch (System.Exception e)
+            {
+                if (Failures.IsHalt(e)) throw;
             }
         }
 

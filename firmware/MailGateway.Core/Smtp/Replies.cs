@@ -25,6 +25,7 @@ namespace MailGateway.Core.Smtp
         public static readonly Reply IdleTimeout = new Reply(421, "4.4.2", "Timeout, closing connection", true);
         public static readonly Reply TooManyErrors = new Reply(421, "4.7.0", "Too many errors, closing connection", true);
         public static readonly Reply ShuttingDown = new Reply(421, "4.3.2", "Shutting down, try again later", true);
+        public static readonly Reply InternalError = new Reply(421, "4.3.0", "Internal error, closing connection", true);
         public static readonly Reply SpoolFull = new Reply(452, "4.3.1", "Insufficient system storage");
         public static readonly Reply SpoolError = new Reply(451, "4.3.0", "Could not store the message, try again later");
         public static readonly Reply TooManyRecipients = new Reply(452, "4.5.3", "Too many recipients");
@@ -65,6 +66,7 @@ namespace MailGateway.Core.Smtp
 
         // Permanent: policy and content
         public static readonly Reply RelayDenied = new Reply(554, "5.7.1", "Relay access denied");
+        public static readonly Reply MailboxFull = new Reply(552, "5.2.2", "Mailbox full");                       // RFC 3463 X.2.2
         public static readonly Reply UserUnknown = new Reply(550, "5.1.1", "Recipient address rejected: User unknown in local recipient table");
         public static readonly Reply MessageTooBig = new Reply(552, "5.3.4", "Message size exceeds fixed limit");
         public static readonly Reply MailLoop = new Reply(554, "5.4.6", "Too many Received headers: mail forwarding loop");

@@ -1,5 +1,5 @@
-// Checks a committed message file: Check() validates every record (file header, one envelope,
-// body chunks, an end record whose counts match, nothing after it) without keeping the body.
+// Checks a committed message file: Check() validates every record (file header, one envelope and
+// its recipient records, body chunks, an end record whose counts match, nothing after it) without keeping the body.
 // MessageBody streams the body back out.
 using MailGateway.Core.Runtime;
 
@@ -41,6 +41,11 @@ namespace MailGateway.Core.Spool
             if (reader.Next() != RecordFormat.Envelope) return "no valid envelope record";
             Envelope = Envelope.ReadFrom(reader.Buffer, reader.PayloadOffset, reader.PayloadLength);
             if (Envelope == null) return "envelope record does not parse";
+            while (Envelope.RecipientsRead < Envelope.Recipients.Length)
+            {
+                if (reader.Next() != RecordFormat.Recipient) return "recipient " + Envelope.RecipientsRead.ToString() + " missing";
+                if (!Envelope.ReadRecipient(reader.Buffer, reader.PayloadOffset, reader.PayloadLength)) return "recipient record does not parse";
+            }
             long bodyBytes = 0;
             long bodyRecords = 0;
             while (true)

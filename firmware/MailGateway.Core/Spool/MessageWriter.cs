@@ -1,5 +1,5 @@
 // Writes one incoming message to its temporary spool file (QQQQQQQQ.TMP) as records: file header,
-// envelope, body chunks of at most ChunkBytes, and at commit the end record that makes the file
+// envelope, one record per recipient, body chunks of at most ChunkBytes, and at commit the end record that makes the file
 // complete. Space is taken from SpoolSpace before every append, so a full card is noticed before a
 // byte is lost, and is handed back if the message is abandoned.
 using MailGateway.Core.Runtime;
@@ -55,6 +55,13 @@ namespace MailGateway.Core.Spool
             payload.Clear();
             Envelope.WriteTo(payload);
             RecordFormat.Append(_record, RecordFormat.Envelope, payload.Array, payload.Start, payload.Count);
+            for (int i = 0; i < Envelope.Recipients.Length; i++)
+            {
+                payload.Clear();
+                Envelope.WriteRecipientTo(i, payload);
+                RecordFormat.Append(_record, RecordFormat.Recipient, payload.Array, payload.Start, payload.Count);
+                if (_record.Count >= ChunkBytes && !Flush()) throw new System.IO.IOException("spool.max_bytes reached");
+            }
             if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
         }
 

@@ -9,6 +9,14 @@ namespace MailGateway.Core.Spool
         public long FileBytes;
         /// <summary>A delay warning went to the sender (recorded in the recipient log).</summary>
         public bool WarningSent;
+        /// <summary>Kept on the card but never tried, expired or bounced until released (recorded in the recipient log).</summary>
+        public bool Held;
+        /// <summary>In memory only: delivery attempts in a row that ended in an internal error.</summary>
+        public int InternalErrors;
+        /// <summary>In memory only: recipients whose last change could not be written to the card yet.</summary>
+        public bool[] Unsaved;
+        /// <summary>In memory only: when storage work that failed (saving progress, removal) is tried again (Unix ms).</summary>
+        public long StorageRetryUnixMs;
         /// <summary>In memory only: when the queue may try this message next (Unix ms).</summary>
         public long NextAttemptUnixMs;
         /// <summary>In memory only: when a bounce that could not be queued is tried again.</summary>

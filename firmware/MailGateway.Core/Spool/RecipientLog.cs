@@ -1,8 +1,11 @@
 // Per-recipient delivery progress in QQQQQQQQ.RCP, next to the message file, so that the body is
 // never rewritten (DESIGN, durability). Append-only: each change is one record (recipient index,
 // state, attempts, next attempt, last reply, the host that gave it); when the file is read back,
-// the last good record for each recipient wins. A torn record at the end is ignored, which at worst forgets the last change:
-// a recipient may be delivered twice, never lost (qmail's rule).
+// the last good record for each recipient wins. Two indexes are flags of the whole message: a
+// delay warning was sent (WarningSentIndex), the message is held or released (HeldIndex).
+// A torn record (a power cut mid-append) is stepped over, so the records appended after the
+// restart still count; at worst the torn change itself is forgotten: a recipient may be delivered
+// twice, never lost (qmail's rule).
 using MailGateway.Core.Runtime;
 using MailGateway.Core.Text;
 
@@ -12,6 +15,8 @@ namespace MailGateway.Core.Spool
     {
         /// <summary>The recipient index of the record that says a delay warning was sent.</summary>
         public const int WarningSentIndex = 0xFFFF;
+        /// <summary>The recipient index of the record that holds (state 1) or releases (state 0) the message.</summary>
+        public const int HeldIndex = 0xFFFE;
 
         /// <summary>Appends one recipient's state and syncs it. Creates the log on first use.</summary>
         public static void Record(IStorage storage, string queueId, int index, RecipientStatus status)
@@ -24,8 +29,8 @@ namespace MailGateway.Core.Spool
             payload.Append((byte)status.State);
             payload.AppendUInt32((uint)status.Attempts);
             payload.AppendInt64(status.NextAttemptUnixMs);
-            payload.AppendString16(status.LastReply);
-            payload.AppendString16(status.RemoteHost);
+            payload.AppendString16(Clip(status.LastReply));
+            payload.AppendString16(Clip(status.RemoteHost));
             ByteBuffer record = new ByteBuffer(payload.Count + RecordFormat.Overhead);
             RecordFormat.Append(record, RecordFormat.RecipientState, payload.Array, payload.Start, payload.Count);
             int handle = exists ? storage.OpenAppend(name) : storage.Create(name);
@@ -41,29 +46,45 @@ namespace MailGateway.Core.Spool
             if (!exists) storage.SyncDirectory();
         }
 
-        /// <summary>Applies the log (if any) to the message's recipients and flags.</summary>
-        public static void Replay(IStorage storage, QueuedMessage message)
+        // A reply text is kept for the log and the bounce; 2 KiB of it is plenty and keeps every
+        // record far below what the reader takes.
+        private static string Clip(string text)
+        {
+            return text.Length > 2048 ? text.Substring(0, 2048) : text;
+        }
+
+        /// <summary>
+        /// Applies the log (if any) to the message's recipients and flags. Returns how many damaged
+        /// stretches were stepped over (0 for a clean log).
+        /// </summary>
+        public static int Replay(IStorage storage, QueuedMessage message)
         {
             RecipientStatus[] statuses = message.Recipients;
             string name = message.QueueId + SpoolNames.Recipients;
-            if (!storage.Exists(name)) return;
+            if (!storage.Exists(name)) return 0;
             int handle = storage.OpenRead(name);
             try
             {
                 RecordReader reader = new RecordReader(storage, handle);
-                while (reader.Next() == RecordFormat.RecipientState)
+                int type;
+                while ((type = reader.NextSkippingDamage()) != RecordReader.EndOfFile)
                 {
+                    if (type != RecordFormat.RecipientState || reader.PayloadLength < 15) continue;
                     byte[] b = reader.Buffer;
                     int at = reader.PayloadOffset;
                     int end = at + reader.PayloadLength;
-                    if (reader.PayloadLength < 15) break;
                     int index = b[at] | (b[at + 1] << 8);
                     if (index == WarningSentIndex)
                     {
                         message.WarningSent = true;
                         continue;
                     }
-                    if (index >= statuses.Length) break;
+                    if (index == HeldIndex)
+                    {
+                        message.Held = b[at + 2] != 0;
+                        continue;
+                    }
+                    if (index >= statuses.Length) continue;
                     RecipientStatus status = statuses[index];
                     status.State = b[at + 2];
                     status.Attempts = (int)RecordFormat.ReadUInt32(b, at + 3);
@@ -74,6 +95,7 @@ namespace MailGateway.Core.Spool
                     string host = RecordFormat.ReadString16(b, ref at, end);
                     status.RemoteHost = host == null ? "" : host;
                 }
+                return reader.SkippedDamage;
             }
             finally
             {

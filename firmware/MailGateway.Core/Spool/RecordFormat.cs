@@ -17,14 +17,17 @@ namespace MailGateway.Core.Spool
 
         // Record types
         public const byte FileHeader = (byte)'H';   // magic "MGW1"
-        public const byte Envelope = (byte)'E';
+        public const byte Envelope = (byte)'E';         // fixed fields and the recipient count
+        public const byte Recipient = (byte)'T';        // one envelope recipient, after the envelope
         public const byte Body = (byte)'B';
         public const byte End = (byte)'Z';          // body byte count and record count: the commit mark
         public const byte RecipientState = (byte)'R';
 
-        /// <summary>Frames payload[0..count) as one record appended to output.</summary>
+        /// <summary>Frames payload[0..count) as one record appended to output. Throws for a payload
+        /// the reader would refuse (a bug: nothing unreadable may ever be written, let alone answered 250).</summary>
         public static void Append(Text.ByteBuffer output, byte type, byte[] payload, int offset, int count)
         {
+            if (count > MaxPayload) throw new System.ArgumentOutOfRangeException("count", "record payload over MaxPayload");
             int start = output.Count;
             output.Append(type);
             output.AppendUInt32((uint)count);

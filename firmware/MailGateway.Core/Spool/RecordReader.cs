@@ -1,6 +1,8 @@
 // Reads records (RecordFormat) one after another from a spool file through one reusable buffer.
 // Next() says what it found: a record whose CRC matches, the clean end of the file, or damage (a
-// torn tail, a bad length, a CRC mismatch) — after damage nothing further in the file is trusted.
+// torn tail, a bad length, a CRC mismatch) — after damage nothing further in a message file is
+// trusted. NextSkippingDamage() is for the append-only recipient log instead: it steps over the
+// damage to the next record whose CRC matches, so one torn write does not hide later ones.
 using MailGateway.Core.Runtime;
 
 namespace MailGateway.Core.Spool
@@ -27,6 +29,26 @@ namespace MailGateway.Core.Spool
         public int PayloadLength { get; private set; }
         /// <summary>Where the next record starts (after the last good one).</summary>
         public long Position { get { return _position; } }
+
+        /// <summary>
+        /// The next good record's type byte, or EndOfFile: damage is stepped over byte by byte until a
+        /// record whose CRC matches starts (for append-only logs, where a write torn by a power cut
+        /// is followed by the records appended after the restart). Damaged counts what was skipped.
+        /// </summary>
+        public int NextSkippingDamage()
+        {
+            while (true)
+            {
+                long at = _position;
+                int type = Next();
+                if (type != Damaged) return type;
+                SkippedDamage++;
+                _position = at + 1;
+            }
+        }
+
+        /// <summary>Damaged stretches NextSkippingDamage stepped over.</summary>
+        public int SkippedDamage { get; private set; }
 
         /// <summary>The next record's type byte, EndOfFile, or Damaged.</summary>
         public int Next()

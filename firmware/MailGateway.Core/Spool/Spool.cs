@@ -29,6 +29,7 @@ namespace MailGateway.Core.Spool
         private readonly ILog _log;
         private readonly ArrayList _batch = new ArrayList();
         private readonly ArrayList _queue = new ArrayList();
+        private readonly ArrayList _quarantined = new ArrayList();
         private int _counter;
 
         public Spool(IStorage storage, SpoolSpace space, IClock clock, ILog log, int counterSeed)
@@ -64,6 +65,10 @@ namespace MailGateway.Core.Spool
         /// </summary>
         public MessageWriter Begin(Envelope envelope)
         {
+            if (envelope.Recipients.Length == 0 || envelope.Recipients.Length > Envelope.MaxRecipients)
+            {
+                throw new System.ArgumentException("an envelope needs 1 to Envelope.MaxRecipients recipients");
+            }
             if (!_space.HasRoomFor(0)) return null;
             envelope.QueueId = NewQueueId();
             MessageWriter writer = new MessageWriter(_storage, _space, envelope);
@@ -90,9 +95,10 @@ namespace MailGateway.Core.Spool
             {
                 if (_storage.Exists(writer.TemporaryName)) _storage.Delete(writer.TemporaryName);
             }
-            catch (System.IO.IOException)
+            catch (System.Exception e)
             {
                 // Left for Recover() at the next start, which deletes every .TMP.
+                if (Failures.IsHalt(e)) throw;
             }
         }
 
@@ -122,9 +128,11 @@ namespace MailGateway.Core.Spool
                     if (_storage.Rename(w.TemporaryName, w.FinalName)) renamed++;
                     else Fail(w, "queue file name already taken");
                 }
-                catch (System.IO.IOException e)
+                catch (System.Exception e)
                 {
-                    Fail(w, e.Message);
+                    // A card error (or a bug) fails this message alone: its client gets 4xx, not 250.
+                    if (Failures.IsHalt(e)) throw;
+                    Fail(w, e is System.IO.IOException ? e.Message : Failures.Describe(e));
                 }
             }
             if (renamed == 0) return batch;
@@ -132,11 +140,12 @@ namespace MailGateway.Core.Spool
             {
                 _storage.SyncDirectory();
             }
-            catch (System.IO.IOException e)
+            catch (System.Exception e)
             {
+                if (Failures.IsHalt(e)) throw;
                 for (int i = 0; i < batch.Length; i++)
                 {
-                    if (batch[i].Outcome == MessageWriter.AwaitingCommit) Unrename(batch[i], e.Message);
+                    if (batch[i].Outcome == MessageWriter.AwaitingCommit) Unrename(batch[i], Failures.Describe(e));
                 }
                 return batch;
             }
@@ -167,18 +176,56 @@ namespace MailGateway.Core.Spool
             {
                 _storage.Delete(writer.FinalName);
             }
-            catch (System.IO.IOException)
+            catch (System.Exception e)
             {
+                if (Failures.IsHalt(e)) throw;
                 _log.Line(writer.Envelope.QueueId + ": warning: message may be delivered twice");
             }
         }
 
         // ---- Delivery progress ---------------------------------------------------------------
 
-        /// <summary>Records one recipient's new state durably (recipient log), then in memory.</summary>
+        /// <summary>
+        /// Records one recipient's new state (already set in memory) durably in the recipient log.
+        /// A card that fails does not stop the queue: the change is kept in memory, marked unsaved,
+        /// and written again by SaveUnsaved; at worst a restart forgets it and the recipient is
+        /// delivered twice, never lost.
+        /// </summary>
         public void UpdateRecipient(QueuedMessage message, int index)
         {
-            AppendLog(message, index, message.Recipients[index]);
+            try
+            {
+                AppendLog(message, index, message.Recipients[index]);
+                if (message.Unsaved != null) message.Unsaved[index] = false;
+            }
+            catch (System.IO.IOException e)
+            {
+                if (message.Unsaved == null) message.Unsaved = new bool[message.Recipients.Length];
+                message.Unsaved[index] = true;
+                _log.Line(message.QueueId + ": warning: cannot record delivery progress for <" + message.Recipients[index].Address +
+                          "> on the card: " + e.Message + "; will try again");
+            }
+        }
+
+        /// <summary>Writes the changes UpdateRecipient could not; true when nothing is left unsaved.</summary>
+        public bool SaveUnsaved(QueuedMessage message)
+        {
+            if (message.Unsaved == null) return true;
+            for (int i = 0; i < message.Unsaved.Length; i++)
+            {
+                if (!message.Unsaved[i]) continue;
+                try
+                {
+                    AppendLog(message, i, message.Recipients[i]);
+                    message.Unsaved[i] = false;
+                }
+                catch (System.IO.IOException)
+                {
+                    return false;
+                }
+            }
+            message.Unsaved = null;
+            return true;
         }
 
         private void AppendLog(QueuedMessage message, int index, RecipientStatus status)
@@ -195,14 +242,53 @@ namespace MailGateway.Core.Spool
         {
             RecipientStatus flag = new RecipientStatus();
             flag.State = 1;
-            AppendLog(message, RecipientLog.WarningSentIndex, flag);
             message.WarningSent = true;
+            try
+            {
+                AppendLog(message, RecipientLog.WarningSentIndex, flag);
+            }
+            catch (System.IO.IOException e)
+            {
+                // At worst a restart forgets it and the sender hears of the delay twice.
+                _log.Line(message.QueueId + ": warning: cannot record the delay warning on the card: " + e.Message);
+            }
         }
 
-        /// <summary>Deletes a message whose recipients are all done: message file first, then its log.</summary>
+        /// <summary>
+        /// Holds or releases a message, durably: a held message is kept but never tried, expired or
+        /// bounced until released. Throws IOException when the card cannot record it (the caller
+        /// keeps the change in memory and says so).
+        /// </summary>
+        public void SetHeld(QueuedMessage message, bool held)
+        {
+            message.Held = held;
+            RecipientStatus flag = new RecipientStatus();
+            flag.State = held ? 1 : 0;
+            AppendLog(message, RecipientLog.HeldIndex, flag);
+        }
+
+        /// <summary>Messages on hold.</summary>
+        public int HeldCount
+        {
+            get
+            {
+                int n = 0;
+                for (int i = 0; i < _queue.Count; i++)
+                {
+                    if (((QueuedMessage)_queue[i]).Held) n++;
+                }
+                return n;
+            }
+        }
+
+        /// <summary>
+        /// Deletes a message whose recipients are all done: message file first, then its log. Safe
+        /// to call again after it failed part-way; throws IOException when the card fails (the
+        /// message then stays in the queue, done, and the caller tries again later).
+        /// </summary>
         public void Remove(QueuedMessage message)
         {
-            _storage.Delete(message.FileName);
+            if (_storage.Exists(message.FileName)) _storage.Delete(message.FileName);
             string log = message.QueueId + SpoolNames.Recipients;
             if (_storage.Exists(log)) _storage.Delete(log);
             _storage.SyncDirectory();
@@ -212,65 +298,155 @@ namespace MailGateway.Core.Spool
 
         // ---- Start-up ------------------------------------------------------------------------
 
-        /// <summary>Brings the queue back from the card after a start or a crash (see the header).</summary>
+        /// <summary>
+        /// Brings the queue back from the card after a start or a crash (see the header). A file that
+        /// cannot be read or checked is set aside (.BAD) and reported (Quarantined), never a crash;
+        /// only a card that cannot even be listed throws (IOException), for the caller to report.
+        /// </summary>
         public void Recover()
         {
             _queue.Clear();
+            _quarantined.Clear();
             string[] names = _storage.List();
             bool changed = false;
             for (int i = 0; i < names.Length; i++)
             {
                 string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary);
                 if (id == null) continue;
-                if (_storage.Exists(id + SpoolNames.Message))
+                try
                 {
-                    // A rename torn by a power cut on FAT leaves both names on one cluster chain:
-                    // deleting the .TMP would free the committed message's clusters. Leave it.
-                    _space.Take(_storage.Length(names[i]));
-                    _log.Line(id + ": warning: " + names[i] + " left in place beside its committed message; check the card");
-                    continue;
+                    if (_storage.Exists(id + SpoolNames.Message))
+                    {
+                        // A rename torn by a power cut on FAT leaves both names on one cluster chain:
+                        // deleting the .TMP would free the committed message's clusters. Leave it.
+                        _space.Take(_storage.Length(names[i]));
+                        _log.Line(id + ": warning: " + names[i] + " left in place beside its committed message; check the card");
+                        continue;
+                    }
+                    _storage.Delete(names[i]);
+                    changed = true;
+                    _log.Line(id + ": removed unfinished message (no 250 was sent for it)");
                 }
-                _storage.Delete(names[i]);
-                changed = true;
-                _log.Line(id + ": removed unfinished message (no 250 was sent for it)");
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    _log.Line(id + ": warning: cannot remove unfinished " + names[i] + ": " + Failures.Describe(e));
+                }
             }
             for (int i = 0; i < names.Length; i++)
             {
                 string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Message);
                 if (id == null) continue;
-                MessageFile file = MessageFile.Check(_storage, names[i]);
-                if (!file.IsValid || file.Envelope.QueueId != id)
+                string problem;
+                MessageFile file = null;
+                try
                 {
-                    string problem = file.IsValid ? "queue ID does not match file name" : file.Problem;
-                    string moved = Quarantine(id, names[i]);
+                    file = MessageFile.Check(_storage, names[i]);
+                    problem = !file.IsValid ? file.Problem
+                            : file.Envelope.QueueId != id ? "queue ID does not match file name" : null;
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    problem = "cannot be read: " + Failures.Describe(e);
+                }
+                if (problem != null)
+                {
                     changed = true;
-                    _space.Take(file.FileBytes);
-                    _log.Line(id + ": error: damaged queue file quarantined as " + moved + ": " + problem);
+                    SetAside(id, names[i], problem, file);
                     continue;
                 }
                 QueuedMessage message = new QueuedMessage(file.Envelope, file.BodyBytes, file.FileBytes);
-                RecipientLog.Replay(_storage, message);
-                message.FileBytes += LengthOrZero(id + SpoolNames.Recipients);
+                try
+                {
+                    int damaged = RecipientLog.Replay(_storage, message);
+                    if (damaged > 0)
+                    {
+                        _log.Line(id + ": warning: recipient log had " + damaged.ToString() + " damaged stretch(es), stepped over");
+                    }
+                    message.FileBytes += LengthOrZero(id + SpoolNames.Recipients);
+                }
+                catch (System.Exception e)
+                {
+                    // Progress forgotten: every recipient is tried again (a duplicate, never a loss).
+                    if (Failures.IsHalt(e)) throw;
+                    _log.Line(id + ": warning: recipient log cannot be read (" + Failures.Describe(e) + "); every recipient is tried again");
+                }
                 _space.Take(message.FileBytes);
                 _queue.Add(message);
             }
             for (int i = 0; i < names.Length; i++)
             {
-                string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Recipients);
-                if (id != null && Find(id) == null)
+                try
                 {
-                    _storage.Delete(names[i]);
-                    changed = true;
+                    string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Recipients);
+                    if (id != null && Find(id) == null)
+                    {
+                        _storage.Delete(names[i]);
+                        changed = true;
+                    }
+                    else if (id == null && SpoolNames.QueueIdOf(names[i], SpoolNames.Message) == null &&
+                             SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary) == null)
+                    {
+                        _space.Take(_storage.Length(names[i])); // quarantined or foreign files still use the card
+                    }
                 }
-                else if (id == null && SpoolNames.QueueIdOf(names[i], SpoolNames.Message) == null &&
-                         SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary) == null)
+                catch (System.Exception e)
                 {
-                    _space.Take(_storage.Length(names[i])); // quarantined or foreign files still use the card
+                    if (Failures.IsHalt(e)) throw;
+                    _log.Line("warning: spool: cannot tidy " + names[i] + ": " + Failures.Describe(e));
                 }
             }
-            if (changed) _storage.SyncDirectory();
-            _log.Line("spool: " + _queue.Count.ToString() + " queued message(s), " + _space.UsedBytes.ToString() +
-                      " of " + _space.MaxBytes.ToString() + " bytes used");
+            if (changed)
+            {
+                try
+                {
+                    _storage.SyncDirectory();
+                }
+                catch (System.IO.IOException e)
+                {
+                    _log.Line("warning: spool: cannot sync the folder: " + e.Message);
+                }
+            }
+            int held = HeldCount;
+            _log.Line("spool: " + _queue.Count.ToString() + " queued message(s)" + (held > 0 ? ", " + held.ToString() + " on hold" : "") +
+                      ", " + _space.UsedBytes.ToString() + " of " + _space.MaxBytes.ToString() + " bytes used");
+        }
+
+        /// <summary>
+        /// What Recover set aside, one line each ("ID: <file> set aside as <name>: <problem>; from
+        /// <sender> to <recipients>" where the envelope could be read), for the postmaster's report.
+        /// Cleared by TakeQuarantined.
+        /// </summary>
+        public string[] TakeQuarantined()
+        {
+            string[] lines = (string[])_quarantined.ToArray(typeof(string));
+            _quarantined.Clear();
+            return lines;
+        }
+
+        // A damaged queue file is renamed to .BAD (kept for inspection, never delivered), counted
+        // against the card, logged loudly and listed for the postmaster.
+        private void SetAside(string id, string name, string problem, MessageFile file)
+        {
+            string moved = name;
+            try
+            {
+                moved = Quarantine(id, name);
+            }
+            catch (System.Exception e)
+            {
+                if (Failures.IsHalt(e)) throw;
+                problem = problem + "; cannot be renamed (" + Failures.Describe(e) + "), left as " + name;
+            }
+            if (file != null) _space.Take(file.FileBytes);
+            string who = "";
+            if (file != null && file.Envelope != null)
+            {
+                who = "; from <" + file.Envelope.Sender + "> to " + file.Envelope.Recipients.Length.ToString() + " recipient(s)";
+            }
+            _log.Line(id + ": error: damaged queue file quarantined as " + moved + ": " + problem + who);
+            _quarantined.Add(id + ": " + name + " set aside as " + moved + ": " + problem + who);
         }
 
         private string Quarantine(string id, string name)

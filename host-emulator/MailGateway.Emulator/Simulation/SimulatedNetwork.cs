@@ -231,6 +231,12 @@ namespace MailGateway.Emulator.Simulation
         public int Receive(int connection, byte[] buffer, int offset, int count)
         {
             SimulatedPeer c = _connections[connection];
+            if (c.ThrowOnNextReceive != null)
+            {
+                Exception planted = c.ThrowOnNextReceive;
+                c.ThrowOnNextReceive = null;
+                throw planted;
+            }
             if (c.Status != SimulatedPeer.Connected) return c.Status == SimulatedPeer.Connecting ? 0 : -1;
             if (c.TlsStatus == SimulatedPeer.TlsHandshaking) return 0;
             if (c.TlsStatus == SimulatedPeer.TlsFailed) return -1;

@@ -16,6 +16,7 @@
 // test leave bytes with the adapter rather than hand them all to one Receive, to show that
 // plaintext pipelined after STARTTLS or injected after a "220" is discarded at the upgrade and
 // never reaches the gateway.
+using System;
 using System.Collections.Generic;
 using System.IO;
 
@@ -56,6 +57,12 @@ namespace MailGateway.Emulator.Simulation
         public string Address { get; }
         /// <summary>This end's port (the server's port for a connection the gateway made; 0 for a client).</summary>
         public int Port { get; }
+        /// <summary>
+        /// Fault scripting: the gateway's next Receive on this connection throws this (once), as if
+        /// the code behind the connection had a bug; the loop must contain it.
+        /// </summary>
+        public Exception ThrowOnNextReceive { get; set; }
+
         /// <summary>This end closed (Close or Reset).</summary>
         public bool Closed { get; private set; }
         /// <summary>The gateway closed its handle.</summary>

@@ -31,6 +31,8 @@
 //   - FailNext(operation, error) makes the next call of that kind throw the given IOException
 //     (card full, card removed) without effect; FailAfter(n, error) does it to the counted
 //     operation after the next n. The card stays powered.
+//   - FailWrites(error) makes every counted operation throw it, without effect, until
+//     HealWrites(): a card that turned read-only or is full; reads still work.
 // Not thread-safe, like the loop it serves.
 using System;
 using System.Collections.Generic;
@@ -89,6 +91,7 @@ namespace MailGateway.Emulator.Simulation
         // Faults
         private bool _powerOff;
         private int _cutAt = -1;
+        private IOException _failWrites;
         private int _failAt = -1;
         private IOException _failAtError;
         private readonly Dictionary<StorageOperation, IOException> _failNext = new Dictionary<StorageOperation, IOException>();
@@ -128,6 +131,18 @@ namespace MailGateway.Emulator.Simulation
             if (error == null) throw new ArgumentNullException(nameof(error));
             _failAt = OperationCount + operations;
             _failAtError = error;
+        }
+
+        /// <summary>Every counted operation throws 'error' without effect (a read-only or full card)
+        /// until HealWrites; reads work. The failed operations still count.</summary>
+        public void FailWrites(IOException error)
+        {
+            _failWrites = error ?? throw new ArgumentNullException(nameof(error));
+        }
+
+        public void HealWrites()
+        {
+            _failWrites = null;
         }
 
         /// <summary>Power on after a cut (cutting it first if needed): only durable names with their
@@ -288,6 +303,7 @@ namespace MailGateway.Emulator.Simulation
                     throw new PowerCutException("Power cut before " + operation + " (after " + OperationCount + " operations).");
                 }
                 int index = OperationCount++;
+                if (_failWrites != null) throw _failWrites;
                 if (index == _failAt)
                 {
                     IOException scripted = _failAtError;

@@ -87,7 +87,7 @@ public class ConfigParserTests
     [InlineData("local.domains = aaa.test.", 2, "local.domains: \"aaa.test.\" is not a domain name")]
     [InlineData("limits.message_size = ten", 2, "limits.message_size: \"ten\" is not a size")]
     [InlineData("limits.message_size = 100", 2, "is below the minimum")]
-    [InlineData("limits.recipients = 0", 2, "limits.recipients: \"0\" is not a whole number from 1 to 100000")]
+    [InlineData("limits.recipients = 0", 2, "limits.recipients: \"0\" is not a whole number from 1 to 10000")]
     [InlineData("limits.sessions = -1", 2, "limits.sessions")]
     [InlineData("limits.idle_timeout = 5w", 2, "unknown unit")]
     [InlineData("limits.command_line = 100", 2, "from 512")]

@@ -25,8 +25,19 @@ public sealed class ScriptedDeliveries : IDeliveryJobFactory
 
     public void Hang(string domain) => _byDomain.Remove(domain);
 
+    /// <summary>Attempts for the domain throw (a bug in a delivery job): the queue must contain it.</summary>
+    public void Explode(string domain) =>
+        _byDomain[domain] = new Script(-1, "", "planted bug in the delivery job", "");
+
+    /// <summary>The next Pump throws this (a bug in what the jobs share, e.g. the DNS resolver).</summary>
+    public Exception PumpThrows;
+
     public void Pump(long nowMs)
     {
+        if (PumpThrows == null) return;
+        Exception planted = PumpThrows;
+        PumpThrows = null;
+        throw planted;
     }
 
     public long PollDeadline() => long.MaxValue;
@@ -64,6 +75,7 @@ public sealed class ScriptedDeliveries : IDeliveryJobFactory
             foreach (int r in _recipients)
             {
                 if (!_owner._byDomain.TryGetValue(Domain(r), out Script s)) return false;
+                if (s.Result < 0) throw new InvalidOperationException(s.Reply);
                 outcomes.Add(new AttemptOutcome(r, s.Result, s.Status, s.Reply, s.RemoteHost));
             }
             Outcomes = outcomes.ToArray();

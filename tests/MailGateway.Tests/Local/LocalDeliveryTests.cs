@@ -20,6 +20,7 @@ public class LocalDeliveryTests
         /// <summary>Users RCPT still knows although their mailbox is gone (removed meanwhile).</summary>
         public readonly HashSet<string> AlsoKnown = new HashSet<string>();
         public bool Exists(string user) => Folders.ContainsKey(user) || AlsoKnown.Contains(user);
+        public string[] Names() => Folders.Keys.ToArray();
         private readonly Dictionary<int, bool> _checks = new Dictionary<int, bool>();
         public int BeginVerify(string user, string password)
         {
@@ -122,12 +123,50 @@ public class LocalDeliveryTests
         string id = Send(gw, "person2@local.test");
         var before = gw.Folders.Card("U0000002").List().ToArray();
         // As if the queue had lost the "delivered" record: deliver the same message again.
-        var message = new MailGateway.Core.Spool.QueuedMessage(
-            new MailGateway.Core.Spool.Envelope { QueueId = id, Sender = "cam@lan.test", Recipients = new[] { "person2@local.test" } }, 0, 0);
-        var job = new MailGateway.Core.Delivery.LocalDeliveryJob(gw.Storage, new MailboxStore(gw.Folders), new Users { Folders = { ["person2"] = "U0000002" } }, message, new[] { 0 });
+        var job = Redeliver(gw, id, StoredBodyBytes(gw, id));
         Assert.True(job.Step(0));
         Assert.Equal(MailGateway.Core.Delivery.AttemptOutcome.Delivered, job.Outcomes[0].Result);
         Assert.Equal(before, gw.Folders.Card("U0000002").List());
+    }
+
+    [Fact]
+    public void AnotherMessageWithAQueueIdSeenBefore_IsStoredBesideIt_NotTakenAsDelivered()
+    {
+        // A queue ID can come again when the card lost its ID sequence: the file of that name in
+        // the mailbox is then another, older message, and the new one must not be dropped.
+        var (gw, _) = Gateway();
+        var client = gw.Connect();
+        gw.Settle();
+        gw.Say(client, "EHLO client.test\r\nMAIL FROM:<cam@lan.test>\r\nRCPT TO:<person2@local.test>\r\nDATA\r\n");
+        client.Write(Content + ".\r\n");
+        gw.Gateway.RunOnce(); // commits and answers; the queue takes it up in the next pass
+        string id = Regex.Match(client.ReadNew(), @"queued as (\w{8})\r\n$").Groups[1].Value;
+        Assert.Equal(8, id.Length);
+        var card = gw.Mailboxes.Folder("U0000002");
+        byte[] older = Encoding.ASCII.GetBytes("Return-Path: <old@lan.test>\r\nDelivered-To: person2@local.test\r\nSubject: older\r\n\r\nold\r\n");
+        int h = card.Create(id + ".EML");
+        card.Append(h, older, 0, older.Length);
+        card.Close(h);
+        gw.Settle();
+        Assert.Contains(gw.Log, l => l.Contains(id + ": to=<person2@local.test>, relay=local") && l.Contains("status=sent"));
+        Assert.Contains("Subject: older", Mailbox(gw, "U0000002", id));
+        string stored = Mailbox(gw, "U0000002", id.Substring(0, 6) + "W0");
+        Assert.EndsWith("\r\n" + Content, stored);
+        Assert.StartsWith(TraceFields, stored);
+    }
+
+    private const string TraceFields = "Return-Path: <cam@lan.test>\r\nDelivered-To: person2@local.test\r\n";
+
+    private static long StoredBodyBytes(SimulatedGateway gw, string id) =>
+        gw.Folders.Card("U0000002").Length(id + ".EML") - TraceFields.Length;
+
+    // A local delivery of the message queued as id (its spool file is still there), as if the
+    // queue tried it again; bodyBytes is what the queue believes its body size is.
+    private static MailGateway.Core.Delivery.LocalDeliveryJob Redeliver(SimulatedGateway gw, string id, long bodyBytes)
+    {
+        var message = new MailGateway.Core.Spool.QueuedMessage(
+            new MailGateway.Core.Spool.Envelope { QueueId = id, Sender = "cam@lan.test", Recipients = new[] { "person2@local.test" } }, bodyBytes, 0);
+        return new MailGateway.Core.Delivery.LocalDeliveryJob(gw.Storage, new MailboxStore(gw.Folders), new Users { Folders = { ["person2"] = "U0000002" } }, message, new[] { 0 });
     }
 
     [Fact]

@@ -162,6 +162,7 @@ namespace MailGateway.Tests.Relay
         private sealed class Users : ILocalRecipients
         {
             public bool IsKnown(string localPart) => localPart == "user";
+            public bool IsMailboxFull(string localPart) => false;
         }
 
         [Theory]

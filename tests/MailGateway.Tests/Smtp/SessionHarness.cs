@@ -117,6 +117,9 @@ namespace MailGateway.Tests.Smtp
             private readonly string[] _users;
             public readonly List<string> Asked = new List<string>();
             public UserTable(string[] users) { _users = users; }
+            /// <summary>Users whose mailbox is full (552 5.2.2 at RCPT).</summary>
+            public readonly List<string> Full = new List<string>();
+            public bool IsMailboxFull(string localPart) => Full.Contains(localPart.ToLowerInvariant());
             public bool IsKnown(string localPart)
             {
                 Asked.Add(localPart);

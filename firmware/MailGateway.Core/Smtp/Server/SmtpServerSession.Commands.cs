@@ -217,6 +217,13 @@ namespace MailGateway.Core.Smtp
                 SendError(unknown);
                 return;
             }
+            if (_policy.IsMailboxFull(recipient))
+            {
+                Reply full = Replies.MailboxFull.WithText(recipient + ": " + Replies.MailboxFull.Text);
+                LogReject("RCPT", full, recipient);
+                SendError(full);
+                return;
+            }
             if (_recipients.Count >= _settings.MaxRecipients)
             {
                 Send(Replies.TooManyRecipients);
