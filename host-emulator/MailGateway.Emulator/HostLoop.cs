@@ -15,6 +15,8 @@ namespace MailGateway.Emulator
 {
     public static class HostLoop
     {
+        private const int LoopErrorPauseMs = 100;
+
         public static int Run(GatewayConfig config)
         {
             HostLog log = new HostLog();
@@ -101,11 +103,30 @@ namespace MailGateway.Emulator
 
             while (!System.Threading.Volatile.Read(ref _stopRequested))
             {
-                users.ReloadIfChanged();
-                long waitMs = gateway.RunOnce();
+                long waitMs;
+                try
+                {
+                    users.ReloadIfChanged();
+                    waitMs = gateway.RunOnce();
+                }
+                catch (Exception e)
+                {
+                    // The core contains failures per session and job; this is the last net, so
+                    // that even a bug in the loop itself never ends the daemon. A short pause
+                    // keeps a repeating fault from spinning.
+                    log.Line("warning: internal error in the loop: " + e.GetType().Name + ": " + e.Message);
+                    waitMs = LoopErrorPauseMs;
+                }
                 if (waitMs > 0) network.Wait(waitMs);
             }
-            gateway.Shutdown();
+            try
+            {
+                gateway.Shutdown();
+            }
+            catch (Exception e)
+            {
+                log.Line("warning: internal error while stopping: " + e.GetType().Name + ": " + e.Message);
+            }
             return 0;
         }
 

@@ -157,6 +157,15 @@ namespace MailGateway.Core.Runtime
             envelope.Protocol = s.Protocol;
             envelope.Sender = s.Sender.Address;
             envelope.Recipients = ExpandRecipients(s);
+            if (envelope.Recipients.Length > Envelope.MaxRecipients)
+            {
+                // Aliases multiplied the recipients beyond what one queue file holds: refused now,
+                // before any 250 (the client may send to fewer at a time).
+                _log.Line("warning: " + c.ClientName + ": " + envelope.Recipients.Length.ToString() +
+                          " recipients after alias expansion, more than " + Envelope.MaxRecipients.ToString());
+                s.FailDataStart(Replies.TooManyExpandedRecipients);
+                return;
+            }
             MessageWriter writer;
             try
             {

@@ -58,7 +58,7 @@ namespace MailGateway.Core.Runtime
             _policy = config.ToRelayPolicy(local);
             _aliases = new Local.AliasTable(config.Aliases);
             _pop3Settings = Pop3Settings();
-            _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), clock, log, random.Next(4096));
+            _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), log);
             // Mailboxes share the card with the queue: one budget (spool.max_bytes), and each its own limit.
             if (local != null) local.Mailboxes.Limit(config.MailboxMaxBytes, _spool.Space);
             _queue = new Delivery.QueueRunner(_spool, config, clock, log, random, deliveries);
@@ -117,6 +117,9 @@ namespace MailGateway.Core.Runtime
                 try
                 {
                     total += _local.Mailboxes.CountAll(new string[] { folder });
+                    // Queue IDs go on above every message kept here, even if the card lost the sequence.
+                    string[] ids = _local.Mailboxes.Messages(folder);
+                    for (int k = 0; k < ids.Length; k++) _spool.RaiseQueueIds(ids[k]);
                 }
                 catch (System.IO.IOException e)
                 {

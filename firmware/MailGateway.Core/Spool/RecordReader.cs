@@ -37,12 +37,14 @@ namespace MailGateway.Core.Spool
         /// </summary>
         public int NextSkippingDamage()
         {
+            bool inDamage = false;
             while (true)
             {
                 long at = _position;
                 int type = Next();
                 if (type != Damaged) return type;
-                SkippedDamage++;
+                if (!inDamage) SkippedDamage++;
+                inDamage = true;
                 _position = at + 1;
             }
         }

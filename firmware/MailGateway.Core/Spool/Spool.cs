@@ -25,20 +25,24 @@ namespace MailGateway.Core.Spool
     {
         private readonly IStorage _storage;
         private readonly SpoolSpace _space;
-        private readonly IClock _clock;
         private readonly ILog _log;
         private readonly ArrayList _batch = new ArrayList();
         private readonly ArrayList _queue = new ArrayList();
         private readonly ArrayList _quarantined = new ArrayList();
-        private int _counter;
+        private readonly QueueIds _ids;
 
-        public Spool(IStorage storage, SpoolSpace space, IClock clock, ILog log, int counterSeed)
+        public Spool(IStorage storage, SpoolSpace space, ILog log)
         {
             _storage = storage;
             _space = space;
-            _clock = clock;
             _log = log;
-            _counter = counterSeed & 0xFFF;
+            _ids = new QueueIds(storage);
+        }
+
+        /// <summary>Queue IDs continue above this one (a mailbox file found at start-up).</summary>
+        public void RaiseQueueIds(string queueId)
+        {
+            _ids.Raise(queueId);
         }
 
         public SpoolSpace Space { get { return _space; } }
@@ -309,6 +313,11 @@ namespace MailGateway.Core.Spool
             _quarantined.Clear();
             string[] names = _storage.List();
             bool changed = false;
+            _ids.Load();
+            for (int i = 0; i < names.Length; i++)
+            {
+                if (names[i].Length >= 9 && names[i][8] == '.') _ids.Raise(names[i].Substring(0, 8));
+            }
             for (int i = 0; i < names.Length; i++)
             {
                 string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary);
@@ -386,7 +395,8 @@ namespace MailGateway.Core.Spool
                         changed = true;
                     }
                     else if (id == null && SpoolNames.QueueIdOf(names[i], SpoolNames.Message) == null &&
-                             SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary) == null)
+                             SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary) == null &&
+                             names[i] != QueueIds.FileA && names[i] != QueueIds.FileB)
                     {
                         _space.Take(_storage.Length(names[i])); // quarantined or foreign files still use the card
                     }
@@ -407,6 +417,14 @@ namespace MailGateway.Core.Spool
                 {
                     _log.Line("warning: spool: cannot sync the folder: " + e.Message);
                 }
+            }
+            try
+            {
+                _ids.ReserveNow();
+            }
+            catch (System.IO.IOException e)
+            {
+                _log.Line("warning: spool: cannot record the queue ID sequence: " + e.Message + "; new mail waits for the card");
             }
             int held = HeldCount;
             _log.Line("spool: " + _queue.Count.ToString() + " queued message(s)" + (held > 0 ? ", " + held.ToString() + " on hold" : "") +
@@ -466,11 +484,10 @@ namespace MailGateway.Core.Spool
 
         private string NewQueueId()
         {
-            long seconds = _clock.UnixMs() / 1000;
             while (true)
             {
-                _counter = (_counter + 1) & 0xFFF;
-                string id = SpoolNames.MakeQueueId(seconds, _counter);
+                string id = _ids.Next();
+                // Belt and braces: a name still on the card is never reused, whatever the sequence says.
                 if (!_storage.Exists(id + SpoolNames.Temporary) && !_storage.Exists(id + SpoolNames.Message) &&
                     !_storage.Exists(id + SpoolNames.Recipients) && !_storage.Exists(id + SpoolNames.Quarantine) &&
                     Find(id) == null)

@@ -3,7 +3,8 @@
 //   QQQQQQQQ.MSG  a committed message (envelope + body + end record); created by renaming the .TMP
 //   QQQQQQQQ.RCP  per-recipient delivery progress, append-only
 //   QQQQQQQQ.BAD  a message that failed validation at start-up, set aside for the operator
-// QQQQQQQQ is the queue ID: 8 characters of base 32 (0-9, A-V), from the time and a counter.
+//   QUEUEIDS.A/.B where the queue ID sequence stands (QueueIds)
+// QQQQQQQQ is the queue ID: 8 characters of base 32 (0-9, A-V), a sequence that never repeats.
 namespace MailGateway.Core.Spool
 {
     public static class SpoolNames
@@ -15,10 +16,9 @@ namespace MailGateway.Core.Spool
 
         private const string Digits = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
 
-        /// <summary>A queue ID from Unix seconds (28 bits, wraps after 8.5 years) and a 12-bit counter.</summary>
-        public static string MakeQueueId(long unixSeconds, int counter)
+        /// <summary>The queue ID of a 40-bit sequence number (QueueIds), 8 characters of base 32.</summary>
+        public static string MakeQueueId(long value)
         {
-            long value = ((unixSeconds & 0xFFFFFFF) << 12) | (long)(counter & 0xFFF);
             char[] chars = new char[8];
             for (int i = 7; i >= 0; i--)
             {
@@ -26,6 +26,20 @@ namespace MailGateway.Core.Spool
                 value >>= 5;
             }
             return new string(chars);
+        }
+
+        /// <summary>The sequence number of a queue ID; -1 when it is not 8 base-32 characters (a variant name).</summary>
+        public static long ParseQueueId(string id)
+        {
+            if (id == null || id.Length != 8) return -1;
+            long value = 0;
+            for (int i = 0; i < 8; i++)
+            {
+                int digit = Digits.IndexOf(Text.Ascii.ToUpper(id[i]));
+                if (digit < 0) return -1;
+                value = (value << 5) | (long)digit;
+            }
+            return value;
         }
 
         /// <summary>The queue ID part of a spool file name, or null when the name is not one of ours.</summary>

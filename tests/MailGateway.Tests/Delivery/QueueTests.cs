@@ -51,7 +51,7 @@ public class QueueTests
         Pass(gw, 0);
         Assert.Contains(gw.Log, l => Regex.IsMatch(l, "^" + id + @": to=<owner@bbb\.test>, relay=mx\.bbb\.test\[192\.0\.2\.25\]:25, delay=\d+\.\d, dsn=2\.0\.0, status=sent \(250 2\.0\.0 Ok: queued as REMOTE1\)$"));
         Assert.Contains(id + ": removed", gw.Log);
-        Assert.Empty(gw.Storage.List());
+        Assert.Empty(SpoolContents.QueueFiles(gw.Storage));
         Assert.Equal(0, gw.Gateway.Spool.Count);
     }
 
@@ -120,7 +120,7 @@ public class QueueTests
         Pass(gw, 0);
         Assert.Contains(id + ": undeliverable message with null sender; discarded", gw.Log);
         Assert.Contains(id + ": removed", gw.Log);
-        Assert.Empty(gw.Storage.List());
+        Assert.Empty(SpoolContents.QueueFiles(gw.Storage));
         Assert.Single(gw.Deliveries.Attempts);
     }
 

@@ -170,6 +170,21 @@ public class LocalDeliveryTests
     }
 
     [Fact]
+    public void AliasesThatExpandBeyondWhatAQueueFileHolds_AreRefusedAtData_BeforeAny250()
+    {
+        // 100 aliases of 101 distinct targets each: 10,100 recipients, over Envelope.MaxRecipients.
+        var (gw, _) = Gateway(c => c.Aliases = c.Aliases.Concat(Enumerable.Range(0, 100).Select(a =>
+            new Alias("list" + a, Enumerable.Range(0, 101).Select(t => "m" + a + "x" + t + "@outside.test").ToArray()))).ToArray());
+        var client = gw.Connect();
+        gw.Settle();
+        gw.Say(client, "EHLO client.test\r\nMAIL FROM:<cam@lan.test>\r\n");
+        for (int a = 0; a < 100; a++) Assert.StartsWith("250 ", gw.Say(client, "RCPT TO:<list" + a + "@local.test>\r\n"));
+        Assert.Equal("452 4.5.3 Too many recipients after alias expansion\r\n", gw.Say(client, "DATA\r\n"));
+        Assert.Contains(gw.Log, l => l == "warning: unknown[192.168.1.50]: 10100 recipients after alias expansion, more than 10000");
+        Assert.Empty(SpoolContents.QueueFiles(gw.Storage));
+    }
+
+    [Fact]
     public void UnknownLocalRecipient_IsRefusedAtRcpt_NotBouncedLater()
     {
         var (gw, _) = Gateway();

@@ -23,7 +23,7 @@ public sealed class MaildirTests : IDisposable
     private (MailboxStore Store, QueuedMessage Message, SimulatedStorage Spool) Deliver(string subject)
     {
         var spool = new SimulatedStorage();
-        var queue = new MailGateway.Core.Spool.Spool(spool, new SpoolSpace(1 << 30), new VirtualClock(1_790_000_000_000), new MailGateway.Tests.Runtime.ListLog(new List<string>()), 1);
+        var queue = new MailGateway.Core.Spool.Spool(spool, new SpoolSpace(1 << 30), new MailGateway.Tests.Runtime.ListLog(new List<string>()));
         var writer = queue.Begin(new Envelope { ClientAddress = "127.0.0.1", Helo = "h", Protocol = "ESMTP", Sender = "cam@lan.test", Recipients = new[] { "person2@bbb.test" } });
         byte[] body = Encoding.ASCII.GetBytes("Subject: " + subject + "\r\n\r\nhello\r\n");
         writer.Write(body, 0, body.Length);

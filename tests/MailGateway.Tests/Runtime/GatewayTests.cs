@@ -112,7 +112,7 @@ public class GatewayTests
         gw.Storage.FailNext(StorageOperation.Sync, new IOException("card removed"));
         string replies = gw.SendMessage(client, "a@lan.test", new[] { "x@foreign.test" }, "Subject: s\r\n\r\nbody\r\n");
         Assert.EndsWith("451 4.3.0 Could not store the message, try again later\r\n", replies);
-        Assert.Empty(gw.Storage.List());
+        Assert.Empty(SpoolContents.QueueFiles(gw.Storage));
         Assert.Equal(0, gw.Gateway.Spool.Count);
     }
 
@@ -177,7 +177,7 @@ public class GatewayTests
         client.Close();
         gw.Settle();
         Assert.True(client.ServerClosed);
-        Assert.Empty(gw.Storage.List());
+        Assert.Empty(SpoolContents.QueueFiles(gw.Storage));
         Assert.Equal(0, gw.Gateway.Spool.Space.UsedBytes);
     }
 
@@ -259,7 +259,7 @@ public class GatewayTests
         string replies = gw.SendMessage(client, "a@lan.test", new[] { "x@foreign.test" }, content);
         Assert.EndsWith("\r\n354 End data with <CR><LF>.<CR><LF>\r\n452 4.3.1 Insufficient system storage\r\n", replies);
         Assert.Contains(gw.Log, l => l.EndsWith(": warning: could not store message: spool.max_bytes reached")); // at the commit
-        Assert.Empty(gw.Storage.List());
+        Assert.Empty(SpoolContents.QueueFiles(gw.Storage));
         Assert.Equal(0, gw.Gateway.Spool.Space.UsedBytes);
     }
 }

@@ -15,7 +15,7 @@ public sealed class SimulatedGateway
     public readonly SimulatedNetwork Network = new SimulatedNetwork();
     public readonly SimulatedStorage Storage;
     /// <summary>The mailbox folders beside the spool (local delivery).</summary>
-    public readonly SimulatedStorageFolders Folders = new SimulatedStorageFolders();
+    public readonly SimulatedStorageFolders Folders;
     public MailGateway.Core.Local.MailboxStore Mailboxes { get; private set; }
     public readonly VirtualClock Clock;
     public readonly GatewayConfig Config;
@@ -27,8 +27,9 @@ public sealed class SimulatedGateway
     /// <summary>deliveries: what outbound attempts find; by default every attempt hangs (mail stays queued).</summary>
     public SimulatedGateway(GatewayConfig config = null, SimulatedStorage storage = null, VirtualClock clock = null,
                             MailGateway.Tests.Delivery.ScriptedDeliveries deliveries = null, bool realDelivery = false,
-                            MailGateway.Core.Local.IUsers users = null)
+                            MailGateway.Core.Local.IUsers users = null, SimulatedStorageFolders folders = null)
     {
+        Folders = folders ?? new SimulatedStorageFolders();
         Deliveries = deliveries ?? new MailGateway.Tests.Delivery.ScriptedDeliveries();
         Config = config ?? DefaultConfig();
         Storage = storage ?? new SimulatedStorage();

@@ -33,6 +33,12 @@ public static class SpoolContents
         return result;
     }
 
+    /// <summary>Every file of the queue itself: all but the queue ID sequence's two small files.</summary>
+    public static string[] QueueFiles(IStorage storage)
+    {
+        return storage.List().Where(n => n != QueueIds.FileA && n != QueueIds.FileB).OrderBy(n => n).ToArray();
+    }
+
     public static string[] Names(IStorage storage, string extension)
     {
         return storage.List().Where(n => SpoolNames.QueueIdOf(n, extension) != null).OrderBy(n => n).ToArray();

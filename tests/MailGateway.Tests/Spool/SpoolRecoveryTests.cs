@@ -15,7 +15,7 @@ public class SpoolRecoveryTests
 
     private MailGateway.Core.Spool.Spool NewSpool(long maxBytes = 1 << 30)
     {
-        return new MailGateway.Core.Spool.Spool(_storage, new SpoolSpace(maxBytes), _clock, new ListLog(_log), 1);
+        return new MailGateway.Core.Spool.Spool(_storage, new SpoolSpace(maxBytes), new ListLog(_log));
     }
 
     private QueuedMessage Commit(MailGateway.Core.Spool.Spool spool, string body, params string[] recipients)
@@ -68,7 +68,7 @@ public class SpoolRecoveryTests
         Assert.Equal("Subject: a\r\n\r\nsmall\r\n", stored[a.QueueId].BodyText);
         Assert.Equal(big, stored[b.QueueId].BodyText);
         Assert.Equal(new[] { "p@local.test", "q@foreign.test" }, recovered.Find(b.QueueId).Envelope.Recipients);
-        Assert.Equal(_storage.List().Sum(n => _storage.Length(n)), recovered.Space.UsedBytes);
+        Assert.Equal(SpoolContents.QueueFiles(_storage).Sum(n => _storage.Length(n)), recovered.Space.UsedBytes);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public class SpoolRecoveryTests
         var recovered = NewSpool();
         recovered.Recover();
         Assert.Equal(0, recovered.Count);
-        Assert.Empty(_storage.List());
+        Assert.Empty(SpoolContents.QueueFiles(_storage));
         Assert.Contains(_log, l => l.Contains("removed unfinished message"));
     }
 
@@ -118,7 +118,7 @@ public class SpoolRecoveryTests
         Assert.False(_storage.Exists(bad.FileName));
         Assert.Contains(_log, l => l.StartsWith(bad.QueueId + ": error: damaged queue file quarantined as " + bad.QueueId + ".BAD"));
         // Quarantined files still take card space.
-        Assert.Equal(_storage.List().Sum(n => _storage.Length(n)), recovered.Space.UsedBytes);
+        Assert.Equal(SpoolContents.QueueFiles(_storage).Sum(n => _storage.Length(n)), recovered.Space.UsedBytes);
     }
 
     [Fact]
@@ -176,6 +176,106 @@ public class SpoolRecoveryTests
     }
 
     [Fact]
+    public void TornRecipientRecord_DoesNotHideTheRecordsAppendedAfterIt()
+    {
+        // A power cut tore an append; after the restart the queue appended more. Those count.
+        var spool = NewSpool();
+        var message = Commit(spool, "body\r\n", "a@x.test", "b@y.test", "c@z.test");
+        message.Recipients[0].State = RecipientStatus.Delivered;
+        spool.UpdateRecipient(message, 0);
+        string log = message.QueueId + SpoolNames.Recipients;
+        byte[] bytes = ReadFile(log);
+        message.Recipients[1].State = RecipientStatus.Delivered;
+        spool.UpdateRecipient(message, 1);
+        byte[] second = ReadFile(log).Skip(bytes.Length).ToArray();
+        ReplaceFile(log, bytes.Concat(second.Take(second.Length / 2)).ToArray()); // torn half-way
+
+        var restarted = NewSpool();
+        restarted.Recover();
+        var m = restarted.Find(message.QueueId);
+        m.Recipients[2].State = RecipientStatus.Failed;
+        restarted.UpdateRecipient(m, 2);                                           // appended after the torn bytes
+
+        var recovered = NewSpool();
+        recovered.Recover();
+        m = recovered.Find(message.QueueId);
+        Assert.Equal(RecipientStatus.Delivered, m.Recipients[0].State);
+        Assert.Equal(RecipientStatus.Pending, m.Recipients[1].State);  // the torn change is forgotten: delivered twice at worst
+        Assert.Equal(RecipientStatus.Failed, m.Recipients[2].State);   // the later one is not
+        Assert.Contains(_log, l => l.StartsWith(message.QueueId + ": warning: recipient log had 1 damaged stretch(es)"));
+    }
+
+    [Fact]
+    public void HundredRecipientsOfMaximalLength_AreCommitted_AndComeBackAfterARestart()
+    {
+        // RFC 5321 §4.5.3.1.3: a path is at most 256 octets with its brackets, so an address 254.
+        string domain = new string('d', 62) + "." + new string('d', 62) + "." + new string('d', 58) + ".test";
+        var recipients = Enumerable.Range(0, 100).Select(i => (i.ToString("D3") + new string('u', 61)) + "@" + domain).ToArray();
+        Assert.All(recipients, r => Assert.Equal(254, r.Length));
+        var spool = NewSpool();
+        var message = Commit(spool, "Subject: many\r\n\r\nhi\r\n", recipients);
+        _storage.Reboot();
+
+        var recovered = NewSpool();
+        recovered.Recover();
+        Assert.Equal(recipients, recovered.Find(message.QueueId).Envelope.Recipients);
+        Assert.Empty(SpoolContents.Names(_storage, SpoolNames.Quarantine));
+    }
+
+    [Fact]
+    public void EnvelopeOfTheFirstFormat_WithItsRecipientsInline_IsStillRead()
+    {
+        var payload = new MailGateway.Core.Text.ByteBuffer(256);
+        foreach (string field in new[] { "LC9RG001" }) payload.AppendString16(field);
+        payload.AppendInt64(_clock.UnixMs());
+        foreach (string field in new[] { "192.168.1.9", "cam", "ESMTP", "cam@lan.test" }) payload.AppendString16(field);
+        payload.Append(2);
+        payload.Append(0);
+        payload.AppendString16("a@x.test");
+        payload.AppendString16("b@y.test");
+        var file = new MailGateway.Core.Text.ByteBuffer(512);
+        byte[] magic = System.Text.Encoding.ASCII.GetBytes("MGW1");
+        RecordFormat.Append(file, RecordFormat.FileHeader, magic, 0, 4);
+        RecordFormat.Append(file, RecordFormat.Envelope, payload.Array, payload.Start, payload.Count);
+        byte[] body = System.Text.Encoding.ASCII.GetBytes("Subject: old\r\n\r\nhi\r\n");
+        RecordFormat.Append(file, RecordFormat.Body, body, 0, body.Length);
+        var end = new MailGateway.Core.Text.ByteBuffer(16);
+        end.AppendInt64(body.Length);
+        end.AppendInt64(1);
+        RecordFormat.Append(file, RecordFormat.End, end.Array, end.Start, end.Count);
+        int h = _storage.Create("LC9RG001.MSG");
+        _storage.Append(h, file.Array, file.Start, file.Count);
+        _storage.Close(h);
+
+        var recovered = NewSpool();
+        recovered.Recover();
+        Assert.Equal(new[] { "a@x.test", "b@y.test" }, recovered.Find("LC9RG001").Envelope.Recipients);
+    }
+
+    [Fact]
+    public void FileThatCannotBeRead_IsSetAside_NotACrash_AndListedForThePostmaster()
+    {
+        var spool = NewSpool();
+        var good = Commit(spool, "Subject: good\r\n\r\nfine\r\n");
+        var bad = Commit(spool, "Subject: bad\r\n\r\nunlucky sector\r\n");
+        foreach (string sequence in new[] { QueueIds.FileA, QueueIds.FileB })
+            if (_storage.Exists(sequence)) _storage.Delete(sequence); // so that the first read is a queue file's
+        _storage.FailNext(StorageOperation.OpenRead, new IOException("I/O error reading sector 4711"));
+        var recovered = NewSpool();
+        recovered.Recover();
+        // The first file read fails, whichever it is; the other is fine.
+        Assert.Single(SpoolContents.Names(_storage, SpoolNames.Quarantine));
+        string first = _storage.Exists(good.QueueId + ".BAD") ? good.QueueId : bad.QueueId;
+        string other = first == good.QueueId ? bad.QueueId : good.QueueId;
+        Assert.Equal(1, recovered.Count);
+        Assert.NotNull(recovered.Find(other));
+        Assert.True(_storage.Exists(first + ".BAD"));
+        string[] listed = recovered.TakeQuarantined();
+        Assert.Equal(first + ": " + first + ".MSG set aside as " + first + ".BAD: cannot be read: IOException: I/O error reading sector 4711", Assert.Single(listed));
+        Assert.Empty(recovered.TakeQuarantined());
+    }
+
+    [Fact]
     public void Remove_DeletesMessageAndLog_AndFreesTheirSpace()
     {
         var spool = NewSpool();
@@ -184,7 +284,7 @@ public class SpoolRecoveryTests
         spool.UpdateRecipient(message, 0);
         Assert.True(spool.Space.UsedBytes > 0);
         spool.Remove(message);
-        Assert.Empty(_storage.List());
+        Assert.Empty(SpoolContents.QueueFiles(_storage));
         Assert.Equal(0, spool.Space.UsedBytes);
         Assert.Equal(0, spool.Count);
     }
@@ -198,7 +298,7 @@ public class SpoolRecoveryTests
         _storage.Delete(message.FileName); // a crash between the two deletes of Remove
         _storage.SyncDirectory();
         NewSpool().Recover();
-        Assert.Empty(_storage.List());
+        Assert.Empty(SpoolContents.QueueFiles(_storage));
     }
 
     [Fact]
@@ -221,6 +321,6 @@ public class SpoolRecoveryTests
         Assert.True(writer.OutOfSpace);
         spool.Abort(writer);
         Assert.Equal(0, spool.Space.UsedBytes);
-        Assert.Empty(_storage.List());
+        Assert.Empty(SpoolContents.QueueFiles(_storage));
     }
 }
