@@ -7,19 +7,30 @@ cameras, with the real tools people point at it.
      snapshots with --attach: a sweep of DATA sizes from 1,876 to 1,892 bytes, a 30 KB and a
      60 KB photo. Each is relayed (status=sent), smtp-sink's dump (-d) holds it byte for byte, and
      the same process still answers afterwards.
+  2. corpus: every message of tests/corpus through the real tools. Gateway A takes it (swaks
+     --data, smtplib) and relays it (a) by MX (a dnslib zone server) to gateway B, which keeps
+     the mailboxes (users made with `mailgw user add`), fetched with poplib and with fetchmail;
+     (b) through a smarthost that is aiosmtpd; (c) through smtp-sink. What arrives is the corpus
+     file byte for byte once the trace fields on top are taken off (and, for the message without
+     Date/Message-ID, the two fields the gateway adds at the end of its header).
 
 Every check prints one line ("info" lines say what was measured); the last line is
-"field: N passed, N failed". Usage: field.py PATH-TO-mailgw.dll (root for port 25;
-python3-dnslib, swaks, smtp-sink from postfix). Everything listens on 127.0.0.0/8 and stops with
-the script.
+"field: N passed, N failed". Usage: field.py PATH-TO-mailgw.dll (root for ports 25 and 110;
+python3-dnslib, python3-aiosmtpd, swaks, fetchmail, smtp-sink from postfix). Everything listens
+on 127.0.0.0/8 and stops with the script.
 """
 import os
+import poplib
 import random
 import re
 import smtplib
+import ssl
 import subprocess
 import sys
+import threading
 import time
+
+from aiosmtpd.controller import Controller
 
 from harness import Suite, field_end, strip_trace
 
@@ -35,14 +46,90 @@ $TTL 300
 home.test.      IN MX 10 mx.home.test.
 mx.home.test.   IN A 127.0.0.110
 """
-SNAPSHOT_GW, SINK_ADDRESS = "127.0.0.101", "127.0.0.102"
+SNAPSHOT_GW, SINK_ADDRESS = "127.0.0.101", "127.0.0.102"            # part 1, and smtp-sink in part 2
+B_ADDRESS, MX_GW, AIO_GW, AIO_SMARTHOST = "127.0.0.110", "127.0.0.111", "127.0.0.112", "127.0.0.113"
+INSECURE = ssl.create_default_context()
+INSECURE.check_hostname = False
+INSECURE.verify_mode = ssl.CERT_NONE  # B's self-signed certificate
 
 
 def info(text):
     print("info " + text, flush=True)
 
 
-# ---- real peers: smtp-sink, swaks -----------------------------------------------------
+def mib(n):
+    return "%.1f MiB" % (n / 1048576.0)
+
+
+# ---- the corpus, and comparing what arrived ---------------------------------------------------
+
+def load_corpus():
+    """tests/corpus written into the work folder; a list of dicts in index.tsv's order."""
+    folder = suite.path("corpus")
+    corpus.write(folder)
+    messages = []
+    with open(os.path.join(folder, "index.tsv")) as f:
+        for line in f:
+            if line.strip():
+                name, size, sender, locals_, what = line.rstrip("\n").split("\t")
+                path = os.path.join(folder, name + ".eml")
+                data = open(path, "rb").read()
+                assert len(data) == int(size), name
+                messages.append({"name": name, "sender": sender, "locals": locals_.split(","), "what": what,
+                                 "path": path, "data": data})
+    return messages
+
+
+def header_of(message):
+    return message[:message.find(b"\r\n\r\n") + 2]
+
+
+def has_field(message, name):
+    return re.search(rb"(?im)^" + re.escape(name) + rb":", header_of(message)) is not None
+
+
+def without_added(delivered, original):
+    """delivered without its trace fields and without the Message-ID and Date the first gateway
+    added at the end of the header of a message that had none; None when one is missing."""
+    body = strip_trace(delivered)
+    for name in (b"Date", b"Message-ID"):  # added in the order Message-ID, Date: take Date off first
+        if has_field(original, name):
+            continue
+        end = body.find(b"\r\n\r\n") + 2
+        start = body.rfind(b"\r\n" + name + b": ", 0, end) + 2
+        if start < 2 or field_end(body, start) != end:
+            return None  # not added, or not as the last field
+        body = body[:start] + body[end:]
+    return body
+
+
+def ident_of(message):
+    """The line that tells corpus messages apart: Message-ID, or Subject for the one without."""
+    m = re.search(rb"(?im)^Message-ID: [^\r]*", header_of(message)) or re.search(rb"(?im)^Subject: [^\r]*", header_of(message))
+    return m.group(0)
+
+
+def same(delivered, original):
+    return without_added(delivered, original) == original
+
+
+def first_difference(delivered, original):
+    got = without_added(delivered, original)
+    if got is None:
+        return "the added Message-ID/Date are not where expected: " + repr(strip_trace(delivered)[:600])
+    at = 0
+    while at < min(len(got), len(original)) and got[at] == original[at]:
+        at += 1
+    return "differs at byte %d of %d (got %d bytes): expected %r, got %r" % (
+        at, len(original), len(got), original[max(0, at - 40):at + 40], got[max(0, at - 40):at + 40])
+
+
+def dot_stuffed(message):
+    """What goes on the wire after DATA, without the final CRLF (swaks --no-data-fixup adds it)."""
+    return re.sub(rb"(?m)^\.", b"..", message) + b"."
+
+
+# ---- real peers: smtp-sink, aiosmtpd, swaks -----------------------------------------------------
 
 def start_sink(name, address, port, options):
     user = ["-u", "nobody"] if os.geteuid() == 0 else []  # it refuses to run as root otherwise
@@ -65,6 +152,19 @@ def sink_dumps(folder):
         message = raw[field_end(raw, at + 1):-1]
         found.append((name, message.replace(b"\n", b"\r\n")))
     return found
+
+
+class Recorder:
+    """aiosmtpd handler keeping everything that arrives, byte for byte (original_content)."""
+
+    def __init__(self):
+        self.arrivals = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.arrivals.append({"at": time.time(), "from": envelope.mail_from, "to": list(envelope.rcpt_tos), "data": envelope.original_content})
+        return "250 2.0.0 Ok: kept"
 
 
 def swaks(argv):
@@ -173,10 +273,195 @@ def part_snapshot(dns):
         format(max(sizes.values()), ","), format(big[0], ","), format(big[1], ","), time.time() - started))
 
 
+# ---- 2. corpus --------------------------------------------------------------------------------------
+
+def add_users_of(conf, messages, done):
+    """Every recipient of the corpus gets a mailbox on B, the way an administrator makes them."""
+    users = sorted({local for m in messages for local in m["locals"]} - {"admin"})
+    for user in users:
+        suite.add_user(conf, user, "pw-" + user, iterations=1000)  # the device's PBKDF2 setting, for speed
+    done.append(len(users) + 1)
+
+
+def pop_session(user):
+    pop = poplib.POP3(B_ADDRESS, 110, timeout=60)
+    pop.stls(context=INSECURE)
+    pop.user(user)
+    pop.pass_("pw-" + user)
+    return pop
+
+
+def fetch_poplib(users):
+    """RETR of every message in every mailbox (kept on the server for fetchmail)."""
+    got = {}
+    for user in users:
+        pop = pop_session(user)
+        count = pop.stat()[0]
+        got[user] = [b"\r\n".join(pop.retr(i)[1]) + b"\r\n" for i in range(1, count + 1)]
+        pop.quit()
+    return got
+
+
+def fetch_fetchmail(users):
+    """fetchmail, every mailbox, each message handed to an MDA that writes it to its own file
+    (CRs kept: 'no stripcr'; no address rewriting); fetchmail deletes what it fetched."""
+    deliver = suite.path("deliver.sh")
+    with open(deliver, "w") as f:
+        f.write('#!/bin/sh\nmkdir -p "$1" && exec cat > "$1/$(date +%s%N).$$"\n')
+    os.chmod(deliver, 0o755)
+    rc = suite.path("fetchmailrc")
+    with open(rc, "w") as f:
+        f.write("set no bouncemail\n")
+        for user in users:
+            f.write('poll %s protocol pop3 port 110 timeout 60 username "%s" password "pw-%s" sslproto "TLS1.2+" no sslcertck '
+                    'no rewrite no stripcr no mimedecode mda "%s %s"\n' % (B_ADDRESS, user, user, deliver, suite.path("fetched/" + user)))
+    os.chmod(rc, 0o600)
+    out = subprocess.run(["fetchmail", "-f", rc, "--nosyslog", "--idfile", suite.path("fetchids")],
+                         capture_output=True, text=True, timeout=180)
+    got = {}
+    for user in users:
+        folder = suite.path("fetched/" + user)
+        names = sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+        got[user] = [open(os.path.join(folder, n), "rb").read() for n in names]
+    return got, out
+
+
+def compare_mailboxes(tool, messages, fetched):
+    """One check per corpus message: each of its recipients' mailboxes holds it byte for byte,
+    and no mailbox holds anything else."""
+    for m in messages:
+        bad = []
+        for user in m["locals"]:
+            copies = [d for d in fetched.get(user, []) if same(d, m["data"])]
+            if len(copies) != 1:
+                near = [d for d in fetched.get(user, []) if ident_of(m["data"]) in d]
+                bad.append("%s: %d copies; %s" % (user, len(copies), first_difference(near[0], m["data"]) if near else "not there"))
+        what = m["name"] + ("" if len(m["locals"]) == 1 else " in all %d mailboxes" % len(m["locals"]))
+        check("corpus by MX, %s: %s byte for byte" % (tool, what), not bad, "; ".join(bad[:3]))
+    expected = sum(len(m["locals"]) for m in messages)
+    total = sum(len(v) for v in fetched.values())
+    check("corpus by MX, %s: nothing else in the mailboxes (%d messages)" % (tool, expected), total == expected, total)
+    return total, sum(len(d) for v in fetched.values() for d in v)
+
+
+def part_corpus(dns, messages, b_conf, users_done):
+    started = time.time()
+    recorder = Recorder()
+    aio = Controller(recorder, hostname=AIO_SMARTHOST, port=2525)
+    aio.start()
+    try:
+        if not check("corpus: B's %d users were added with `mailgw user add`" % (users_done[0] if users_done else 0), users_done):
+            return
+        suite.run_gateway(b_conf, "home")
+        suite.start_gateway("via-mx", MX_GW, 25, ["hostname = gw.lan.test", "queue.retry = 2s", dns])
+        suite.start_gateway("via-aiosmtpd", AIO_GW, 25, ["hostname = gw.lan.test", "relay.smarthost = %s:2525" % AIO_SMARTHOST,
+                                                          "relay.smarthost_tls = none", "queue.retry = 2s", dns])
+        total_bytes = sum(len(m["data"]) for m in messages)
+        info("corpus: %d messages, %s, %d recipients each way" % (len(messages), mib(total_bytes), sum(len(m["locals"]) for m in messages)))
+
+        # swaks sends --data as it is only with --no-data-fixup (otherwise it drops a final "."
+        # line and adds an empty line at the end): see what it does to two of them, for the record.
+        for m in messages:
+            if m["name"] in ("camera-30k", "leading-dots"):
+                swaks(["--server", AIO_GW, "--port", "25", "--from", m["sender"], "--to", "swaks-default@example.test",
+                       "--suppress-data", "--data", "@" + m["path"]])
+        wait_for(lambda: len([a for a in recorder.arrivals if a["to"] == ["swaks-default@example.test"]]) >= 2, 30)
+        for a in [a for a in recorder.arrivals if a["to"] == ["swaks-default@example.test"]]:
+            original = next((m for m in messages if ident_of(m["data"]) in a["data"]), None)
+            if original is None:
+                continue
+            got = strip_trace(a["data"])
+            info("swaks --data @%s.eml without --no-data-fixup: %+d bytes, %s" % (
+                original["name"], len(got) - len(original["data"]), "unchanged" if got == original["data"] else
+                "ends %r instead of %r" % (got[-12:], original["data"][-12:])))
+
+        # Submission: swaks (verbatim) to the MX gateway and to the smtp-sink one, smtplib to the
+        # aiosmtpd one.
+        refused = {MX_GW: [], SNAPSHOT_GW: [], AIO_GW: []}
+        for m in messages:
+            stuffed = suite.path(m["name"] + ".dot")
+            with open(stuffed, "wb") as f:
+                f.write(dot_stuffed(m["data"]))
+            for gateway, domain in ((MX_GW, "home.test"), (SNAPSHOT_GW, "example.test")):
+                queue_id, out = swaks(["--server", gateway, "--port", "25", "--from", m["sender"],
+                                       "--to", ",".join(l + "@" + domain for l in m["locals"]), "--helo", "device.lan.test",
+                                       "--no-data-fixup", "--suppress-data", "--data", "@" + stuffed])
+                m["queue-" + gateway] = queue_id
+                if not queue_id:
+                    refused[gateway].append("%s: %s" % (m["name"], out[-1000:]))
+            try:
+                with smtplib.SMTP(AIO_GW, 25, timeout=60) as s:
+                    if s.sendmail(m["sender"], [l + "@example.test" for l in m["locals"]], m["data"]):
+                        refused[AIO_GW].append(m["name"] + ": a recipient was refused")
+            except (OSError, smtplib.SMTPException) as e:
+                refused[AIO_GW].append("%s: %r" % (m["name"], e))
+        for gateway, tool in ((MX_GW, "swaks --no-data-fixup"), (SNAPSHOT_GW, "swaks --no-data-fixup"), (AIO_GW, "smtplib")):
+            check("corpus: %s accepted all %d (%s)" % (gateway, len(messages), tool), not refused[gateway], refused[gateway][:3])
+        submitted = time.time()
+
+        # (b) aiosmtpd as the smarthost: byte for byte, the envelope kept.
+        def at_aiosmtpd(m):
+            return [a for a in recorder.arrivals if a["to"] != ["swaks-default@example.test"] and same(a["data"], m["data"])]
+        wait_for(lambda: all(at_aiosmtpd(m) for m in messages), 90)
+        for m in messages:
+            got = at_aiosmtpd(m)
+            envelope = got and got[0]["from"] == m["sender"] and got[0]["to"] == [l + "@example.test" for l in m["locals"]]
+            near = [a["data"] for a in recorder.arrivals if ident_of(m["data"]) in a["data"]]
+            check("corpus via smarthost aiosmtpd: %s byte for byte, envelope kept" % m["name"], len(got) == 1 and envelope,
+                  "%d copies; %s" % (len(got), first_difference(near[0], m["data"]) if near else log_of("via-aiosmtpd")[-2000:]))
+
+        # (c) smtp-sink as the smarthost (its dump, CRLF restored).
+        def at_sink():
+            dumps = [d for _, d in sink_dumps(suite.path("sink-dump"))]
+            return {m["name"]: [d for d in dumps if same(d, m["data"])] for m in messages}
+        wait_for(lambda: all(at_sink().values()), 90)
+        found = at_sink()
+        for m in messages:
+            check("corpus via smarthost smtp-sink: %s byte for byte" % m["name"], len(found[m["name"]]) == 1,
+                  "%d copies; %s" % (len(found[m["name"]]), log_of("snapshot")[-2000:]))
+
+        # (a) by MX to B, into the mailboxes.
+        recipients = sum(len(m["locals"]) for m in messages)
+        stored = wait_for(lambda: len(re.findall(r"relay=local, .*status=sent", log_of("home"))) >= recipients or None, 90)
+        check("corpus by MX: A found B by MX and B stored all %d copies" % recipients, stored,
+              log_of("via-mx")[-2000:] + log_of("home")[-2000:])
+        check("corpus by MX: A relayed to mx.home.test", all(sent_log("via-mx", m["queue-" + MX_GW], "mx.home.test[%s]:25" % B_ADDRESS)
+                                                              for m in messages if m.get("queue-" + MX_GW)), log_of("via-mx")[-3000:])
+        relayed = time.time()
+        users = sorted({l for m in messages for l in m["locals"]})
+        count, size = compare_mailboxes("poplib", messages, fetch_poplib(users))
+        popped = time.time()
+        info("corpus: poplib fetched %d messages, %s from %d mailboxes in %.1f s" % (count, mib(size), len(users), popped - relayed))
+        fetched, out = fetch_fetchmail(users)
+        check("corpus by MX, fetchmail: ran without errors", out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:])
+        count, size = compare_mailboxes("fetchmail", messages, fetched)
+        info("corpus: fetchmail fetched %d messages, %s in %.1f s" % (count, mib(size), time.time() - popped))
+        left = 0
+        for user in ("admin", "alerts"):
+            pop = pop_session(user)
+            left += pop.stat()[0]
+            pop.quit()
+        check("corpus by MX, fetchmail: it deleted what it fetched", left == 0, left)
+        info("corpus: submitted 3 x %s in %.1f s, all relayed %.1f s later; part took %.1f s" % (
+            mib(total_bytes), submitted - started, relayed - submitted, time.time() - started))
+    finally:
+        aio.stop()
+
+
 def main():
     started = time.time()
     dns = "dns.servers = 127.0.0.1:%d" % suite.start_dns(ZONE)
+    messages = load_corpus()
+    # B's users are made while part 1 runs (B starts with them, in part 2).
+    b_conf = suite.write_config("home", B_ADDRESS, 25, ["hostname = mx.home.test", "local.domains = home.test",
+                                                        "alias.postmaster = admin", "pop3.listen = %s:110" % B_ADDRESS, dns])
+    suite.add_user(b_conf, "admin", "pw-admin")
+    users_done = []
+    adder = threading.Thread(target=add_users_of, args=(b_conf, messages, users_done), daemon=True)
+    adder.start()
     part_snapshot(dns)
+    adder.join(120)
+    part_corpus(dns, messages, b_conf, users_done)
     info("field: %.1f s in all" % (time.time() - started))
 
 
@@ -185,4 +470,4 @@ if __name__ == "__main__":
         main()
     finally:
         suite.stop_all()
-    sys.exit(suite.finish(show_logs=("snapshot",)))
+    sys.exit(suite.finish(show_logs=("snapshot", "via-mx", "via-aiosmtpd", "home")))
