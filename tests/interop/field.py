@@ -13,16 +13,22 @@ cameras, with the real tools people point at it.
      (b) through a smarthost that is aiosmtpd; (c) through smtp-sink. What arrives is the corpus
      file byte for byte once the trace fields on top are taken off (and, for the message without
      Date/Message-ID, the two fields the gateway adds at the end of its header).
+  3. kill: kill -9 under load. Senders (smtplib threads) pour 1 KiB to 10 MiB messages into a
+     gateway relaying to an aiosmtpd sink while the gateway is killed at random moments and
+     started again on the same spool. Every message that got 250 after its final dot must reach
+     the sink, byte for byte; a message may arrive twice only when a kill came between its copies
+     (the sink's 250 was lost with the process); nothing half-written may remain in the spool.
 
 Every check prints one line ("info" lines say what was measured); the last line is
 "field: N passed, N failed". Usage: field.py PATH-TO-mailgw.dll (root for ports 25 and 110;
 python3-dnslib, python3-aiosmtpd, swaks, fetchmail, smtp-sink from postfix). Everything listens
-on 127.0.0.0/8 and stops with the script.
+on 127.0.0.0/8 and stops with the script. FIELD_SEED=N replays the kill loop's random choices.
 """
 import os
 import poplib
 import random
 import re
+import signal
 import smtplib
 import ssl
 import subprocess
@@ -31,6 +37,7 @@ import threading
 import time
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from harness import Suite, field_end, strip_trace
 
@@ -48,6 +55,7 @@ mx.home.test.   IN A 127.0.0.110
 """
 SNAPSHOT_GW, SINK_ADDRESS = "127.0.0.101", "127.0.0.102"            # part 1, and smtp-sink in part 2
 B_ADDRESS, MX_GW, AIO_GW, AIO_SMARTHOST = "127.0.0.110", "127.0.0.111", "127.0.0.112", "127.0.0.113"
+KILL_GW, KILL_SINK = "127.0.0.120", "127.0.0.121"
 INSECURE = ssl.create_default_context()
 INSECURE.check_hostname = False
 INSECURE.verify_mode = ssl.CERT_NONE  # B's self-signed certificate
@@ -163,8 +171,24 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
-            self.arrivals.append({"at": time.time(), "from": envelope.mail_from, "to": list(envelope.rcpt_tos), "data": envelope.original_content})
+            self.arrivals.append({"at": time.time(), "incarnation": getattr(server, "incarnation", 0),
+                                  "from": envelope.mail_from, "to": list(envelope.rcpt_tos), "data": envelope.original_content})
         return "250 2.0.0 Ok: kept"
+
+
+class TaggingSMTP(SMTP):
+    """Notes which gateway process connected: the tag is taken before the greeting is sent, so a
+    process can only send a message on a connection tagged with its own incarnation."""
+    incarnation_now = [0]
+
+    def connection_made(self, transport):
+        self.incarnation = TaggingSMTP.incarnation_now[0]
+        super().connection_made(transport)
+
+
+class RecordingController(Controller):
+    def factory(self):
+        return TaggingSMTP(self.handler, **self.SMTP_kwargs)
 
 
 def swaks(argv):
@@ -448,6 +472,205 @@ def part_corpus(dns, messages, b_conf, users_done):
         aio.stop()
 
 
+# ---- 3. kill -9 under load ----------------------------------------------------------------------------
+
+class Senders:
+    """Threads that send until told to stop, each message with its own Message-ID, recording
+    which got 250 after their final dot."""
+
+    def __init__(self, messages, seed):
+        self.kinds = [(m["name"], m["data"], m["sender"]) for m in messages
+                      if m["name"] in ("camera-30k", "camera-60k", "scan-pdf", "camera-2m", "utf8-8bit", "leading-dots")]
+        self.big = next(m for m in messages if m["name"] == "nas-10m")
+        self.sent = {}
+        self.lock = threading.Lock()
+        self.serial = 0
+        self.refused = 0
+        self.stop = threading.Event()
+        self.seed = seed
+        self.threads = []
+
+    def new_id(self):
+        with self.lock:
+            self.serial += 1
+            return "field-%05d@kill.test" % self.serial
+
+    @staticmethod
+    def small(message_id, rng):
+        """A 1 KiB sensor report, with a line that needs dot-stuffing."""
+        head = ("From: sensor@lan.test\r\nTo: ops@example.test\r\nSubject: reading %s\r\n"
+                "Date: Sun, 06 Dec 2026 09:00:00 +0100\r\nMessage-ID: <%s>\r\n\r\n.dot line\r\n" % (message_id, message_id)).encode()
+        text = "".join(rng.choice("abcdefghij klmnop") for _ in range(1024 - len(head) - 2))
+        return head + text.encode() + b"\r\n"
+
+    @staticmethod
+    def with_id(data, message_id):
+        return re.sub(rb"(?m)^Message-ID: <[^>]*>", b"Message-ID: <" + message_id.encode() + b">", data, count=1)
+
+    def send(self, sender, data, message_id):
+        try:
+            s = smtplib.SMTP(KILL_GW, 25, timeout=60)
+        except (OSError, smtplib.SMTPException):  # down, or dying before its greeting
+            with self.lock:
+                self.refused += 1
+            return False
+        record = {"data": data, "status": None, "started": time.time()}
+        with self.lock:
+            self.sent[message_id] = record
+        try:
+            s.sendmail(sender, ["ops@example.test"], data)
+            record["status"] = 250
+        except (OSError, smtplib.SMTPException) as e:
+            record["status"] = repr(e)[:200]
+        record["ended"] = time.time()
+        try:
+            s.quit()
+        except (OSError, smtplib.SMTPException):
+            s.close()
+        return True
+
+    def run(self, n):
+        rng = random.Random(self.seed * 100 + n)
+        while not self.stop.is_set():
+            message_id = self.new_id()
+            if rng.random() < 0.75:
+                data, sender = self.small(message_id, rng), "sensor@lan.test"
+            else:
+                _, data, sender = rng.choice(self.kinds)
+                data = self.with_id(data, message_id)
+            if not self.send(sender, data, message_id):
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0, 0.05))
+
+    def start(self, count):
+        for n in range(count):
+            t = threading.Thread(target=self.run, args=(n,), daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def send_big(self):
+        """One 10 MiB NAS report, from its own thread."""
+        message_id = self.new_id()
+        t = threading.Thread(target=self.send, args=(self.big["sender"], self.with_id(self.big["data"], message_id), message_id), daemon=True)
+        t.start()
+        self.threads.append(t)
+
+    def finish(self, seconds):
+        self.stop.set()
+        deadline = time.time() + seconds
+        for t in self.threads:
+            t.join(max(0.1, deadline - time.time()))
+        return not any(t.is_alive() for t in self.threads)
+
+
+def message_id_of(data):
+    m = re.search(rb"(?im)^Message-ID: <([^>]*)>", header_of(data))
+    return m.group(1).decode("latin-1") if m else None
+
+
+def part_kill(dns, messages):
+    started = time.time()
+    seed = int(os.environ.get("FIELD_SEED", "0")) or random.randrange(1, 10 ** 6)
+    rng = random.Random(seed)
+    rounds = 6
+    info("kill: seed %d (FIELD_SEED=%d replays the choices), %d rounds" % (seed, seed, rounds))
+    recorder = Recorder()
+    sink = RecordingController(recorder, hostname=KILL_SINK, port=2525)
+    sink.start()
+    spool = suite.path("kill-spool")
+    conf = suite.write_config("kill", KILL_GW, 25, ["hostname = gw.kill.test", "relay.smarthost = %s:2525" % KILL_SINK,
+                                                    "relay.smarthost_tls = none", "queue.retry = 1s", dns])
+    senders = Senders(messages, seed)
+    try:
+        for incarnation in range(1, rounds + 1):
+            TaggingSMTP.incarnation_now[0] = incarnation
+            proc = suite.run_gateway(conf, "kill-%d" % incarnation)
+            if incarnation == 1:
+                senders.start(3)
+            senders.send_big()
+            up = rng.uniform(0.5, 4.0)
+            time.sleep(up)
+            with senders.lock:
+                receiving = [r for r in senders.sent.values() if "ended" not in r]
+            queued = len([n for n in os.listdir(spool) if n.endswith(".MSG")])
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+            with senders.lock:
+                confirmed = len([r for r in senders.sent.values() if r["status"] == 250])
+            info("kill: round %d: killed after %.1f s while receiving %d message(s) (%s bytes) with %d in the queue; "
+                 "%d messages with 250 so far, %d copies at the sink" % (
+                     incarnation, up, len(receiving), ", ".join(format(len(r["data"]), ",") for r in receiving) or "-",
+                     queued, confirmed, len(recorder.arrivals)))
+        check("kill: the senders stopped", senders.finish(120))
+        # The last start: everything left in the queue drains.
+        TaggingSMTP.incarnation_now[0] = rounds + 1
+        drain_started = time.time()
+        final = suite.run_gateway(conf, "kill-%d" % (rounds + 1))
+
+        def drained():
+            queued = [n for n in os.listdir(spool) if n.endswith(".MSG")]
+            quiet = not recorder.arrivals or time.time() - recorder.arrivals[-1]["at"] > 3
+            return not queued and quiet
+        ok = wait_for(drained, 120)
+        drain_seconds = time.time() - drain_started
+        check("kill: the queue drains after the last start (%.1f s)" % drain_seconds, ok,
+              sorted(os.listdir(spool)) + [log_of("kill-%d" % (rounds + 1))[-3000:]])
+        final.send_signal(signal.SIGTERM)
+        try:
+            code = final.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            code = "still running"
+        check("kill: the last one stops cleanly on SIGTERM", code == 0, code)
+    finally:
+        senders.finish(5)
+        sink.stop()
+
+    # What arrived, against what was sent.
+    sent = senders.sent
+    confirmed = {k: r for k, r in sent.items() if r["status"] == 250}
+    unconfirmed = {k: r for k, r in sent.items() if r["status"] != 250}
+    copies = {}
+    strangers, damaged = [], []
+    for a in recorder.arrivals:
+        message_id = message_id_of(strip_trace(a["data"]))
+        if message_id not in sent:
+            strangers.append(a["data"][:300])
+            continue
+        if strip_trace(a["data"]) != sent[message_id]["data"]:
+            damaged.append("%s: %s" % (message_id, first_difference(a["data"], sent[message_id]["data"])))
+        copies.setdefault(message_id, []).append(a["incarnation"])
+    missing = sorted(k for k in confirmed if k not in copies)
+    check("kill: every one of the %d messages that got 250 reached the sink" % len(confirmed), not missing,
+          ["%s (%d bytes)" % (k, len(confirmed[k]["data"])) for k in missing[:20]])
+    check("kill: every copy at the sink is byte for byte what was sent (%d copies)" % len(recorder.arrivals), not damaged, damaged[:5])
+    check("kill: nothing arrived that was never sent", not strangers, strangers[:3])
+    twice_in_one_run = {k: v for k, v in copies.items() if len(set(v)) < len(v)}
+    check("kill: a message arrives twice only when a kill came between its copies", not twice_in_one_run,
+          ["%s incarnations %s" % (k, v) for k, v in list(twice_in_one_run.items())[:10]])
+    names = sorted(os.listdir(spool))
+    left = [n for n in names if n.endswith((".TMP", ".MSG", ".RCP", ".BAD"))]
+    check("kill: nothing half-written is left in the spool", not left, names)
+    logs = "".join(log_of("kill-%d" % i) for i in range(1, rounds + 2))
+    quarantined = re.findall(r".*(?:quarantined|left in place).*", logs)
+    check("kill: no restart found a damaged queue file", not quarantined, quarantined[:5])
+
+    duplicates = sum(len(v) - 1 for v in copies.values())
+    dup_confirmed = sum(len(v) - 1 for k, v in copies.items() if k in confirmed)
+    total_bytes = sum(len(r["data"]) for r in confirmed.values())
+    sizes = [len(r["data"]) for r in sent.values()] or [0]
+    info("kill: %d messages sent (%d with 250, %s; %d without: the gateway died before their 250), sizes %s-%s bytes; "
+         "%d connections refused while it was down" % (len(sent), len(confirmed), mib(total_bytes), len(unconfirmed),
+                                                       format(min(sizes), ","), format(max(sizes), ","), senders.refused))
+    big = [r for r in sent.values() if len(r["data"]) > 10 ** 7]
+    info("kill: 10 MiB NAS reports: %d sent, %d with 250" % (len(big), len([r for r in big if r["status"] == 250])))
+    info("kill: %d copies at the sink; %d duplicates, each across a kill (the sink's 250 died with the process): %d of "
+         "messages that got 250, %d of the others; %d of the %d without 250 arrived anyway" % (
+             len(recorder.arrivals), duplicates, dup_confirmed, duplicates - dup_confirmed,
+             len([k for k in unconfirmed if k in copies]), len(unconfirmed)))
+    info("kill: %d restarts removed %d unfinished messages; drained in %.1f s; part took %.1f s" % (
+        rounds, len(re.findall(r"removed unfinished message", logs)), drain_seconds, time.time() - started))
+
+
 def main():
     started = time.time()
     dns = "dns.servers = 127.0.0.1:%d" % suite.start_dns(ZONE)
@@ -462,6 +685,7 @@ def main():
     part_snapshot(dns)
     adder.join(120)
     part_corpus(dns, messages, b_conf, users_done)
+    part_kill(dns, messages)
     info("field: %.1f s in all" % (time.time() - started))
 
 
@@ -470,4 +694,4 @@ if __name__ == "__main__":
         main()
     finally:
         suite.stop_all()
-    sys.exit(suite.finish(show_logs=("snapshot", "via-mx", "via-aiosmtpd", "home")))
+    sys.exit(suite.finish(show_logs=("snapshot", "via-mx", "via-aiosmtpd", "home", "kill-7")))

@@ -3,7 +3,7 @@
 # it on loopback, then the seed story with two gateways, a DNS server, aiosmtpd and smtp-sink,
 # then relaying through a smarthost that demands TLS and AUTH, then the mail-host story (AUTH,
 # MX, local mailbox, POP3 with poplib and fetchmail), then field conditions (camera snapshots
-# through smtp-sink, the corpus through every tool).
+# through smtp-sink, the corpus through every tool, kill -9 under load).
 # Needs: the .NET 10 SDK, swaks, curl, openssl, fetchmail, python3-dnslib, python3-aiosmtpd, postfix
 # (.ci/run installs them).
 set -euo pipefail
