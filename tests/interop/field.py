@@ -466,6 +466,9 @@ def part_corpus(dns, messages, b_conf, users_done):
             left += pop.stat()[0]
             pop.quit()
         check("corpus by MX, fetchmail: it deleted what it fetched", left == 0, left)
+        logs = "".join(log_of(name) for name in ("snapshot", "via-mx", "via-aiosmtpd", "home"))
+        trouble = re.findall(r".*(?:error:|warning:|[Ee]xception).*", logs)
+        check("corpus: no error, warning or exception in the gateways' logs", not trouble, trouble[:5])
         info("corpus: submitted 3 x %s in %.1f s, all relayed %.1f s later; part took %.1f s" % (
             mib(total_bytes), submitted - started, relayed - submitted, time.time() - started))
     finally:
@@ -651,8 +654,8 @@ def part_kill(dns, messages):
     left = [n for n in names if n.endswith((".TMP", ".MSG", ".RCP", ".BAD"))]
     check("kill: nothing half-written is left in the spool", not left, names)
     logs = "".join(log_of("kill-%d" % i) for i in range(1, rounds + 2))
-    quarantined = re.findall(r".*(?:quarantined|left in place).*", logs)
-    check("kill: no restart found a damaged queue file", not quarantined, quarantined[:5])
+    trouble = re.findall(r".*(?:error:|warning:|quarantined|left in place|[Ee]xception).*", logs)
+    check("kill: no damaged queue file, error, warning or exception in any run's log", not trouble, trouble[:5])
 
     duplicates = sum(len(v) - 1 for v in copies.values())
     dup_confirmed = sum(len(v) - 1 for k, v in copies.items() if k in confirmed)
