@@ -1,6 +1,7 @@
 """What the interop scripts share: a work folder, checks that print one line each and a closing
 "<suite>: N passed, N failed" line, bounded waits, child processes (each with its own log file,
-all stopped by PID at the end), and real mailgw processes started from a configuration.
+all stopped by PID at the end), real mailgw processes started (and started again) from a
+configuration, and a delivered message without the trace fields added on the way.
 """
 import os
 import re
@@ -16,6 +17,29 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ZONE_SERVER = os.path.join(HERE, "..", "MailGateway.Tests", "Dns", "zone_server.py")
 # Debian's python3: the helpers use python3-dnslib and python3-aiosmtpd from apt.
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
+
+
+TRACE_FIELDS = (b"received:", b"return-path:", b"delivered-to:")
+
+
+def strip_trace(raw):
+    """The message without the trace fields put on top of it on the way (RFC 5321 §4.4):
+    Received, Return-Path and Delivered-To, each possibly folded. Lines may end in CRLF or LF."""
+    at = 0
+    while raw[at:at + 16].lower().startswith(TRACE_FIELDS):
+        at = field_end(raw, at)
+    return raw[at:]
+
+
+def field_end(raw, at):
+    """The offset after the header field that starts at `at`, its folded lines included."""
+    while True:
+        lf = raw.find(b"\n", at)
+        if lf < 0:
+            return len(raw)
+        at = lf + 1
+        if raw[at:at + 1] not in (b" ", b"\t"):
+            return at
 
 
 class Suite:
@@ -91,17 +115,33 @@ class Suite:
     def start_gateway(self, name, address, port, lines, users=()):
         """mailgw run with its spool in the work folder and the given configuration lines; users
         (name, password) are added first with `mailgw user add`, as an administrator would."""
+        conf = self.write_config(name, address, port, lines)
+        for user, password in users:
+            self.add_user(conf, user, password)
+        return self.run_gateway(conf, name)
+
+    def write_config(self, name, address, port, lines):
+        """<name>.conf listening on address:port with its spool in <name>-spool; returns its path."""
         conf = self.path(name + ".conf")
         with open(conf, "w") as f:
             f.write("smtp.listen = %s:%d\n" % (address, port))
             f.write("spool.dir = %s\n" % self.path(name + "-spool"))
             for line in lines:
                 f.write(line + "\n")
-        for user, password in users:
-            added = subprocess.run(["dotnet", self.mailgw, "user", "add", user, "--config", conf],
-                                   input=password + "\n", capture_output=True, text=True, timeout=60)
-            if added.returncode != 0:
-                raise SystemExit("mailgw user add %s failed: %s" % (user, added.stdout + added.stderr))
+        return conf
+
+    def add_user(self, conf, user, password, iterations=None):
+        """`mailgw user add` (password on standard input); iterations: PBKDF2 rounds when not the
+        host's default (scripts that add a hundred users pass the device's cheaper setting)."""
+        extra = ["--iterations", str(iterations)] if iterations else []
+        added = subprocess.run(["dotnet", self.mailgw, "user", "add", user, "--config", conf] + extra,
+                               input=password + "\n", capture_output=True, text=True, timeout=60)
+        if added.returncode != 0:
+            raise SystemExit("mailgw user add %s failed: %s" % (user, added.stdout + added.stderr))
+
+    def run_gateway(self, conf, name):
+        """mailgw run --config conf, its output in <name>.log; returns once it listens. Starting a
+        configuration again (after a crash) reuses its spool."""
         p = self.start(["dotnet", self.mailgw, "run", "--config", conf], name)
         if not self.wait_for(lambda: re.search(r": listening on ", self.log_of(name)), 60):
             raise SystemExit(name + " did not start: " + self.log_of(name))

@@ -16,7 +16,7 @@ import ssl
 import subprocess
 import sys
 
-from harness import Suite
+from harness import Suite, strip_trace
 
 suite = Suite("mailhost", sys.argv[1])
 check, wait_for, log_of = suite.check, suite.wait_for, suite.log_of
@@ -46,15 +46,6 @@ MESSAGE = (b"From: Person One <person1@aaa.com>\r\n"
 INSECURE = ssl.create_default_context()
 INSECURE.check_hostname = False
 INSECURE.verify_mode = ssl.CERT_NONE  # the gateways' self-signed certificates
-
-
-def strip_trace(raw):
-    """The message without the fields the gateways added on the way (RFC 5321 §4.4)."""
-    lines = raw.split(b"\r\n")
-    i = 0
-    while i < len(lines) and (lines[i].startswith((b"Return-Path:", b"Delivered-To:", b"Received:")) or lines[i][:1] in (b"\t", b" ")):
-        i += 1
-    return b"\r\n".join(lines[i:])
 
 
 def main():

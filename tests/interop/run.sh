@@ -2,7 +2,8 @@
 # Runs the interop suite: builds mailgw, then real clients (swaks, curl, Python's smtplib) against
 # it on loopback, then the seed story with two gateways, a DNS server, aiosmtpd and smtp-sink,
 # then relaying through a smarthost that demands TLS and AUTH, then the mail-host story (AUTH,
-# MX, local mailbox, POP3 with poplib and fetchmail).
+# MX, local mailbox, POP3 with poplib and fetchmail), then field conditions (camera snapshots
+# through smtp-sink, the corpus through every tool, kill -9 under load).
 # Needs: the .NET 10 SDK, swaks, curl, openssl, fetchmail, python3-dnslib, python3-aiosmtpd, postfix
 # (.ci/run installs them).
 set -euo pipefail
@@ -17,3 +18,4 @@ py=/usr/bin/python3; [ -x "$py" ] || py=python3
 "$py" "$here/story.py" "$out/mailgw.dll"
 "$py" "$here/smarthost.py" "$out/mailgw.dll"
 "$py" "$here/mailhost.py" "$out/mailgw.dll"
+"$py" "$here/field.py" "$out/mailgw.dll"
