@@ -155,7 +155,7 @@ namespace MailGateway.Core.Dns
                 IgnoredDatagrams++;
                 return;
             }
-            DnsMessage answer = DnsMessage.Parse(buffer, offset, count);
+            DnsMessage answer = DnsMessage.Parse(buffer, offset, count, _settings.MaxAnswerRecords);
             if (answer.Error != DnsParseError.None)
             {
                 _sawMalformed = true;
@@ -269,7 +269,7 @@ namespace MailGateway.Core.Dns
             if (_tcpReceived - 2 < _tcpAnswer.Length) return;
 
             // Bytes after the one answer are ignored: we asked one question on this connection.
-            DnsMessage answer = DnsMessage.Parse(_tcpAnswer, 0, _tcpAnswer.Length);
+            DnsMessage answer = DnsMessage.Parse(_tcpAnswer, 0, _tcpAnswer.Length, _settings.MaxAnswerRecords);
             if (answer.Error != DnsParseError.None || answer.Id != _id || !answer.IsResponse || answer.Opcode != 0 || !AsksOurQuestion(answer))
             {
                 _sawMalformed = true;

@@ -2,7 +2,9 @@
 // Defaults: a try waits 3 s (glibc waits 5 s, but we rotate servers and a queue retries anyway),
 // at most 4 tries spread over the servers, 10 s for a TCP retry after a truncated answer
 // (RFC 7766 §6.2.3 asks clients to be patient), EDNS0 with a 1232-byte UDP payload, TCP answers up
-// to 16 KiB (an ESP32 without PSRAM has 50-80 KB of heap; no MX answer comes near that).
+// to 16 KiB (an ESP32 without PSRAM has 50-80 KB of heap; no MX answer comes near that), and 16
+// A/AAAA/MX records kept from an answer section — more than the MX planner's 10 hosts, so a long
+// MX list is cut to its best entries by the codec and the planner still chooses among them.
 namespace MailGateway.Core.Dns
 {
     public sealed class DnsSettings
@@ -17,6 +19,8 @@ namespace MailGateway.Core.Dns
         public int UdpPayloadBytes = DnsMessage.DefaultUdpPayloadBytes;
         /// <summary>The largest answer accepted over TCP; a larger one is Malformed.</summary>
         public int MaxTcpMessageBytes = 16384;
+        /// <summary>A, AAAA and MX records kept from one answer section: the lowest MX preferences, the first addresses (DnsMessage).</summary>
+        public int MaxAnswerRecords = DnsMessage.DefaultKeptRecords;
         /// <summary>Lookups DnsResolver runs at once (each holds a UDP socket; lwIP has about 10 in all).</summary>
         public int MaxConcurrentLookups = 4;
     }

@@ -118,6 +118,20 @@ namespace MailGateway.Tests.Dns
         }
 
         [Fact]
+        public void MxAnswerLongerThanMaxAnswerRecords_EndsOk_WithTheBestOnes()
+        {
+            var lookup = Lookup(settings: new DnsSettings { MaxAnswerRecords = 10 });
+            Take(lookup, 0);
+            byte[] answer = Wire.Answer(lookup.Id, "example.org", DnsType.MX, 0, 20, w =>
+            {
+                for (int i = 0; i < 20; i++) w.Mx("example.org", 100 - i, "mx" + i + ".example.org");
+            });
+            Receive(lookup, answer, First, 5);
+            Assert.Equal(DnsStatus.Ok, lookup.Result.Status);
+            Assert.Equal(Enumerable.Range(10, 10).Select(i => 100 - i), lookup.Result.Records.Select(r => r.Preference));
+        }
+
+        [Fact]
         public void Timeout_MovesToTheNextServer_UntilTheTriesAreUsedUp()
         {
             var lookup = Lookup();

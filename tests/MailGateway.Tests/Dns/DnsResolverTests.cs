@@ -106,6 +106,38 @@ namespace MailGateway.Tests.Dns
         }
 
         [Fact]
+        public void MxAnswerOf200Records_OverTcp_IsPlannedFromTheBestHosts()
+        {
+            var random = new Random(200);
+            int[] preferences = Enumerable.Range(0, 200).OrderBy(_ => random.Next()).ToArray();
+            var net = new FakeDnsTransport
+            {
+                ReadChunk = 512,
+                Responder = (q, a, p, tcp) => q.QuestionType switch
+                {
+                    DnsType.MX when !tcp => FakeDnsTransport.Reply(q, 0, 0, null, truncated: true),
+                    DnsType.MX => FakeDnsTransport.Reply(q, 0, 200, w =>
+                    {
+                        for (int i = 0; i < 200; i++) w.Mx(q.QuestionName, preferences[i], "mx" + i + ".example.org");
+                    }),
+                    DnsType.A => AnswerA(q, "10.0.0." + q.QuestionName.Split('.')[0].Substring(2)),
+                    _ => FakeDnsTransport.Reply(q, 0, 0, null),
+                },
+            };
+            var resolver = Resolver(net, null, V4);
+            var planner = new MxPlanner("example.org", new string[0], new string[0], new HostRandom(1), new MxSettings());
+            for (int now = 0; now < 1000 && !planner.IsDone; now++)
+            {
+                resolver.Pump(now);
+                planner.Step(resolver);
+            }
+            Assert.True(planner.Plan.Succeeded, planner.Plan?.ToString());
+            string[] best = Enumerable.Range(0, 5).Select(p => Array.IndexOf(preferences, p)).Select(i => "mx" + i + ".example.org[10.0.0." + i + "]").ToArray();
+            Assert.Equal(best, planner.Plan.Targets.Select(t => t.ToString()));
+            Assert.Empty(net.Open);
+        }
+
+        [Fact]
         public void TcpConnectRefused_GoesOnOverUdp()
         {
             int udpQueries = 0;
