@@ -8,7 +8,9 @@
 // its TCP connection when it asked for one, runs its deadline, sends the datagrams it has ready,
 // and closes what it no longer needs. Poll hands a finished lookup's result over once and forgets
 // the lookup. PollDeadline tells the loop when Pump is due at the latest; the loop should also
-// Pump when a DNS socket has something to read.
+// Pump when a DNS socket has something to read. One DnsServerHealth shared by all lookups
+// remembers a server that stopped answering and has it asked last for a while, so a dead entry
+// in dns.servers costs the first lookup its try timeout and the later ones nothing.
 //
 // Invariants: a finished or cancelled lookup holds no socket; a transport call that throws is
 // taken as that operation failing (the loop never dies of DNS); reads per Pump are bounded, so a
@@ -46,6 +48,7 @@ namespace MailGateway.Core.Dns
         // Configuration
         private readonly DnsServer[] _servers;
         private readonly DnsSettings _settings;
+        private readonly DnsServerHealth _health;
 
         // Lookups in the order they began
         private readonly ArrayList _slots = new ArrayList();
@@ -61,6 +64,7 @@ namespace MailGateway.Core.Dns
             _servers = servers;
             _random = random;
             _settings = settings;
+            _health = new DnsServerHealth(servers.Length, settings);
             int datagramBytes = settings.UdpPayloadBytes > 512 ? settings.UdpPayloadBytes : 512;
             _datagram = new byte[datagramBytes > DnsMessage.MaxQueryBytes ? datagramBytes : DnsMessage.MaxQueryBytes];
         }
@@ -74,7 +78,7 @@ namespace MailGateway.Core.Dns
         {
             Slot slot = new Slot();
             slot.Handle = _nextHandle++;
-            slot.Lookup = new DnsLookup(name, type, _servers, _random, _settings);
+            slot.Lookup = new DnsLookup(name, type, _servers, _random, _settings, _health);
             _slots.Add(slot);
             return slot.Handle;
         }

@@ -5,6 +5,8 @@
 // to 16 KiB (an ESP32 without PSRAM has 50-80 KB of heap; no MX answer comes near that), and 16
 // A/AAAA/MX records kept from an answer section — more than the MX planner's 10 hosts, so a long
 // MX list is cut to its best entries by the codec and the planner still chooses among them.
+// A server that stops answering is asked last for 5 s, doubling while it stays silent, up to 5
+// minutes.
 namespace MailGateway.Core.Dns
 {
     public sealed class DnsSettings
@@ -23,5 +25,9 @@ namespace MailGateway.Core.Dns
         public int MaxAnswerRecords = DnsMessage.DefaultKeptRecords;
         /// <summary>Lookups DnsResolver runs at once (each holds a UDP socket; lwIP has about 10 in all).</summary>
         public int MaxConcurrentLookups = 4;
+        /// <summary>How long a server that let a try time out, answering nothing else, is asked last; doubles while it stays silent.</summary>
+        public int DeadServerHoldMs = 5000;
+        /// <summary>The longest such hold (RFC 9520 §3.2: at most five minutes).</summary>
+        public int MaxDeadServerHoldMs = 300000;
     }
 }
