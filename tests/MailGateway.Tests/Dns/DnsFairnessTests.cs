@@ -1,9 +1,13 @@
-// Fair service under pressure, measured in virtual time on the in-memory transport: a dead server
-// listed first in dns.servers must cost only the first lookup its timeout, and be asked again
-// once its hold is over. No clock and no sleeps: the driver jumps from one event (a reply
-// landing, a deadline) to the next.
+// Fair service under pressure, measured in virtual time on the in-memory transport: lookups for
+// domains whose name servers are dead (the recursive server never answers for them) must not hold
+// up a lookup for a healthy domain, must not take more than the socket budget, and must still get
+// their own tries; a dead server listed first in dns.servers must cost only the first lookup its
+// timeout, and be asked again once its hold is over. No clock and no sleeps: the driver jumps
+// from one event (a reply landing, a deadline) to the next.
 //
-// Before (servers always asked in list order) every lookup behind a dead first server took 3 020 ms.
+// Before this design (4 lookups at once, each holding its own socket, servers always asked in
+// list order) a healthy lookup begun behind 4 dead ones finished after 12 020 ms, behind 8 after
+// 24 020 ms, behind 20 after 60 020 ms; with a dead first server every lookup took 3 020 ms.
 using MailGateway.Core.Dns;
 using MailGateway.Emulator.Platform;
 using Xunit.Abstractions;
@@ -58,6 +62,7 @@ namespace MailGateway.Tests.Dns
                 {
                     Resolver.Pump(Net.NowMs);
                     MostSocketsOpen = Math.Max(MostSocketsOpen, Net.Open.Count);
+                    Assert.Equal(Net.Open.Count, Resolver.OpenSockets);
                     DnsResult result = Resolver.Poll(handle);
                     if (result != null) return (result, Net.NowMs);
                     long next = Math.Min(Resolver.PollDeadline(), Net.NextArrivalMs);
@@ -65,6 +70,58 @@ namespace MailGateway.Tests.Dns
                     Net.NowMs = Math.Max(Net.NowMs, next);
                 }
             }
+        }
+
+        [Theory]
+        [InlineData(1)]
+        [InlineData(4)]
+        [InlineData(7)]
+        public void HealthyLookup_BegunAfterDeadOnes_FinishesInOneRoundTrip(int dead)
+        {
+            var run = new Run(Network(Good), null, Good);
+            int[] deadHandles = Enumerable.Range(0, dead).Select(i => run.Begin("mx" + i + DeadDomain)).ToArray();
+            run.Resolver.Pump(0);
+            run.Net.NowMs = 1;
+            var (result, atMs) = run.Until(run.Begin("mx.alive.example"));
+            _output.WriteLine(dead + " dead lookups in flight: the healthy one finished at " + atMs + " ms, " + run.MostSocketsOpen + " sockets open at most");
+            Assert.Equal(DnsStatus.Ok, result.Status);
+            Assert.Equal(1 + RoundTripMs, atMs);
+            Assert.InRange(run.MostSocketsOpen, 1, new DnsSettings().UdpSocketsPerFamily);
+
+            // The dead ones still get all their tries, and then nothing is left open.
+            foreach (int handle in deadHandles)
+            {
+                var (deadResult, _) = run.Until(handle);
+                Assert.Equal((DnsStatus.Timeout, "no answer after 4 tries"), (deadResult.Status, deadResult.Detail));
+            }
+            Assert.Empty(run.Net.Open);
+        }
+
+        [Theory]
+        [InlineData(8, 3000 + RoundTripMs)]  // a full round ahead: it steps back after its first try
+        [InlineData(20, 6000 + RoundTripMs)] // two and a half rounds ahead
+        public void HealthyLookup_BehindMoreDeadOnesThanRunAtOnce_WaitsOneTryTimeoutPerRoundAhead(int dead, long expectedMs)
+        {
+            var run = new Run(Network(Good), null, Good);
+            int[] deadHandles = Enumerable.Range(0, dead).Select(i => run.Begin("mx" + i + DeadDomain)).ToArray();
+            run.Resolver.Pump(0);
+            run.Net.NowMs = 1;
+            var (result, atMs) = run.Until(run.Begin("mx.alive.example"));
+            _output.WriteLine(dead + " dead lookups ahead: the healthy one finished at " + atMs + " ms");
+            Assert.Equal(DnsStatus.Ok, result.Status);
+            Assert.Equal(expectedMs, atMs);
+
+            long lastMs = 0;
+            foreach (int handle in deadHandles)
+            {
+                var (deadResult, deadAtMs) = run.Until(handle);
+                Assert.Equal("no answer after 4 tries", deadResult.Detail);
+                lastMs = Math.Max(lastMs, deadAtMs);
+            }
+            // Every dead lookup had its 4 tries of 3 s; they took turns, none was starved.
+            Assert.InRange(lastMs, 12_000, 3000L * 4 * ((dead + 7) / 8) + 3000);
+            Assert.InRange(run.MostSocketsOpen, 1, new DnsSettings().UdpSocketsPerFamily);
+            Assert.Empty(run.Net.Open);
         }
 
         [Fact]
