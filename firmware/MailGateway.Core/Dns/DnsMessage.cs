@@ -13,15 +13,16 @@
 // last record are ignored.
 //
 // Bounded keeping: what a section keeps is bounded whatever its counts say, so an answer of 200
-// MX records costs what one of 16 does. A section keeps at most maxKeptRecords A, AAAA and MX
-// records (DnsSettings.MaxAnswerRecords for lookups) and at most MaxKeptAliases CNAMEs. Records
-// are ranked while they stream past: those of the question's type before any other, then MX by
-// preference (RFC 5321 §5.1: lower is better). Once the section is full, a record that ranks
+// MX records holds no more memory than one of 16. A section keeps at most maxKeptRecords A, AAAA
+// and MX records (DnsSettings.MaxAnswerRecords for lookups) and at most MaxKeptAliases CNAMEs.
+// Records are ranked while they stream past: those of the question's type before any other, then
+// MX by preference (RFC 5321 §5.1: lower is better). Once the section is full, a record that ranks
 // strictly better takes the place of the worst kept one (of equals, the later goes), so an MX
 // answer keeps its lowest preferences and an address answer its first addresses. A record that
-// does not make the cut is checked but never made into strings or objects. Kept records stay in
-// answer order. More CNAMEs than MaxKeptAliases is TooManyRecords: no chain DnsResult follows is
-// that long, and cutting one could turn an alias into NODATA.
+// does not make the cut is checked but never made into strings or objects (one pushed out later
+// was made, and is dropped). Kept records stay in answer order. More CNAMEs than MaxKeptAliases
+// is TooManyRecords: no chain DnsResult follows is that long, and cutting one could turn an alias
+// into NODATA.
 //
 // Deliberately not done: a message with TC set is read only up to its question (RFC 2181 §9: the
 // rest may be cut anywhere; the caller asks again over TCP, RFC 7766 §5). The extended RCODE bits

@@ -119,7 +119,7 @@ namespace MailGateway.Core.Dns
         /// <summary>Lookups begun and not yet collected (running, queued or finished).</summary>
         public int Count { get { return _slots.Count; } }
 
-        /// <summary>Sockets open now, UDP and TCP (for tests and the status page).</summary>
+        /// <summary>Sockets open now, UDP and TCP: never more than the budget in DnsSettings.</summary>
         public int OpenSockets
         {
             get
