@@ -112,6 +112,10 @@ namespace MailGateway.Core.Config
                     return SetSize(key, value, 64 * 1024, out config.SpoolMaxBytes);
                 case "dns.servers":
                     return SetDnsServers(config, value);
+                case "dns.concurrency":
+                    return SetInt(key, value, 1, 64, out config.DnsConcurrency);
+                case "dns.udp_sockets":
+                    return SetInt(key, value, 1, Dns.DnsResolver.MaxUdpSocketsPerFamily, out config.DnsUdpSockets);
                 case "relay.smarthost":
                     if (value.Length == 0)
                     {

@@ -43,6 +43,10 @@ namespace MailGateway.Core.Config
         // Delivery
         /// <summary>DNS servers for MX lookups; empty: the platform's own resolver configuration.</summary>
         public Dns.DnsServer[] DnsServers = new Dns.DnsServer[0];
+        /// <summary>dns.concurrency: lookups the gateway's own resolver runs at once; more wait their turn.</summary>
+        public int DnsConcurrency = 8;
+        /// <summary>dns.udp_sockets: UDP sockets that resolver shares among its lookups, per address family.</summary>
+        public int DnsUdpSockets = 2;
         /// <summary>Static routes: mail for Routes[i].Domain goes to Routes[i].Target.</summary>
         public Route[] Routes = new Route[0];
         /// <summary>The provider's relay all other mail goes through; null: deliver by MX.</summary>

@@ -46,10 +46,13 @@ namespace MailGateway.Core.Delivery
             OwnNames = new string[] { config.Hostname };
         }
 
-        /// <summary>The core's resolver over this network, for dns.servers.</summary>
+        /// <summary>The core's resolver over this network, for dns.servers (dns.concurrency, dns.udp_sockets).</summary>
         public static DnsResolver CoreResolver(GatewayConfig config, INetwork network, IRandom random)
         {
-            return new DnsResolver(new NetworkDnsTransport(network), config.DnsServers, random, new DnsSettings());
+            DnsSettings settings = new DnsSettings();
+            settings.MaxConcurrentLookups = config.DnsConcurrency;
+            settings.UdpSocketsPerFamily = config.DnsUdpSockets;
+            return new DnsResolver(new NetworkDnsTransport(network), config.DnsServers, random, settings);
         }
 
         // ---- Connection reuse (Postfix's connection cache) -------------------------------------

@@ -7,7 +7,11 @@
 //   turned off. Tries rotate over the servers in order (skipping any that answered with an error
 //   RCODE); each UDP try waits TryTimeoutMs, at most MaxTries tries in all. The driver takes each
 //   query with PollDatagram, and reports a failed send with DatagramNotSent (which ends that try
-//   at once).
+//   at once). The server of a try is chosen when the try is sent.
+// - Given a DnsServerHealth (the resolver shares one among its lookups), a lookup tells it which
+//   servers answer and which let a try time out, and asks the servers it holds down only after
+//   all others (see DnsServerHealth): a dead server first in the list then costs the lookups
+//   after the first nothing.
 // - A datagram counts only when it comes from a server this lookup has asked (address and port),
 //   carries our ID, is a response to a standard query, and repeats our question exactly (one
 //   question, same name ignoring ASCII case, same type, class IN). Everything else is ignored and
@@ -49,8 +53,11 @@ namespace MailGateway.Core.Dns
         private readonly bool[] _asked;
         private readonly bool[] _answeredWithError;
         private readonly DnsSettings _settings;
-        private int _server;
+        private readonly DnsServerHealth _health; // null: no memory between lookups
+        private int _server = -1;        // of the current or last try
+        private bool _sameServerAgain;   // the next try goes to _server again (FORMERR without EDNS)
         private int _triesStarted;
+        private long _trySentMs;
         private bool _edns;
 
         // State
@@ -79,7 +86,14 @@ namespace MailGateway.Core.Dns
         /// result is then Unreachable at once); a name that cannot be asked ends as Malformed at once.
         /// </summary>
         public DnsLookup(string name, int type, DnsServer[] servers, IRandom random, DnsSettings settings)
+            : this(name, type, servers, random, settings, null)
         {
+        }
+
+        /// <summary>As above; health (may be null) is what the lookups of one resolver know about its servers.</summary>
+        public DnsLookup(string name, int type, DnsServer[] servers, IRandom random, DnsSettings settings, DnsServerHealth health)
+        {
+            _health = health;
             _name = DnsName.WithoutTrailingDot(name);
             _type = type;
             _servers = servers;
@@ -126,10 +140,13 @@ namespace MailGateway.Core.Dns
             server = null;
             if (_state != DnsLookupState.ReadyToSend) return 0;
             int length = DnsMessage.WriteQuery(dst, offset, _id, _name, _type, _edns ? _settings.UdpPayloadBytes : 0);
+            if (!_sameServerAgain) _server = NextServer(nowMs);
+            _sameServerAgain = false;
             server = _servers[_server];
             _asked[_server] = true;
             _triesStarted++;
             _state = DnsLookupState.AwaitingDatagram;
+            _trySentMs = nowMs;
             _deadlineMs = nowMs + _settings.TryTimeoutMs;
             return length;
         }
@@ -155,7 +172,7 @@ namespace MailGateway.Core.Dns
                 IgnoredDatagrams++;
                 return;
             }
-            DnsMessage answer = DnsMessage.Parse(buffer, offset, count);
+            DnsMessage answer = DnsMessage.Parse(buffer, offset, count, _settings.MaxAnswerRecords);
             if (answer.Error != DnsParseError.None)
             {
                 _sawMalformed = true;
@@ -167,6 +184,7 @@ namespace MailGateway.Core.Dns
                 IgnoredDatagrams++;
                 return;
             }
+            if (_health != null) _health.Answered(server, nowMs); // source and ID match, and it reads: the server is alive
             if (answer.Truncated)
             {
                 if (answer.QuestionCount != 0 && !AsksOurQuestion(answer))
@@ -269,7 +287,7 @@ namespace MailGateway.Core.Dns
             if (_tcpReceived - 2 < _tcpAnswer.Length) return;
 
             // Bytes after the one answer are ignored: we asked one question on this connection.
-            DnsMessage answer = DnsMessage.Parse(_tcpAnswer, 0, _tcpAnswer.Length);
+            DnsMessage answer = DnsMessage.Parse(_tcpAnswer, 0, _tcpAnswer.Length, _settings.MaxAnswerRecords);
             if (answer.Error != DnsParseError.None || answer.Id != _id || !answer.IsResponse || answer.Opcode != 0 || !AsksOurQuestion(answer))
             {
                 _sawMalformed = true;
@@ -278,6 +296,7 @@ namespace MailGateway.Core.Dns
             }
             int server = 0;
             while (_servers[server] != _tcpServer) server++;
+            if (_health != null) _health.Answered(server, nowMs);
             TakeAnswer(answer, server, "TCP", nowMs);
         }
 
@@ -303,6 +322,7 @@ namespace MailGateway.Core.Dns
                 // RFC 6891 §7: a server that does not know EDNS answers FORMERR; ask it again plainly.
                 _edns = false;
                 _server = server;
+                _sameServerAgain = true;
                 Retry(nowMs);
                 return;
             }
@@ -313,18 +333,32 @@ namespace MailGateway.Core.Dns
             NextTry(nowMs);
         }
 
-        /// <summary>Moves on to the next server that has not answered with an error, or ends.</summary>
+        /// <summary>Moves on to another try while some server has not answered with an error, or ends.</summary>
         private void NextTry(long nowMs)
         {
-            for (int step = 1; step <= _servers.Length; step++)
+            for (int i = 0; i < _servers.Length; i++)
             {
-                int candidate = (_server + step) % _servers.Length;
-                if (_answeredWithError[candidate]) continue;
-                _server = candidate;
+                if (_answeredWithError[i]) continue;
                 Retry(nowMs);
                 return;
             }
             FinishWithoutAnswer();
+        }
+
+        // The server for the next try: the next one in turn after the last try's that has not
+        // answered with an error and is not held down; failing that, the next one in turn that has
+        // not answered with an error (a held-down server is asked last, not never).
+        private int NextServer(long nowMs)
+        {
+            int fallback = -1;
+            for (int step = 1; step <= _servers.Length; step++)
+            {
+                int candidate = (_server + step) % _servers.Length;
+                if (_answeredWithError[candidate]) continue;
+                if (_health == null || !_health.IsHeldDown(candidate, nowMs)) return candidate;
+                if (fallback < 0) fallback = candidate;
+            }
+            return fallback;
         }
 
         private void Retry(long nowMs)
@@ -371,6 +405,10 @@ namespace MailGateway.Core.Dns
             switch (_state)
             {
                 case DnsLookupState.AwaitingDatagram:
+                    _sawTimeout = true;
+                    if (_health != null) _health.Silent(_server, _trySentMs, nowMs);
+                    NextTry(nowMs);
+                    break;
                 case DnsLookupState.AwaitingTcpConnect:
                 case DnsLookupState.AwaitingTcpAnswer:
                     _sawTimeout = true;

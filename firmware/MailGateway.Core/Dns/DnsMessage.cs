@@ -12,11 +12,23 @@
 // A broken message yields Error != None and whatever header fields were read. Bytes after the
 // last record are ignored.
 //
+// Bounded keeping: what a section keeps is bounded whatever its counts say, so an answer of 200
+// MX records holds no more memory than one of 16. A section keeps at most maxKeptRecords A, AAAA
+// and MX records (DnsSettings.MaxAnswerRecords for lookups) and at most MaxKeptAliases CNAMEs.
+// Records are ranked while they stream past: those of the question's type before any other, then
+// MX by preference (RFC 5321 §5.1: lower is better). Once the section is full, a record that ranks
+// strictly better takes the place of the worst kept one (of equals, the later goes), so an MX
+// answer keeps its lowest preferences and an address answer its first addresses. A record that
+// does not make the cut is checked but never made into strings or objects (one pushed out later
+// was made, and is dropped). Kept records stay in answer order. More CNAMEs than MaxKeptAliases
+// is TooManyRecords: no chain DnsResult follows is that long, and cutting one could turn an alias
+// into NODATA.
+//
 // Deliberately not done: a message with TC set is read only up to its question (RFC 2181 §9: the
 // rest may be cut anywhere; the caller asks again over TCP, RFC 7766 §5). The extended RCODE bits
-// of an OPT record are ignored (we send EDNS version 0, so BADVERS cannot be meant for us).
-using System.Collections;
-
+// of an OPT record are ignored (we send EDNS version 0, so BADVERS cannot be meant for us). Equal
+// MX preferences beyond the bound are not sampled at random: the first ones in the answer stay,
+// and recursive servers rotate the order of a record set between answers.
 namespace MailGateway.Core.Dns
 {
     public sealed class DnsMessage
@@ -26,8 +38,14 @@ namespace MailGateway.Core.Dns
         public const int MaxQueryBytes = HeaderBytes + DnsName.MaxWireLength + 4 + 11;
         /// <summary>The EDNS0 UDP payload size we advertise (RFC 6891 §6.2.5; DNS Flag Day 2020).</summary>
         public const int DefaultUdpPayloadBytes = 1232;
-        /// <summary>Records of the kept types a message may carry; more is an error, not a silent cut.</summary>
-        public const int MaxKeptRecords = 128;
+        /// <summary>A, AAAA and MX records a section keeps when the caller does not say (see DnsSettings.MaxAnswerRecords).</summary>
+        public const int DefaultKeptRecords = 16;
+        /// <summary>CNAMEs a section keeps: the longest chain DnsResult follows, and the one that shows it goes on.</summary>
+        public const int MaxKeptAliases = DnsResult.MaxAliasesInAnswer + 1;
+
+        // Rank of a kept record: lower is better. Records of another type than asked come after
+        // all of the asked type; within a type, MX records go by preference (16 bits).
+        private const int OtherTypeRank = 0x10000;
 
         // Header flag bits (RFC 1035 §4.1.1).
         public const int FlagResponse = 0x8000;
@@ -116,8 +134,17 @@ namespace MailGateway.Core.Dns
             return (src[at] << 8) | src[at + 1];
         }
 
-        /// <summary>Reads msg[offset, offset + count). Never throws; check Error.</summary>
+        /// <summary>Reads msg[offset, offset + count), keeping DefaultKeptRecords per section. Never throws; check Error.</summary>
         public static DnsMessage Parse(byte[] msg, int offset, int count)
+        {
+            return Parse(msg, offset, count, DefaultKeptRecords);
+        }
+
+        /// <summary>
+        /// Reads msg[offset, offset + count), keeping at most maxKeptRecords A/AAAA/MX records per
+        /// section (the best ones, see the header; less than 1 counts as 1). Never throws; check Error.
+        /// </summary>
+        public static DnsMessage Parse(byte[] msg, int offset, int count, int maxKeptRecords)
         {
             DnsMessage m = new DnsMessage();
             if (msg == null || offset < 0 || count < 0 || offset > msg.Length - count)
@@ -127,7 +154,7 @@ namespace MailGateway.Core.Dns
             }
             try
             {
-                m.Error = m.Read(msg, offset, offset + count);
+                m.Error = m.Read(msg, offset, offset + count, maxKeptRecords < 1 ? 1 : maxKeptRecords);
             }
             catch (System.Exception)
             {
@@ -136,7 +163,7 @@ namespace MailGateway.Core.Dns
             return m;
         }
 
-        private DnsParseError Read(byte[] msg, int start, int end)
+        private DnsParseError Read(byte[] msg, int start, int end, int maxKeptRecords)
         {
             if (end - start < HeaderBytes) return DnsParseError.ShortHeader;
             Id = Get16(msg, start);
@@ -163,25 +190,27 @@ namespace MailGateway.Core.Dns
             }
             if (Truncated) return DnsParseError.None;
 
-            ArrayList kept = new ArrayList();
-            DnsParseError sectionError = ReadRecords(msg, start, end, ref index, AnswerCount, kept);
+            DnsParseError sectionError = ReadRecords(msg, start, end, ref index, AnswerCount, maxKeptRecords, out Answers);
             if (sectionError != DnsParseError.None) return sectionError;
-            Answers = ToArray(kept);
-            kept.Clear();
-            sectionError = ReadRecords(msg, start, end, ref index, AuthorityCount, kept);
+            sectionError = ReadRecords(msg, start, end, ref index, AuthorityCount, maxKeptRecords, out Authorities);
             if (sectionError != DnsParseError.None) return sectionError;
-            Authorities = ToArray(kept);
-            kept.Clear();
-            return ReadRecords(msg, start, end, ref index, AdditionalCount, null);
+            DnsRecord[] none;
+            return ReadRecords(msg, start, end, ref index, AdditionalCount, 0, out none);
         }
 
-        // Reads count records; keeps the A/AAAA/MX/CNAME ones of class IN in kept (when not null).
-        private DnsParseError ReadRecords(byte[] msg, int start, int end, ref int index, int count, ArrayList kept)
+        // Reads count records; keeps the best A/AAAA/MX ones (at most maxKept; 0: none) and the
+        // CNAMEs of class IN, in answer order.
+        private DnsParseError ReadRecords(byte[] msg, int start, int end, ref int index, int count, int maxKept, out DnsRecord[] records)
         {
+            records = NoRecords;
+            DnsRecord[] kept = null;
+            int keptCount = 0;
+            int keptData = 0;
+            int keptAliases = 0;
             for (int r = 0; r < count; r++)
             {
-                string owner;
-                DnsParseError error = DnsName.TryRead(msg, start, end, ref index, out owner);
+                int ownerAt = index;
+                DnsParseError error = DnsName.TrySkip(msg, start, end, ref index);
                 if (error != DnsParseError.None) return error;
                 if (end - index < 10) return DnsParseError.UnexpectedEnd;
                 int type = Get16(msg, index);
@@ -195,18 +224,68 @@ namespace MailGateway.Core.Dns
                 int rdEnd = index + rdLength;
                 index = rdEnd;
 
-                bool keep = kept != null && rclass == DnsType.ClassIN &&
+                bool keep = maxKept > 0 && rclass == DnsType.ClassIN &&
                             (type == DnsType.A || type == DnsType.AAAA || type == DnsType.MX || type == DnsType.CNAME);
                 if (!keep) continue;
                 DnsRecord record;
-                error = ReadData(msg, start, rdStart, rdEnd, owner, type, ttl, out record);
+                error = ReadData(msg, start, rdStart, rdEnd, null, type, ttl, out record); // checks only
                 if (error != DnsParseError.None) return error;
-                if (kept.Count >= MaxKeptRecords) return DnsParseError.TooManyRecords;
-                kept.Add(record);
+
+                if (type == DnsType.CNAME)
+                {
+                    if (keptAliases == MaxKeptAliases) return DnsParseError.TooManyRecords;
+                    keptAliases++;
+                }
+                else if (keptData == maxKept)
+                {
+                    int worst = WorstData(kept, keptCount);
+                    if (Rank(type, type == DnsType.MX ? Get16(msg, rdStart) : 0) >= Rank(kept[worst])) continue;
+                    for (int i = worst; i < keptCount - 1; i++) kept[i] = kept[i + 1];
+                    keptCount--;
+                }
+                else
+                {
+                    keptData++;
+                }
+
+                string owner;
+                DnsName.TryRead(msg, start, end, ref ownerAt, out owner); // checked above
+                ReadData(msg, start, rdStart, rdEnd, owner, type, ttl, out record);
+                if (kept == null) kept = new DnsRecord[(count < maxKept ? count : maxKept) + (count < MaxKeptAliases ? count : MaxKeptAliases)];
+                kept[keptCount++] = record;
+            }
+            if (keptCount > 0)
+            {
+                records = new DnsRecord[keptCount];
+                System.Array.Copy(kept, records, keptCount);
             }
             return DnsParseError.None;
         }
 
+        private int Rank(int type, int preference)
+        {
+            return (type == QuestionType ? 0 : OtherTypeRank) + (type == DnsType.MX ? preference : 0);
+        }
+
+        private int Rank(DnsRecord record)
+        {
+            return Rank(record.Type, record.Preference);
+        }
+
+        // The kept A/AAAA/MX record that ranks worst; of equals the latest, so that earlier ones stay.
+        private int WorstData(DnsRecord[] kept, int count)
+        {
+            int worst = -1;
+            for (int i = 0; i < count; i++)
+            {
+                if (kept[i].Type == DnsType.CNAME) continue;
+                if (worst < 0 || Rank(kept[i]) >= Rank(kept[worst])) worst = i;
+            }
+            return worst;
+        }
+
+        // Checks RDATA for its type; with an owner it also makes the record (without one, record
+        // stays null and nothing is allocated).
         private static DnsParseError ReadData(byte[] msg, int start, int rdStart, int rdEnd, string owner, int type, long ttl, out DnsRecord record)
         {
             record = null;
@@ -214,7 +293,7 @@ namespace MailGateway.Core.Dns
             if (type == DnsType.A || type == DnsType.AAAA)
             {
                 if (length != (type == DnsType.A ? 4 : 16)) return DnsParseError.BadRecordData;
-                record = new DnsRecord(owner, type, ttl, 0, null, DnsAddressText.Format(msg, rdStart, length));
+                if (owner != null) record = new DnsRecord(owner, type, ttl, 0, null, DnsAddressText.Format(msg, rdStart, length));
                 return DnsParseError.None;
             }
             int index = rdStart;
@@ -225,23 +304,17 @@ namespace MailGateway.Core.Dns
                 preference = Get16(msg, index);
                 index += 2;
             }
-            string target;
             // The name's own bytes must lie inside RDATA (reading stops at rdEnd); a pointer may
             // reach back anywhere before it in the message.
-            DnsParseError error = DnsName.TryRead(msg, start, rdEnd, ref index, out target);
+            string target = null;
+            DnsParseError error = owner == null
+                ? DnsName.TrySkip(msg, start, rdEnd, ref index)
+                : DnsName.TryRead(msg, start, rdEnd, ref index, out target);
             if (error == DnsParseError.UnexpectedEnd) return DnsParseError.BadRecordData;
             if (error != DnsParseError.None) return error;
             if (index != rdEnd) return DnsParseError.BadRecordData;
-            record = new DnsRecord(owner, type, ttl, preference, target, null);
+            if (owner != null) record = new DnsRecord(owner, type, ttl, preference, target, null);
             return DnsParseError.None;
-        }
-
-        private static DnsRecord[] ToArray(ArrayList list)
-        {
-            if (list.Count == 0) return NoRecords;
-            DnsRecord[] records = new DnsRecord[list.Count];
-            for (int i = 0; i < records.Length; i++) records[i] = (DnsRecord)list[i];
-            return records;
         }
     }
 }

@@ -46,6 +46,19 @@ namespace MailGateway.Core.Dns
             return DnsParseError.None;
         }
 
+        /// <summary>
+        /// Checks the name at index exactly as TryRead does and moves index past it, without making
+        /// its text (no allocation): for records the codec looks at but does not keep.
+        /// </summary>
+        public static DnsParseError TrySkip(byte[] msg, int start, int end, ref int index)
+        {
+            int textLength;
+            int after;
+            DnsParseError error = Walk(msg, start, end, index, null, out textLength, out after);
+            if (error == DnsParseError.None) index = after;
+            return error;
+        }
+
         // One pass over the name: validates it and measures its text (text == null), or writes the
         // text (text sized by the first pass). after is the index just past the name as stored.
         private static DnsParseError Walk(byte[] msg, int start, int end, int index, char[] text, out int textLength, out int after)

@@ -19,7 +19,7 @@ namespace MailGateway.Core.Dns
         TooManyPointers,
         /// <summary>RDATA whose length does not fit its type (an A record of 5 bytes, an MX name that overruns).</summary>
         BadRecordData,
-        /// <summary>More A/AAAA/MX/CNAME records than the codec keeps.</summary>
+        /// <summary>More CNAMEs in one section than any chain the gateway follows (DnsMessage.MaxKeptAliases); other records beyond the bound are cut, not an error.</summary>
         TooManyRecords,
         /// <summary>A bug in the codec caught at its edge; the tests assert this never happens.</summary>
         Internal,

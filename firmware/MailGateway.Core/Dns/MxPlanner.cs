@@ -12,7 +12,9 @@
 //    - Records: a lone MX whose exchange is the root ("MX 0 .", RFC 7505 §3) is a null MX:
 //      556 5.1.10 at once, never a fallback to A. Otherwise root exchanges are dropped, duplicates
 //      keep their best preference, hosts are ordered by preference, lowest first, and hosts of
-//      equal preference are shuffled with the caller's IRandom (RFC 5321 §5.1).
+//      equal preference are shuffled with the caller's IRandom (RFC 5321 §5.1). A long MX list is
+//      never an error: the core resolver's codec keeps the DnsSettings.MaxAnswerRecords lowest
+//      preferences while it reads the answer, and the planner looks at MaxHosts of those.
 // 2. Self: like Postfix, if one of the MX hosts is this gateway — by name, or because one of its
 //    addresses is ours — every MX with a preference equal to or worse than that host's is dropped
 //    (we are a backup MX at best, and must hand the mail to a better one). If that leaves nothing,

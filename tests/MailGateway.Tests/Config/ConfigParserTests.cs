@@ -1,6 +1,7 @@
 // The configuration file as an administrator writes it: every key, and every mistake reported
 // with the file name, the line and what is wrong.
 using MailGateway.Core.Config;
+using MailGateway.Core.Dns;
 using MailGateway.Core.Relay;
 
 namespace MailGateway.Tests.Config;
@@ -126,6 +127,8 @@ public class ConfigParserTests
     {
         var c = Parse(
             "dns.servers = 127.0.0.53, 192.0.2.1:5353, ::1\n" +
+            "dns.concurrency = 4\n" +
+            "dns.udp_sockets = 1\n" +
             "route.bbb.test = mail.bbb.test\n" +
             "route.ccc.test = [2001:db8::25]:2525\n" +
             "route.BBB.test = 10.0.0.5:26   # the later line wins\n" +
@@ -146,6 +149,7 @@ public class ConfigParserTests
             "queue.warn_after = 0\n" +
             "queue.postmaster = admin@aaa.test\n");
         Assert.Equal(new[] { "127.0.0.53:53", "192.0.2.1:5353", "[::1]:53" }, c.DnsServers.Select(s => s.ToString()));
+        Assert.Equal((4, 1), (c.DnsConcurrency, c.DnsUdpSockets));
         Assert.Equal(new[] { "ccc.test=[2001:db8::25]:2525", "bbb.test=10.0.0.5:26" }, c.Routes.Select(r => r.Domain + "=" + r.Target));
         Assert.Equal("smtp.provider.test:587", c.Smarthost.ToString());
         Assert.Equal(TlsMode.Implicit, c.SmarthostTls);
@@ -163,10 +167,25 @@ public class ConfigParserTests
     }
 
     [Fact]
+    public void DnsKeys_ReachTheCoreResolver()
+    {
+        var c = Parse("dns.servers = 192.0.2.53\ndns.concurrency = 2\ndns.udp_sockets = 1\n");
+        var net = new MailGateway.Emulator.Simulation.SimulatedNetwork();
+        var resolver = MailGateway.Core.Delivery.SmtpDeliveries.CoreResolver(c, net, new MailGateway.Emulator.Platform.HostRandom(1));
+        for (int i = 0; i < 5; i++) resolver.Begin("h" + i + ".test", DnsType.A);
+        resolver.Pump(0);
+        Assert.Equal(2, net.SentDatagrams.Count); // two lookups at once ...
+        Assert.Single(net.SentDatagrams.Select(d => d.Socket).Distinct()); // ... sharing one socket
+        Assert.Equal(1, resolver.OpenSockets);
+    }
+
+    [Fact]
     public void DeliveryDefaults_AreTheDocumentedOnes()
     {
         var c = new GatewayConfig();
         Assert.Empty(c.DnsServers);
+        Assert.Equal((8, 2), (c.DnsConcurrency, c.DnsUdpSockets));
+        Assert.Equal((new DnsSettings().MaxConcurrentLookups, new DnsSettings().UdpSocketsPerFamily), (c.DnsConcurrency, c.DnsUdpSockets));
         Assert.Empty(c.Routes);
         Assert.Null(c.Smarthost);
         Assert.Equal(TlsMode.StartTls, c.SmarthostTls);
@@ -180,6 +199,8 @@ public class ConfigParserTests
     [Theory]
     [InlineData("dns.servers = resolver.test", "dns.servers: \"resolver.test\" is not a DNS server")]
     [InlineData("dns.servers = 127.0.0.1:99999", "dns.servers: \"127.0.0.1:99999\" is not a DNS server")]
+    [InlineData("dns.concurrency = 0", "dns.concurrency: \"0\" is not a whole number from 1 to 64")]
+    [InlineData("dns.udp_sockets = 16", "dns.udp_sockets: \"16\" is not a whole number from 1 to 15")]
     [InlineData("route.bbb.test = mail.bbb.test:0", "route.bbb.test: \"mail.bbb.test:0\" is not host[:port]")]
     [InlineData("route.bad_domain = 10.0.0.1", "route.bad_domain: \"bad_domain\" is not a domain name")]
     [InlineData("relay.smarthost = smtp.provider.test", "relay.smarthost: \"smtp.provider.test\" is not host:port")]

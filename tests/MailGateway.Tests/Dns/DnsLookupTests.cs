@@ -118,6 +118,20 @@ namespace MailGateway.Tests.Dns
         }
 
         [Fact]
+        public void MxAnswerLongerThanMaxAnswerRecords_EndsOk_WithTheBestOnes()
+        {
+            var lookup = Lookup(settings: new DnsSettings { MaxAnswerRecords = 10 });
+            Take(lookup, 0);
+            byte[] answer = Wire.Answer(lookup.Id, "example.org", DnsType.MX, 0, 20, w =>
+            {
+                for (int i = 0; i < 20; i++) w.Mx("example.org", 100 - i, "mx" + i + ".example.org");
+            });
+            Receive(lookup, answer, First, 5);
+            Assert.Equal(DnsStatus.Ok, lookup.Result.Status);
+            Assert.Equal(Enumerable.Range(10, 10).Select(i => 100 - i), lookup.Result.Records.Select(r => r.Preference));
+        }
+
+        [Fact]
         public void Timeout_MovesToTheNextServer_UntilTheTriesAreUsedUp()
         {
             var lookup = Lookup();
@@ -138,6 +152,69 @@ namespace MailGateway.Tests.Dns
             Assert.Equal(DnsStatus.Timeout, lookup.Result.Status);
             Assert.Equal("no answer after 4 tries", lookup.Result.Detail);
             Assert.Equal(4, lookup.TriesStarted);
+        }
+
+        // ---- Server health shared between lookups ----
+
+        private static DnsLookup LookupWith(DnsServerHealth health, params DnsServer[] servers)
+            => new DnsLookup("example.org", DnsType.MX, servers.Length == 0 ? new[] { First, Second } : servers, new HostRandom(7), new DnsSettings(), health);
+
+        [Fact]
+        public void SilentServer_IsAskedLast_ByTheLookupsAfterIt()
+        {
+            var health = new DnsServerHealth(2, new DnsSettings());
+            var first = LookupWith(health);
+            Assert.Same(First, Take(first, 0).To);
+            first.HandleDeadline(3000);
+            Assert.Same(Second, Take(first, 3000).To);
+            Receive(first, MxAnswer(first.Id), Second, 3010);
+
+            var next = LookupWith(health);
+            var sentTo = new List<DnsServer>();
+            long now = 4000;
+            for (int i = 0; i < 4; i++)
+            {
+                sentTo.Add(Take(next, now).To);
+                now = next.PollDeadline();
+                next.HandleDeadline(now);
+            }
+            // Second fell silent too (at 7000): both held down, so the turn order is back.
+            Assert.Equal(new[] { Second, First, Second, First }, sentTo);
+        }
+
+        [Fact]
+        public void EveryServerHeldDown_IsStillAsked_InTurn()
+        {
+            var health = new DnsServerHealth(2, new DnsSettings());
+            health.Silent(0, 0, 3000);
+            health.Silent(1, 0, 3000);
+            var lookup = LookupWith(health);
+            Assert.Same(First, Take(lookup, 3000).To);
+            lookup.HandleDeadline(6000);
+            Assert.Same(Second, Take(lookup, 6000).To);
+        }
+
+        [Fact]
+        public void AnswerFromAHeldDownServer_EndsItsHold()
+        {
+            var health = new DnsServerHealth(1, new DnsSettings());
+            health.Silent(0, 0, 3000);
+            var lookup = LookupWith(health, First);
+            Take(lookup, 3000);
+            Receive(lookup, MxAnswer(lookup.Id, rcode: 2), First, 3010); // even SERVFAIL says it is alive
+            Assert.False(health.IsHeldDown(0, 3010));
+        }
+
+        [Fact]
+        public void ImpostorFromAHeldDownServersAddress_DoesNotEndItsHold()
+        {
+            var health = new DnsServerHealth(2, new DnsSettings());
+            health.Silent(0, 0, 3000);
+            var lookup = LookupWith(health);
+            Assert.Same(Second, Take(lookup, 3000).To);
+            Receive(lookup, MxAnswer(lookup.Id), First, 3010); // First was not asked by this lookup
+            Assert.True(health.IsHeldDown(0, 3010));
+            Assert.Equal(1, lookup.IgnoredDatagrams);
         }
 
         [Fact]

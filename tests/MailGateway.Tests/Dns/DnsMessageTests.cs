@@ -202,7 +202,7 @@ namespace MailGateway.Tests.Dns
             { "owner with a pointer loop", Wire.Answer(1, "a.example", DnsType.A, 0, 1, w => w.Labels("x").Pointer(w.Position - 2).U16(1).U16(1).U32(0).U16(4).Bytes(1, 2, 3, 4)), DnsParseError.BadPointer },
             { "MX exchange pointing forwards", Wire.Answer(1, "a.example", DnsType.MX, 0, 1, w => w.Record("a.example", DnsType.MX, x => x.U16(1).Pointer(x.Position + 2).Name("b"))), DnsParseError.BadPointer },
             { "label of 64 in the question", new Wire().ResponseHeader(1, 0, 1, 0).U8(64).Bytes(new byte[64]).U8(0).U16(1).U16(1).ToArray(), DnsParseError.BadLabelType },
-            { "129 address records", Wire.Answer(1, "a.example", DnsType.A, 0, 129, w => { for (int i = 0; i < 129; i++) w.A("a.example", "192.0.2." + (i % 250)); }), DnsParseError.TooManyRecords },
+            { "18 CNAMEs", Wire.Answer(1, "a.example", DnsType.A, 0, 18, w => { for (int i = 0; i < 18; i++) w.Cname("c" + i + ".example", "c" + (i + 1) + ".example"); }), DnsParseError.TooManyRecords },
         };
 
         [Theory]
@@ -211,6 +211,145 @@ namespace MailGateway.Tests.Dns
         {
             DnsMessage m = DnsMessage.Parse(msg, 0, msg.Length);
             Assert.True(expected == m.Error, what + ": " + m.Error);
+        }
+
+        // ---- Long answers: kept within a bound, the best ones, never an error ----
+
+        /// <summary>An MX answer for example.org with the given preferences, in this order; exchange i is "mx{i}.example.org".</summary>
+        private static byte[] MxAnswerOf(int[] preferences, string owner = "example.org", Action<Wire> before = null, int extra = 0)
+            => Wire.Answer(1, "example.org", DnsType.MX, 0, preferences.Length + extra, w =>
+            {
+                before?.Invoke(w);
+                for (int i = 0; i < preferences.Length; i++) w.Mx(owner, preferences[i], "mx" + i + ".example.org");
+            });
+
+        /// <summary>What a bound of limit must keep: the lowest preferences, the earlier of equals, in answer order.</summary>
+        private static string[] BestOf(int[] preferences, int limit)
+            => preferences.Select((p, i) => (p, i)).OrderBy(x => x.p).ThenBy(x => x.i).Take(limit).OrderBy(x => x.i)
+                .Select(x => "example.org MX " + x.p + " mx" + x.i + ".example.org").ToArray();
+
+        [Theory]
+        [InlineData(200, 16, 1)]
+        [InlineData(200, 16, 2)]
+        [InlineData(200, 1, 3)]
+        [InlineData(15, 16, 4)]
+        [InlineData(16, 16, 5)]
+        [InlineData(17, 16, 6)]
+        [InlineData(20, 10, 7)]
+        public void Parse_MxAnswerLongerThanTheBound_KeepsTheLowestPreferencesInAnswerOrder(int count, int limit, int seed)
+        {
+            var random = new Random(seed);
+            int[] preferences = Enumerable.Range(0, count).Select(_ => random.Next(0, 40) * 5).ToArray(); // ties on purpose
+            byte[] msg = MxAnswerOf(preferences);
+            DnsMessage m = DnsMessage.Parse(msg, 0, msg.Length, limit);
+            Assert.Equal(DnsParseError.None, m.Error);
+            Assert.Equal(count, m.AnswerCount);
+            Assert.Equal(BestOf(preferences, limit), m.Answers.Select(r => r.ToString()));
+        }
+
+        [Theory]
+        [InlineData(16)]
+        [InlineData(17)]
+        [InlineData(200)]
+        public void Parse_MxRecordsOfOnePreference_BeyondTheBound_KeepTheFirstOnes(int count)
+        {
+            byte[] msg = MxAnswerOf(Enumerable.Repeat(10, count).ToArray());
+            DnsMessage m = DnsMessage.Parse(msg, 0, msg.Length, 16);
+            Assert.Equal(DnsParseError.None, m.Error);
+            Assert.Equal(Enumerable.Range(0, Math.Min(count, 16)).Select(i => "mx" + i + ".example.org"), m.Answers.Select(r => r.Target));
+        }
+
+        [Fact]
+        public void Parse_TheBestMxAtTheVeryEnd_StillGetsIn()
+        {
+            int[] preferences = Enumerable.Range(0, 199).Select(i => 100 + i).Append(1).ToArray();
+            byte[] msg = MxAnswerOf(preferences);
+            DnsMessage m = DnsMessage.Parse(msg, 0, msg.Length, 16);
+            Assert.Equal(16, m.Answers.Length);
+            Assert.Equal("example.org MX 1 mx199.example.org", m.Answers[^1].ToString());
+            Assert.Equal(Enumerable.Range(100, 15), m.Answers.Take(15).Select(r => r.Preference));
+        }
+
+        [Theory]
+        [InlineData(DnsType.A, 200, 16)]
+        [InlineData(DnsType.AAAA, 200, 16)]
+        [InlineData(DnsType.A, 16, 16)]
+        [InlineData(DnsType.A, 17, 16)]
+        [InlineData(DnsType.AAAA, 11, 10)]
+        public void Parse_AddressAnswerLongerThanTheBound_KeepsTheFirstAddresses(int type, int count, int limit)
+        {
+            string Address(int i) => type == DnsType.A ? "192.0." + (i / 250) + "." + (i % 250 + 1) : "2001:db8::" + (i + 1).ToString("x");
+            byte[] msg = Wire.Answer(1, "h.example", type, 0, count, w =>
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    if (type == DnsType.A) w.A("h.example", Address(i));
+                    else w.Aaaa("h.example", Address(i));
+                }
+            });
+            DnsMessage m = DnsMessage.Parse(msg, 0, msg.Length, limit);
+            Assert.Equal(DnsParseError.None, m.Error);
+            Assert.Equal(Enumerable.Range(0, Math.Min(count, limit)).Select(Address), m.Answers.Select(r => r.Address));
+        }
+
+        [Fact]
+        public void Parse_WithoutABound_KeepsDefaultKeptRecords()
+        {
+            int[] preferences = Enumerable.Range(0, 200).Select(i => 1000 - i).ToArray();
+            byte[] msg = MxAnswerOf(preferences);
+            DnsMessage m = DnsMessage.Parse(msg, 0, msg.Length);
+            Assert.Equal(BestOf(preferences, DnsMessage.DefaultKeptRecords), m.Answers.Select(r => r.ToString()));
+        }
+
+        [Fact]
+        public void Parse_RecordsOfTheAskedType_PushOutRecordsOfOtherTypes()
+        {
+            // 20 stray A records first, then the MX records that were asked for.
+            byte[] msg = MxAnswerOf(new[] { 30, 10, 20 }, before: w => { for (int i = 0; i < 20; i++) w.A("example.org", "192.0.2." + (i + 1)); }, extra: 20);
+            DnsMessage m = DnsMessage.Parse(msg, 0, msg.Length, 16);
+            Assert.Equal(DnsParseError.None, m.Error);
+            Assert.Equal(16, m.Answers.Length);
+            Assert.Equal(new[] { 30, 10, 20 }, m.Answers.Where(r => r.Type == DnsType.MX).Select(r => r.Preference));
+            Assert.Equal(Enumerable.Range(1, 13).Select(i => "192.0.2." + i), m.Answers.Where(r => r.Type == DnsType.A).Select(r => r.Address));
+        }
+
+        [Fact]
+        public void Parse_CnameChainBeforeALongMxList_KeepsTheChainAndTheBestMx()
+        {
+            var random = new Random(11);
+            int[] preferences = Enumerable.Range(0, 200).Select(_ => random.Next(0, 1000)).ToArray();
+            byte[] msg = Wire.Answer(1, "alias.example", DnsType.MX, 0, 202, w =>
+            {
+                w.Cname("alias.example", "middle.example").Cname("middle.example", "example.org");
+                for (int i = 0; i < preferences.Length; i++) w.Mx("example.org", preferences[i], "mx" + i + ".example.org");
+            });
+            DnsMessage m = DnsMessage.Parse(msg, 0, msg.Length, 16);
+            Assert.Equal(DnsParseError.None, m.Error);
+            Assert.Equal(18, m.Answers.Length);
+            DnsResult result = DnsResult.FromAnswer("alias.example", DnsType.MX, 0, m.Answers, null);
+            Assert.Equal((DnsStatus.Ok, "example.org"), (result.Status, result.CanonicalName));
+            Assert.Equal(BestOf(preferences, 16), result.Records.Select(r => r.ToString()));
+        }
+
+        [Fact]
+        public void Parse_RecordsThatDoNotMakeTheCut_AreStillChecked()
+        {
+            // The 17th record ranks worse than all kept ones, and its RDATA is broken.
+            byte[] msg = Wire.Answer(1, "example.org", DnsType.MX, 0, 17, w =>
+            {
+                for (int i = 0; i < 16; i++) w.Mx("example.org", 10, "mx" + i + ".example.org");
+                w.Record("example.org", DnsType.MX, x => x.U16(50).Name("mx.example").U8(7));
+            });
+            Assert.Equal(DnsParseError.BadRecordData, DnsMessage.Parse(msg, 0, msg.Length, 16).Error);
+        }
+
+        [Fact]
+        public void Parse_SeventeenCnames_AreKept()
+        {
+            byte[] msg = Wire.Answer(1, "c0.example", DnsType.A, 0, 17, w => { for (int i = 0; i < 17; i++) w.Cname("c" + i + ".example", "c" + (i + 1) + ".example"); });
+            DnsMessage m = DnsMessage.Parse(msg, 0, msg.Length, 1);
+            Assert.Equal(DnsParseError.None, m.Error);
+            Assert.Equal(DnsMessage.MaxKeptAliases, m.Answers.Length);
         }
 
         [Fact]

@@ -2,6 +2,9 @@
 // connections whose connect takes a scripted number of polls and whose bytes come back in small
 // pieces, and a responder function standing in for the DNS servers (null = silence). It records
 // what was sent and which handles are open, so tests can show that nothing leaks.
+// Time is virtual: the test sets NowMs before each Pump; a UDP reply reaches its socket
+// RoundTripMs after the query left (0: at once), and NextArrivalMs tells the driver when the next
+// one lands, so a test can run the resolver from event to event without a clock or a sleep.
 using MailGateway.Core.Dns;
 
 namespace MailGateway.Tests.Dns
@@ -20,12 +23,17 @@ namespace MailGateway.Tests.Dns
         public bool ThrowOnOpenUdp;
         public bool FailSendTo;
 
+        /// <summary>The virtual time now; set by the test before each Pump.</summary>
+        public long NowMs;
+        /// <summary>How long a UDP reply takes to come back after its query left.</summary>
+        public int RoundTripMs;
+
         public readonly List<(string Address, int Port, DnsMessage Query)> Datagrams = new();
         public readonly List<(string Address, int Port, DnsMessage Query)> TcpQueries = new();
         public readonly HashSet<int> Open = new();
         public readonly List<bool> UdpFamilies = new(); // true = IPv6, per OpenUdp
 
-        private readonly Dictionary<int, Queue<(byte[] Bytes, string Address, int Port)>> _inbound = new();
+        private readonly Dictionary<int, Queue<(byte[] Bytes, string Address, int Port, long DueMs)>> _inbound = new();
         private readonly Dictionary<int, Tcp> _tcp = new();
         private int _nextHandle = 100;
 
@@ -40,19 +48,25 @@ namespace MailGateway.Tests.Dns
         }
 
         /// <summary>Puts a datagram on a socket as if address:port had sent it.</summary>
-        public void Inject(int udp, byte[] bytes, string address, int port) => _inbound[udp].Enqueue((bytes, address, port));
+        public void Inject(int udp, byte[] bytes, string address, int port) => _inbound[udp].Enqueue((bytes, address, port, 0));
 
         /// <summary>Datagrams not yet read from a socket.</summary>
         public int Waiting(int udp) => _inbound[udp].Count;
 
         public IEnumerable<int> UdpSockets => _inbound.Keys.Where(Open.Contains);
 
+        /// <summary>TCP connections open now.</summary>
+        public int OpenTcp => _tcp.Keys.Count(Open.Contains);
+
+        /// <summary>When the next reply reaches an open socket; long.MaxValue when none is on its way.</summary>
+        public long NextArrivalMs => UdpSockets.Select(u => _inbound[u]).Where(q => q.Count > 0).Select(q => q.Peek().DueMs).DefaultIfEmpty(long.MaxValue).Min();
+
         public int OpenUdp(bool ipv6)
         {
             if (ThrowOnOpenUdp) throw new InvalidOperationException("no sockets left");
             if (FailOpenUdp) return -1;
             int handle = _nextHandle++;
-            _inbound[handle] = new Queue<(byte[], string, int)>();
+            _inbound[handle] = new Queue<(byte[], string, int, long)>();
             Open.Add(handle);
             UdpFamilies.Add(ipv6);
             return handle;
@@ -66,7 +80,7 @@ namespace MailGateway.Tests.Dns
             Assert.Equal(DnsParseError.None, query.Error);
             Datagrams.Add((address, port, query));
             byte[] reply = Responder?.Invoke(query, address, port, false);
-            if (reply != null) _inbound[udp].Enqueue((reply, address, port));
+            if (reply != null) _inbound[udp].Enqueue((reply, address, port, NowMs + RoundTripMs));
             return true;
         }
 
@@ -75,8 +89,8 @@ namespace MailGateway.Tests.Dns
             Assert.Contains(udp, Open);
             address = null;
             port = 0;
-            if (_inbound[udp].Count == 0) return 0;
-            var (bytes, from, fromPort) = _inbound[udp].Dequeue();
+            if (_inbound[udp].Count == 0 || _inbound[udp].Peek().DueMs > NowMs) return 0;
+            var (bytes, from, fromPort, _) = _inbound[udp].Dequeue();
             int n = Math.Min(count, bytes.Length);
             Array.Copy(bytes, 0, buffer, offset, n);
             address = from;

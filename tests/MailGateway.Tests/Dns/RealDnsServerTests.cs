@@ -1,6 +1,6 @@
 // The core resolver and DnsClient against the same real DNS server (dnslib's, zone_server.py) on
 // loopback: UDP, the TCP retry after TC, SERVFAIL, REFUSED, NXDOMAIN, NODATA, CNAME chains, a
-// null MX, a server that never answers. Both must say the same thing, lookup by lookup, and the
+// null MX, a server that never answers, an MX list longer than the core resolver keeps. Both must say the same thing, lookup by lookup, and the
 // MX planner must make the same plan over either. Loopback only: every server here is 127.0.0.1
 // and an ephemeral port, and the machine's own resolver is never asked.
 using MailGateway.Core.Dns;
@@ -11,7 +11,24 @@ namespace MailGateway.Tests.Dns
 {
     public sealed class ZoneServers : IDisposable
     {
-        public const string Zone = @"
+        public static readonly string Zone = BaseZone + LongMxList();
+
+        /// <summary>
+        /// many.test: 150 MX hosts m0..m149 (more than the 128 records the codec once refused as too
+        /// many), preferences 5..750 in scrambled order: m0 5, m53 10, m106 15, m9 20, m62 25, ...
+        /// </summary>
+        private static string LongMxList()
+        {
+            var zone = new System.Text.StringBuilder();
+            for (int i = 0; i < 150; i++)
+            {
+                zone.Append("many.test.             IN MX " + ((i * 17 % 150 + 1) * 5) + " m" + i + ".many.test.\n");
+                zone.Append("m" + i + ".many.test.        IN A 192.0.2." + (100 + i) + "\n");
+            }
+            return zone.ToString();
+        }
+
+        private const string BaseZone = @"
 $TTL 300
 example.test.          IN MX 10 mx1.example.test.
 example.test.          IN MX 20 mx2.example.test.
@@ -46,6 +63,9 @@ self.loop.test.        IN A 203.0.113.25
             "--truncate", "truncated.test", "--truncate-bare", "bare-tc.test",
             "--truncate", "tc-count.test", "--truncate-bare", "bare-tc-count.test", "--servfail", "servfail.test",
             "--refused", "refused.test", "--drop", "dropped.test",
+            // dnslib would send the 150 records (about 3 KB) over UDP whatever the EDNS size says;
+            // a real server sets TC beyond 1232 bytes, and the answer comes over TCP.
+            "--truncate", "many.test",
         };
 
         /// <summary>Follows CNAMEs inside the zone, as a recursive resolver does.</summary>
@@ -203,6 +223,17 @@ self.loop.test.        IN A 203.0.113.25
         }
 
         [Fact]
+        public void LongMxAnswer_IsCutToItsLowestPreferences_ByTheCoreResolverOnly()
+        {
+            ZoneServer server = Server(true);
+            DnsResult core = CoreLookup(server, "many.test", DnsType.MX, Patient);
+            Assert.Equal(DnsStatus.Ok, core.Status);
+            Assert.EndsWith("over TCP", core.Detail);
+            Assert.Equal(Enumerable.Range(1, DnsMessage.DefaultKeptRecords).Select(i => i * 5), core.Records.Select(r => r.Preference).Order());
+            Assert.Equal(150, ClientLookup(server, "many.test", DnsType.MX, Patient).Records.Length);
+        }
+
+        [Fact]
         public void ServerThatNeverAnswers_IsATimeoutForBoth()
         {
             var quick = new DnsSettings { TryTimeoutMs = 250, MaxTries = 2 };
@@ -230,6 +261,7 @@ self.loop.test.        IN A 203.0.113.25
         [InlineData(true, "refused.test", 1)]
         [InlineData(true, "nohost.test", 1)]
         [InlineData(true, "loop.test", 1)]
+        [InlineData(true, "many.test", 1)]
         public void Planner_MakesTheSamePlan_OverTheCoreResolverAndOverDnsClient(bool follow, string domain, int seed)
         {
             ZoneServer server = Server(follow);
@@ -248,6 +280,7 @@ self.loop.test.        IN A 203.0.113.25
         [InlineData("refused.test", "451 4.4.3")]
         [InlineData("nohost.test", "550 5.4.4")]
         [InlineData("loop.test", "554 5.4.6")]
+        [InlineData("many.test", "m0.many.test[192.0.2.100]/5 m53.many.test[192.0.2.153]/10 m106.many.test[192.0.2.206]/15 m9.many.test[192.0.2.109]/20 m62.many.test[192.0.2.162]/25")]
         public void Planner_OverTheCoreResolver_FollowsTheOutcomeTable(string domain, string expected)
         {
             string plan = Describe(CorePlan(Server(true), domain, 1));
