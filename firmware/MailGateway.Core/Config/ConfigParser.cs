@@ -13,6 +13,7 @@ namespace MailGateway.Core.Config
         public static string Apply(string text, string fileName, GatewayConfig config)
         {
             string[] lines = text.Split('\n');
+            int reservedLine = 0;
             for (int i = 0; i < lines.Length; i++)
             {
                 string line = lines[i];
@@ -34,6 +35,12 @@ namespace MailGateway.Core.Config
                     problem = Set(config, key, value);
                 }
                 if (problem != null) return fileName + ":" + (i + 1).ToString() + ": " + problem;
+                if (equals > 0 && Ascii.ToLower(Ascii.Trim(line.Substring(0, equals))) == "limits.sessions_reserved") reservedLine = i + 1;
+            }
+            if (reservedLine > 0 && config.SessionsReserved >= config.MaxSessions)
+            {
+                return fileName + ":" + reservedLine.ToString() + ": limits.sessions_reserved: " + config.SessionsReserved.ToString() +
+                       " leaves no session for other clients (limits.sessions = " + config.MaxSessions.ToString() + ")";
             }
             return null;
         }
@@ -73,6 +80,10 @@ namespace MailGateway.Core.Config
                     return SetInt(key, value, 1, Spool.Envelope.MaxRecipients, out config.MaxRecipients);
                 case "limits.sessions":
                     return SetInt(key, value, 1, 10000, out config.MaxSessions);
+                case "limits.sessions_per_client":
+                    return SetInt(key, value, 1, 10000, out config.SessionsPerClient);
+                case "limits.sessions_reserved":
+                    return SetInt(key, value, 0, 9999, out config.SessionsReserved);
                 case "limits.errors":
                     return SetInt(key, value, 1, 1000, out config.MaxErrors);
                 case "limits.command_line":

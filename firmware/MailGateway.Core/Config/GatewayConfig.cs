@@ -17,6 +17,10 @@ namespace MailGateway.Core.Config
         public long MessageSizeBytes = 10 * 1024 * 1024;
         public int MaxRecipients = 100;
         public int MaxSessions = 20;
+        /// <summary>limits.sessions_per_client: sessions one client address may hold at once.</summary>
+        public int SessionsPerClient = 5;
+        /// <summary>limits.sessions_reserved: sessions only trusted clients may use; -1: a quarter of limits.sessions.</summary>
+        public int SessionsReserved = -1;
         public long IdleTimeoutMs = 300 * 1000;
         public int MaxErrors = 10;
         public int MaxCommandLine = 1000;
@@ -83,6 +87,22 @@ namespace MailGateway.Core.Config
         public long WarnAfterMs = 4 * 3600 * 1000L;
         /// <summary>Where copies of undeliverable bounces go; null: only logged.</summary>
         public string Postmaster;
+
+        /// <summary>limits.sessions_per_client, never above limits.sessions.</summary>
+        public int EffectiveSessionsPerClient
+        {
+            get { return SessionsPerClient < MaxSessions ? SessionsPerClient : MaxSessions; }
+        }
+
+        /// <summary>limits.sessions_reserved as set, or a quarter of limits.sessions; always below it.</summary>
+        public int EffectiveSessionsReserved
+        {
+            get
+            {
+                int reserved = SessionsReserved >= 0 ? SessionsReserved : MaxSessions / 4;
+                return reserved < MaxSessions ? reserved : MaxSessions - 1;
+            }
+        }
 
         public ServerSettings ToServerSettings()
         {

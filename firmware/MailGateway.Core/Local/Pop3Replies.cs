@@ -44,6 +44,7 @@ namespace MailGateway.Core.Local
         public static readonly Pop3Reply TooManyErrors = new Pop3Reply(false, null, "Too many errors, closing connection", true);
         public static readonly Pop3Reply TooManyFailures = new Pop3Reply(false, "AUTH", "Too many failed logins, closing connection", true);
         public static readonly Pop3Reply CommitFailed = new Pop3Reply(false, "SYS/TEMP", "Some deleted messages not removed", true);
+        public static readonly Pop3Reply TooManySessions = new Pop3Reply(false, "SYS/TEMP", "Too many connections, try again later", true);
         public static readonly Pop3Reply InternalError = new Pop3Reply(false, "SYS/TEMP", "Internal error, closing connection", true);
         public static readonly Pop3Reply ShuttingDown = new Pop3Reply(false, "SYS/TEMP", "Server shutting down, try again later", true);
     }

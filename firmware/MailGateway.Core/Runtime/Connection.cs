@@ -35,6 +35,8 @@ namespace MailGateway.Core.Runtime
         /// <summary>The TLS handshake is running; nothing is read or sent meanwhile.</summary>
         public bool TlsPending;
         public long TlsDeadlineMs;
+        /// <summary>The client was trusted when it connected (relay.allow, a recent login): it may use the reserved sessions.</summary>
+        public bool Trusted;
         /// <summary>What the loop last told INetwork.WatchReceive for this connection.</summary>
         public bool ReceiveWatched = true;
 

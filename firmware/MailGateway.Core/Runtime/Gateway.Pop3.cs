@@ -15,32 +15,7 @@ namespace MailGateway.Core.Runtime
         /// <summary>Client addresses remembered for POP-before-SMTP at the most (the oldest is forgotten).</summary>
         public const int MaxPopLogins = 64;
 
-        private readonly System.Collections.ArrayList _popAddresses = new System.Collections.ArrayList();
-        private readonly System.Collections.ArrayList _popUntilMs = new System.Collections.ArrayList();
-
-        private void RememberPopLogin(string address, long untilMs)
-        {
-            int i = _popAddresses.IndexOf(address);
-            if (i >= 0)
-            {
-                _popAddresses.RemoveAt(i);
-                _popUntilMs.RemoveAt(i);
-            }
-            if (_popAddresses.Count >= MaxPopLogins)
-            {
-                _popAddresses.RemoveAt(0);
-                _popUntilMs.RemoveAt(0);
-            }
-            _popAddresses.Add(address);
-            _popUntilMs.Add(untilMs);
-        }
-
-        /// <summary>True when the address logged in over POP3 within relay.pop_before_smtp.</summary>
-        private bool RecentPopLogin(string address, long nowMs)
-        {
-            int i = _popAddresses.IndexOf(address);
-            return i >= 0 && (long)_popUntilMs[i] > nowMs;
-        }
+        private readonly AddressMemory _popBeforeSmtp = new AddressMemory(MaxPopLogins);
 
         private Pop3Settings Pop3Settings()
         {
@@ -115,7 +90,8 @@ namespace MailGateway.Core.Runtime
                 return;
             }
             _log.Line(c.ClientName + ": POP3 login user=" + s.User + ", " + maildrop.Count.ToString() + " message(s)");
-            if (_config.PopBeforeSmtpMs > 0) RememberPopLogin(address, nowMs + _config.PopBeforeSmtpMs);
+            if (_config.PopBeforeSmtpMs > 0) _popBeforeSmtp.Remember(address, nowMs + _config.PopBeforeSmtpMs);
+            RememberLogin(address, nowMs);
             s.CompleteAuth(true, maildrop, null);
         }
     }

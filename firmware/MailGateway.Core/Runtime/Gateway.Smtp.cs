@@ -62,6 +62,7 @@ namespace MailGateway.Core.Runtime
             if (ok)
             {
                 _logins.Succeeded(c.Server.ClientAddress);
+                RememberLogin(c.Server.ClientAddress, nowMs);
                 c.Session.CompleteAuth(Replies.AuthSucceeded);
                 return;
             }

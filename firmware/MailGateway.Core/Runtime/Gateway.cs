@@ -327,26 +327,29 @@ namespace MailGateway.Core.Runtime
             }
         }
 
-        // Starts a session on an accepted connection (or refuses it over limits.sessions); null when refused.
+        // Starts a session on an accepted connection, or refuses it (421 / -ERR) when the sessions
+        // are used up for this client; null when refused.
         private Connection Open(int l, int handle, long nowMs)
         {
             string address = _network.RemoteAddress(handle);
-            if (_connections.Count >= _config.MaxSessions)
+            string refusal = SessionRefusal(address, nowMs);
+            if (refusal != null)
             {
                 // Like Postfix, with the enhanced code although no EHLO was seen: it says why (RFC 3463 4.7.0).
-                byte[] refusal = Ascii.GetBytes(Replies.TooManySessions.Format(true) + "\r\n");
-                _network.Send(handle, refusal, 0, refusal.Length);
+                string reply = _pop3Listener[l] ? Local.Pop3Replies.TooManySessions.Format() : Replies.TooManySessions.Format(true);
+                byte[] bytes = Ascii.GetBytes(reply + "\r\n");
+                _network.Send(handle, bytes, 0, bytes.Length);
                 _network.Close(handle);
-                _log.Line("warning: too many sessions (limits.sessions = " + _config.MaxSessions.ToString() +
-                          "), refused unknown[" + address + "]");
+                _log.Line("warning: " + refusal + ", refused unknown[" + address + "]");
                 return null;
             }
             Connection c = _pop3Listener[l]
                 ? new Connection(handle, new Local.Pop3Session(_pop3Settings, address, _implicitTls[l], nowMs))
                 : new Connection(handle, new SmtpServerSession(_settings, _policy, _spool.Space, address, _implicitTls[l], nowMs));
+            c.Trusted = IsTrusted(address, nowMs);
             _connections.Add(c);
             _log.Line("connect from " + c.ClientName);
-            if (c.Session != null && RecentPopLogin(address, nowMs))
+            if (c.Session != null && _popBeforeSmtp.Contains(address, nowMs))
             {
                 c.Session.TrustClient();
                 _log.Line(c.ClientName + ": may relay (POP-before-SMTP)");
@@ -354,6 +357,50 @@ namespace MailGateway.Core.Runtime
             if (_implicitTls[l]) BeginTls(c, nowMs); // RFC 8314: TLS first, then the greeting
             else Flush(c);
             return c;
+        }
+
+        // ---- Fair sessions ---------------------------------------------------------------------------
+
+        /// <summary>How long a successful login (SMTP AUTH or POP3) keeps an address trusted for the reserve.</summary>
+        public const long LoginTrustMs = 60 * 60 * 1000;
+
+        private readonly AddressMemory _recentLogins = new AddressMemory(MaxPopLogins);
+
+        private void RememberLogin(string address, long nowMs)
+        {
+            _recentLogins.Remember(address, nowMs + LoginTrustMs);
+        }
+
+        // Why a new connection from address cannot have a session now (null: it can). Every session,
+        // SMTP or POP3, counts. No address may hold more than limits.sessions_per_client (one stuck
+        // camera cannot take the box), and the last limits.sessions_reserved sessions are kept for
+        // clients in relay.allow and addresses that logged in lately, so strangers that connect and
+        // say nothing cannot lock out the LAN's devices.
+        private string SessionRefusal(string address, long nowMs)
+        {
+            int total = _connections.Count;
+            if (total >= _config.MaxSessions) return "too many sessions (limits.sessions = " + _config.MaxSessions.ToString() + ")";
+            int fromClient = 0;
+            int strangers = 0;
+            for (int i = 0; i < _connections.Count; i++)
+            {
+                Connection c = (Connection)_connections[i];
+                if (c.Server.ClientAddress == address) fromClient++;
+                if (!c.Trusted) strangers++;
+            }
+            int perClient = _config.EffectiveSessionsPerClient;
+            if (fromClient >= perClient) return "too many sessions from one client (limits.sessions_per_client = " + perClient.ToString() + ")";
+            if (!IsTrusted(address, nowMs) && strangers >= _config.MaxSessions - _config.EffectiveSessionsReserved)
+            {
+                return "sessions left are reserved for trusted clients (limits.sessions_reserved = " +
+                       _config.EffectiveSessionsReserved.ToString() + ")";
+            }
+            return null;
+        }
+
+        private bool IsTrusted(string address, long nowMs)
+        {
+            return _policy.IsTrustedClient(address) || _recentLogins.Contains(address, nowMs) || _popBeforeSmtp.Contains(address, nowMs);
         }
 
         private void CloseQuietly(int handle)

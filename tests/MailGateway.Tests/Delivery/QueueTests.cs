@@ -56,6 +56,24 @@ public class QueueTests
     }
 
     [Fact]
+    public void WhenMoreMailIsDueThanDeliverySlots_TheMessageDueLongestGoesFirst()
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        config.MaxDeliveries = 1;
+        var gw = new SimulatedGateway(config);
+        gw.Deliveries.Defer("bbb.test");
+        string first = Send(gw, "cam@lan.test", "a@bbb.test");      // queued first, deferred twice: due ~15 min
+        Pass(gw, 0);
+        Pass(gw, 6 * 60_000);
+        string second = Send(gw, "cam@lan.test", "b@bbb.test");     // queued later, deferred once: due ~11-12 min
+        Pass(gw, 0);
+        gw.Deliveries.Attempts.Clear();
+        gw.Deliveries.Deliver("bbb.test");
+        Pass(gw, 20 * 60_000);                                      // both due now; one slot
+        Assert.Equal(new[] { second, first }, gw.Deliveries.Attempts.Select(a => a.QueueId).ToArray());
+    }
+
+    [Fact]
     public void RecipientsForDifferentDestinations_AreSeparateAttempts_AndOnlyTheDeferredOneIsRetried()
     {
         var (gw, id) = Queued(d => { d.Deliver("bbb.test"); d.Defer("ccc.test"); }, "cam@lan.test", "a@bbb.test", "b@bbb.test", "c@ccc.test");
