@@ -19,9 +19,11 @@ public class MailKitTests
         return message;
     }
 
-    private static SmtpClient Connect(LoopbackGateway gw)
+    /// <summary>A client on loopback; from: the device's own address (127.0.0.x), for several devices at once.</summary>
+    private static SmtpClient Connect(LoopbackGateway gw, string from = null)
     {
         var client = new SmtpClient { Timeout = 20_000, CheckCertificateRevocation = false };
+        if (from != null) client.LocalEndPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Parse(from), 0);
         client.Connect("127.0.0.1", gw.Port, MailKit.Security.SecureSocketOptions.None);
         return client;
     }
@@ -117,7 +119,7 @@ public class MailKitTests
         using var gw = new LoopbackGateway();
         var tasks = Enumerable.Range(0, 6).Select(i => Task.Run(() =>
         {
-            using var client = Connect(gw);
+            using var client = Connect(gw, "127.0.0." + (101 + i)); // six devices, each its own address
             for (int m = 0; m < 5; m++) client.Send(Message("dev" + i + "@lan.test", "ops@example.test", "device " + i + " message " + m));
             client.Disconnect(true);
         })).ToArray();

@@ -92,6 +92,7 @@ public class GatewayPop3Tests
             gw.Clock.Advance(MailGateway.Core.Runtime.Gateway.LoginFailureDelayMs);
             gw.Settle();
             Assert.StartsWith("-ERR [AUTH]", client.ReadNew());
+            gw.Say(client, "QUIT\r\n"); // one address may hold only limits.sessions_per_client sessions
         }
         var late = Pop3(gw);
         gw.Say(late, "USER person1\r\n");
