@@ -13,7 +13,14 @@
 //      loses it); a message waiting longer than queue.warn_after gets one delay warning; a message
 //      whose recipients are all Delivered or Failed is removed.
 //   3. Due recipients (next attempt reached) of messages with no job running are grouped by
-//      destination (Router) and started as jobs, up to delivery.concurrency at once.
+//      destination (Router) and started as jobs, up to delivery.concurrency at once, the message
+//      due longest first (nothing starves behind mail that keeps failing).
+// Containment (DESIGN: the loop never dies): a job, the shared pump (DNS, connection cache) and
+// each message's housekeeping run inside their own catch. A job that throws is abandoned and its
+// recipients deferred (451 4.3.0); after MaxInternalErrors in a row the message is held — kept on
+// the card, flagged in its recipient log, never tried, expired or bounced until Release. Storage
+// that fails after acceptance is tried again later (Spool.SaveUnsaved, removal), never fatal.
+// At the first pass, damaged files recovery set aside are reported to queue.postmaster.
 // Bounces are never sent for a message with the null sender (RFC 5321 §4.5.5): it is logged, and
 // a copy goes to queue.postmaster when one is configured.
 // Times: attempts and ages use the wall clock (Unix ms, stored on the card); jobs get the loop's

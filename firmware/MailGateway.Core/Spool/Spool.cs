@@ -1,7 +1,8 @@
 // The durable queue on the SD card (DESIGN, durability; RFC 5321 §6.1).
 //
 // Commit protocol, per message:
-//   1. Begin: create QQQQQQQQ.TMP, write file header and envelope records.
+//   1. Begin: take the next queue ID (QueueIds: a sequence on the card, never the clock), create
+//      QQQQQQQQ.TMP, write the file header, the envelope record and one record per recipient.
 //   2. Body chunks are appended as the client sends them (MessageWriter).
 //   3. At end of data the session waits; RequestCommit puts the message in the commit batch.
 //   4. CommitPending, once per loop pass, for the whole batch (group commit): append each end record
@@ -13,9 +14,13 @@
 // not yet durable — whose client got no 250 and will send it again: a duplicate, never a loss.
 // A crash after it leaves a complete, self-checking .MSG.
 //
-// Recover() runs at start-up: removes .TMP files, validates every .MSG (quarantining damaged ones
-// as .BAD), drops recipient logs whose message is gone, replays recipient logs, and counts every
-// byte on the card against spool.max_bytes.
+// Recover() runs at start-up: removes .TMP files, validates every .MSG (setting damaged or
+// unreadable ones aside as .BAD and listing them for the postmaster), drops recipient logs whose
+// message is gone, replays recipient logs (stepping over a torn record), and counts every byte on
+// the card against spool.max_bytes. No file on the card can make it throw; only a card that
+// cannot be listed at all does.
+// After acceptance, a card that fails never stops the queue: recipient progress that cannot be
+// written is kept in memory (UpdateRecipient, SaveUnsaved) and removal can be tried again.
 using System.Collections;
 using MailGateway.Core.Runtime;
 
