@@ -156,8 +156,8 @@ public class ContainmentTests
         Assert.Contains(id + ": removed", gw.Log);
     }
 
-    [Fact]
-    public void CardThatTurnsReadOnly_KeepsTheGatewayUp_Refuses4xx_AndLosesNothing()
+    // A message queued while the card worked, then delivered after the card turned read-only.
+    private static (SimulatedGateway Gw, string Id) DeliveredWhileTheCardIsReadOnly()
     {
         var gw = new SimulatedGateway();
         gw.Deliveries.Hang("bbb.test");
@@ -166,6 +166,13 @@ public class ContainmentTests
         gw.Deliveries.Deliver("bbb.test");
         gw.Clock.Advance(10 * Minute);
         gw.Settle();
+        return (gw, id);
+    }
+
+    [Fact]
+    public void CardThatTurnsReadOnly_KeepsTheGatewayUp_Refuses4xx_AndLosesNothing()
+    {
+        var (gw, id) = DeliveredWhileTheCardIsReadOnly();
         Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<owner@bbb.test>") && l.Contains("status=sent"));
         Assert.Contains(gw.Log, l => l.StartsWith(id + ": warning: cannot record delivery progress for <owner@bbb.test> on the card: read-only file system; will try again"));
 
@@ -187,13 +194,7 @@ public class ContainmentTests
     [Fact]
     public void RestartWhileTheCardWasReadOnly_DeliversAgain_NeverLoses()
     {
-        var gw = new SimulatedGateway();
-        gw.Deliveries.Hang("bbb.test");
-        string id = Send(gw);
-        gw.Storage.FailWrites(new IOException("read-only file system"));
-        gw.Deliveries.Deliver("bbb.test");
-        gw.Clock.Advance(10 * Minute);
-        gw.Settle();
+        var (gw, id) = DeliveredWhileTheCardIsReadOnly();
         gw.Storage.HealWrites();
         gw.Storage.Reboot(); // the "delivered" record never reached the card
 
