@@ -365,7 +365,7 @@ namespace MailGateway.Core.Delivery
             }
             HandleEvents(nowMs);
             if (_state == Done) return; // parked for the next message
-            _moreNow = Transmit(nowMs) && _session.WantsBody;
+            _moreNow = Transmit(nowMs) && (_session.WantsBody || _session.HasOutput);
             HandleEvents(nowMs); // what sending raised (a damaged file or a dead socket ends the session)
             if (_state == Done) return;
             if (_session.IsClosed && _pending.Count == 0) EndOfSession();
@@ -446,8 +446,9 @@ namespace MailGateway.Core.Delivery
         }
 
         // Sends what the session has, keeping what the socket did not take; while the socket takes
-        // everything, the body keeps flowing (up to BytesPerStep, then the loop comes back at once:
-        // PollDeadline says so). True when the socket took all there was.
+        // everything, the body (or a long pipelined group of commands) keeps flowing, up to
+        // BytesPerStep; then the loop comes back at once (PollDeadline says so). True when the
+        // socket took all it was given.
         private bool Transmit(long nowMs)
         {
             if (_connection < 0) return false;
@@ -474,7 +475,7 @@ namespace MailGateway.Core.Delivery
                 _pending.Consume(sent);
                 budget -= sent;
                 if (_pending.Count > 0) return false; // the socket is full: wait until it can take more
-                if (budget <= 0 || !_session.WantsBody) return true;
+                if (budget <= 0 || (!_session.WantsBody && !_session.HasOutput)) return true;
             }
         }
 

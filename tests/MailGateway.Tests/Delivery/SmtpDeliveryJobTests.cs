@@ -87,6 +87,30 @@ public class SmtpDeliveryJobTests
         Assert.Contains(gw.Log, l => l.Contains("to=<x@tls.test>") && l.Contains("status=deferred (TLS handshake with 10.0.0.5[10.0.0.5]:25 failed: certificate not trusted (UntrustedRoot))"));
     }
 
+    [Fact]
+    public void HundredLongRecipients_GoOutAsOnePipelinedGroup_WithoutWaitingForReplies()
+    {
+        // 100 RCPT commands of 265 bytes are 26 KB: more than one send takes at a time. A server
+        // that answers only once it has read the whole group (RFC 2920 allows it) must get it all.
+        string domain = new string('d', 62) + "." + new string('d', 62) + "." + new string('d', 58) + ".test";
+        var recipients = Enumerable.Range(0, 100).Select(i => i.ToString("D3") + new string('u', 61) + "@" + domain).ToArray();
+        var config = SimulatedGateway.DefaultConfig();
+        config.Routes = new[] { new Route(domain, new HostPort("10.0.0.5", 25)) };
+        var gw = new SimulatedGateway(config, realDelivery: true);
+        var server = gw.Network.Serve("10.0.0.5", 25);
+        var client = gw.Connect();
+        gw.Settle();
+        Assert.StartsWith("250 2.0.0", gw.SendMessage(client, "cam@lan.test", recipients, "Subject: many\r\n\r\nhi\r\n").Split("\r\n")[^2]);
+        gw.Settle();
+        var peer = server.Accept();
+        peer.Write("220 mx ESMTP\r\n");
+        Expect(gw, peer, "EHLO gw.local.test\r\n");
+        peer.Write("250-mx\r\n250 PIPELINING\r\n");
+        string group = Expect(gw, peer, "MAIL FROM:<cam@lan.test>\r\n");
+        Assert.EndsWith("RCPT TO:<099" + new string('u', 61) + "@" + domain + ">\r\nDATA\r\n", group);
+        Assert.Equal(102, group.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
     // ---- Bodies of every size (the crash of 2026-12-06: a body above 1,886 bytes ended the process) ----
 
     [Theory]
