@@ -175,6 +175,7 @@ namespace MailGateway.Core.Runtime
                     Contain(c, e);
                 }
             }
+            _nextDeadlineMs = progress ? nowMs : nextDeadline;
             if (progress) return 0;
             if (nextDeadline == long.MaxValue) return MaxWaitMs;
             long wait = nextDeadline - nowMs;
@@ -264,6 +265,15 @@ namespace MailGateway.Core.Runtime
                 if (_connections.Contains(c)) _connections.Remove(c);
             }
         }
+
+        private long _nextDeadlineMs = long.MaxValue;
+
+        /// <summary>
+        /// When the last RunOnce wants the next one at the latest, on the monotonic clock, without
+        /// the MaxWaitMs cap (long.MaxValue: only when I/O happens). A simulation that moves virtual
+        /// time skips idle stretches with it; a platform waiting on sockets uses RunOnce's result.
+        /// </summary>
+        public long NextDeadlineMs { get { return _nextDeadlineMs; } }
 
         /// <summary>Sessions ended by an internal error since start (each was logged).</summary>
         public int InternalErrors { get { return _internalErrors; } }
