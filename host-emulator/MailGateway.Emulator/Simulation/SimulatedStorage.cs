@@ -31,7 +31,8 @@
 //     tested against truncation, not garbage. The same card and seed give the same result.
 //     Both forget open handles, scripted faults and unsynced state; OperationCount keeps counting.
 //   - FailNext(operation, error) makes the next call of that kind throw the given IOException
-//     (card full, card removed) without effect; FailAfter(n, error) does it to the counted
+//     (card full, card removed) without effect — except that a Close that fails still releases
+//     its handle, as close(2) and HostStorage do; FailAfter(n, error) does it to the counted
 //     operation after the next n. The card stays powered.
 //   - FailWrites(error) makes every counted operation throw it, without effect, until
 //     HealWrites(): a card that turned read-only or is full; reads still work.
@@ -248,7 +249,16 @@ namespace MailGateway.Emulator.Simulation
 
         public void Close(int handle)
         {
-            Begin(StorageOperation.Close);
+            try
+            {
+                Begin(StorageOperation.Close);
+            }
+            catch (IOException)
+            {
+                // Like close(2) and HostStorage: the handle is gone even when closing reports an error.
+                _open.Remove(handle);
+                throw;
+            }
             _open.Remove(handle);
         }
 
