@@ -142,33 +142,50 @@ namespace MailGateway.Core.Delivery
             _body.Close();
             _body = null;
             _folder.Sync(_handle);
-            _folder.Close(_handle);
-            _handle = -1;
+            int handle = _handle;
+            _handle = -1; // gone even if Close reports an error (IStorage.Close); the .TMP stays for Abandon
+            _folder.Close(handle);
             if (!_folder.Rename(_temporaryName, _finalName)) throw new System.IO.IOException(_finalName + " exists");
             _reserved = 0; // the mailbox keeps it
             _folder.SyncDirectory();
             Decide(AttemptOutcome.Delivered, "2.0.0", "250 2.0.0 delivered to mailbox");
         }
 
+        // Gives up the copy in progress after a card error; never throws one itself (the caller is
+        // already handling the first).
         private void Abandon()
         {
-            if (_body != null) _body.Close();
+            MessageBody body = _body;
             _body = null;
             if (_reserved > 0) _mailboxes.Release(_folderName, _reserved);
             _reserved = 0;
-            if (_handle >= 0)
-            {
-                try
-                {
-                    _folder.Close(_handle);
-                    _folder.Delete(_temporaryName);
-                }
-                catch (System.IO.IOException)
-                {
-                    // The .TMP is removed the next time the mailbox is opened.
-                }
-            }
+            int handle = _handle;
             _handle = -1;
+            try
+            {
+                if (body != null) body.Close();
+            }
+            catch (System.IO.IOException)
+            {
+                // A read handle that fails to close holds nothing.
+            }
+            if (handle < 0) return;
+            try
+            {
+                _folder.Close(handle);
+            }
+            catch (System.IO.IOException)
+            {
+                // Released all the same (IStorage.Close).
+            }
+            try
+            {
+                _folder.Delete(_temporaryName);
+            }
+            catch (System.IO.IOException)
+            {
+                // The next try of this delivery removes it (StartCopy).
+            }
         }
 
         private void Decide(int result, string status, string reply)

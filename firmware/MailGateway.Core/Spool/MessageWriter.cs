@@ -98,23 +98,25 @@ namespace MailGateway.Core.Spool
             RecordFormat.Append(_record, RecordFormat.End, payload.Array, payload.Start, payload.Count);
             if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
             _storage.Sync(_handle);
-            _storage.Close(_handle);
-            _handle = -1;
+            int handle = _handle;
+            _handle = -1; // gone even if Close reports an error (IStorage.Close)
+            _storage.Close(handle);
         }
 
         /// <summary>Closes the file if open (after an error or abort); the caller deletes it.</summary>
         internal void CloseQuietly()
         {
             if (_handle < 0) return;
+            int handle = _handle;
+            _handle = -1;
             try
             {
-                _storage.Close(_handle);
+                _storage.Close(handle);
             }
             catch (System.IO.IOException)
             {
                 // The file is abandoned and deleted anyway.
             }
-            _handle = -1;
         }
 
         private bool FlushChunk()

@@ -1,0 +1,90 @@
+// Card errors the fault campaign (mailgw simulate campaign) ran into, each a regression test:
+//   - a Close that reports an error still releases its handle (close(2), HostStorage, and now
+//     SimulatedStorage): code that kept the handle and closed it again got
+//     InvalidOperationException, which escaped the commit batch and so the loop (seed 2 of the
+//     first campaign), or was counted as an internal error (local delivery, POP3's QUIT).
+using System.Text.RegularExpressions;
+using MailGateway.Core.Config;
+using MailGateway.Emulator.Simulation;
+using MailGateway.Tests.Local;
+
+namespace MailGateway.Tests.Runtime;
+
+public class CardErrorTests
+{
+    private const string Content = "Subject: t\r\nMessage-ID: <t@lan.test>\r\nDate: Sun, 29 Nov 2026 20:00:00 +0000\r\n\r\nhello\r\n";
+
+    [Fact]
+    public void CloseThatFailsAtTheCommit_Gets451_LeavesNoTemporaryFile_AndTheLoopGoesOn()
+    {
+        var gw = new SimulatedGateway();
+        var client = gw.Connect();
+        gw.Settle();
+        gw.Say(client, "EHLO cam\r\nMAIL FROM:<cam@lan.test>\r\nRCPT TO:<x@bbb.test>\r\nDATA\r\n");
+        gw.Say(client, Content);
+        gw.Storage.FailNext(StorageOperation.Close, new IOException("close failed"));
+        Assert.Equal("451 4.3.0 Could not store the message, try again later\r\n", gw.Say(client, ".\r\n"));
+        Assert.DoesNotContain(gw.Storage.List(), n => n.EndsWith(".TMP") || n.EndsWith(".MSG"));
+        Assert.Equal(0, gw.Gateway.InternalErrors);
+
+        gw.Say(client, "MAIL FROM:<cam@lan.test>\r\nRCPT TO:<x@bbb.test>\r\nDATA\r\n");
+        Assert.Matches(@"^250 2\.0\.0 Ok: queued as \w{8}\r\n$", gw.Say(client, Content + ".\r\n"));
+    }
+
+    private static (SimulatedGateway Gw, LocalDeliveryTests.Users Users) LocalGateway()
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        config.Aliases = new[] { new Alias("postmaster", new[] { "person1" }) };
+        config.Pop3AuthPlaintext = true;
+        var users = new LocalDeliveryTests.Users();
+        users.Folders["person1"] = "U0000001";
+        users.Passwords["person1"] = "s3cret";
+        return (new SimulatedGateway(config, realDelivery: true, users: users), users);
+    }
+
+    private static string Send(SimulatedGateway gw, string to)
+    {
+        var client = gw.Connect();
+        gw.Settle();
+        string replies = gw.SendMessage(client, "cam@lan.test", new[] { to }, Content);
+        Match m = Regex.Match(replies, @"queued as (\w{8})\r\n$");
+        Assert.True(m.Success, replies);
+        return m.Groups[1].Value;
+    }
+
+    [Fact]
+    public void CloseThatFailsInLocalDelivery_DefersIt_WithoutAnInternalError_AndTheRetryDeliversOnce()
+    {
+        var (gw, _) = LocalGateway();
+        SimulatedStorage mailbox = gw.Folders.Card("U0000001");
+        mailbox.FailNext(StorageOperation.Close, new IOException("close failed"));
+        string id = Send(gw, "person1@local.test");
+        gw.Settle();
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<person1@local.test>, relay=local") && l.Contains("status=deferred (451 4.3.0 cannot write to the mailbox: close failed)"));
+        Assert.Equal(0, gw.Gateway.Queue.InternalErrors);
+
+        gw.Clock.Advance(10 * 60_000);
+        gw.Settle();
+        Assert.Contains(id + ": removed", gw.Log);
+        Assert.Equal(new[] { id + ".EML" }, mailbox.List());
+    }
+
+    [Fact]
+    public void CloseThatFailsAtPop3Quit_StillDeletes_AndSaysOk()
+    {
+        var (gw, _) = LocalGateway();
+        Send(gw, "person1@local.test");
+        gw.Settle();
+        var pop3 = gw.Network.Connect(SimulatedGateway.ListenAddress, 1110, "192.168.1.60");
+        gw.Settle();
+        pop3.ReadNew();
+        Assert.StartsWith("+OK", gw.Say(pop3, "USER person1\r\n"));
+        Assert.StartsWith("+OK person1's maildrop has 1 message", gw.Say(pop3, "PASS s3cret\r\n"));
+        Assert.StartsWith("+OK", gw.Say(pop3, "RETR 1\r\n"));
+        Assert.StartsWith("+OK", gw.Say(pop3, "DELE 1\r\n"));
+        gw.Folders.Card("U0000001").FailNext(StorageOperation.Close, new IOException("close failed"));
+        Assert.StartsWith("+OK", gw.Say(pop3, "QUIT\r\n"));
+        Assert.Empty(gw.Folders.Card("U0000001").List());
+        Assert.Equal(0, gw.Gateway.InternalErrors);
+    }
+}
