@@ -2,7 +2,10 @@
 //   - a Close that reports an error still releases its handle (close(2), HostStorage, and now
 //     SimulatedStorage): code that kept the handle and closed it again got
 //     InvalidOperationException, which escaped the commit batch and so the loop (seed 2 of the
-//     first campaign), or was counted as an internal error (local delivery, POP3's QUIT).
+//     first campaign), or was counted as an internal error (local delivery, POP3's QUIT);
+//   - a card that cannot give back a queued message while it is being sent is a card error: the
+//     attempt is deferred, it is not an internal error that three times over puts the message on
+//     hold (seed 1).
 using System.Text.RegularExpressions;
 using MailGateway.Core.Config;
 using MailGateway.Emulator.Simulation;
@@ -86,5 +89,30 @@ public class CardErrorTests
         Assert.StartsWith("+OK", gw.Say(pop3, "QUIT\r\n"));
         Assert.Empty(gw.Folders.Card("U0000001").List());
         Assert.Equal(0, gw.Gateway.InternalErrors);
+    }
+
+    [Fact]
+    public void ReadErrorWhileSending_DefersTheAttemptBeforeTheFinalDot_AndIsNoInternalError()
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        config.Routes = new[] { new Route("bbb.test", new HostPort("10.0.0.5", 25)) };
+        var gw = new SimulatedGateway(config, realDelivery: true);
+        var server = gw.Network.Serve("10.0.0.5", 25);
+        string id = Send(gw, "x@bbb.test");
+        gw.Settle();
+        var peer = server.Accept();
+        peer.Write("220 mx ESMTP\r\n");
+        gw.Settle();
+        peer.Write("250-mx\r\n250 PIPELINING\r\n");
+        gw.Settle();
+        gw.Storage.FailNext(StorageOperation.Read, new IOException("read error"));
+        peer.Write("250 ok\r\n250 ok\r\n354 go\r\n");
+        gw.Settle();
+        Assert.True(peer.GatewayClosed);
+        Assert.DoesNotContain("\r\n.\r\n", peer.AllReceived);
+        Assert.Contains(id + ": warning: cannot read the queue file: read error; will try again", gw.Log);
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<x@bbb.test>") && l.Contains("status=deferred (451 4.3.0 cannot read the queue file: read error)"));
+        Assert.Equal(0, gw.Gateway.Queue.InternalErrors);
+        Assert.NotNull(gw.Gateway.Spool.Find(id));
     }
 }
