@@ -1,11 +1,11 @@
 // Card errors the fault campaign (mailgw simulate campaign) ran into, each a regression test:
 //   - a Close that reports an error still releases its handle (close(2), HostStorage, and now
 //     SimulatedStorage): code that kept the handle and closed it again got
-//     InvalidOperationException, which escaped the commit batch and so the loop (seed 2 of the
-//     first campaign), or was counted as an internal error (local delivery, POP3's QUIT);
+//     InvalidOperationException, which escaped the commit batch and so the loop,
+//     or was counted as an internal error (local delivery, POP3's QUIT);
 //   - a card that cannot give back a queued message while it is being sent is a card error: the
 //     attempt is deferred, it is not an internal error that three times over puts the message on
-//     hold (seed 1).
+//     hold.
 using System.Text.RegularExpressions;
 using MailGateway.Core.Config;
 using MailGateway.Emulator.Simulation;
