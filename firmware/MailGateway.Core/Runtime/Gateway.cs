@@ -76,6 +76,7 @@ namespace MailGateway.Core.Runtime
         {
             _spool.Recover();
             if (_local != null) CountMailboxes();
+            _queue.Start(_clock.MonotonicMs());
             // SMTP, SMTP with implicit TLS, then (with local mailboxes) POP3 and POP3 with implicit TLS.
             bool tls = _config.ServerTlsAvailable;
             bool pop3 = _local != null;

@@ -1,5 +1,6 @@
 // Writes one incoming message to its temporary spool file (QQQQQQQQ.TMP) as records: file header,
-// envelope, one record per recipient, body chunks of at most ChunkBytes, and at commit the end record that makes the file
+// envelope, one record per recipient, the queue clock at arrival (QueueClock), body chunks of at
+// most ChunkBytes, and at commit the end record that makes the file
 // complete. Space is taken from SpoolSpace before every append, so a full card is noticed before a
 // byte is lost, and is handed back if the message is abandoned.
 using MailGateway.Core.Runtime;
@@ -61,6 +62,12 @@ namespace MailGateway.Core.Spool
                 Envelope.WriteRecipientTo(i, payload);
                 RecordFormat.Append(_record, RecordFormat.Recipient, payload.Array, payload.Start, payload.Count);
                 if (_record.Count >= ChunkBytes && !Flush()) throw new System.IO.IOException("spool.max_bytes reached");
+            }
+            if (Envelope.ArrivalQueueMs >= 0)
+            {
+                payload.Clear();
+                payload.AppendInt64(Envelope.ArrivalQueueMs);
+                RecordFormat.Append(_record, RecordFormat.ArrivalClock, payload.Array, payload.Start, payload.Count);
             }
             if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
         }

@@ -396,7 +396,8 @@ namespace MailGateway.Core.Spool
                     }
                     else if (id == null && SpoolNames.QueueIdOf(names[i], SpoolNames.Message) == null &&
                              SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary) == null &&
-                             names[i] != QueueIds.FileA && names[i] != QueueIds.FileB)
+                             names[i] != QueueIds.FileA && names[i] != QueueIds.FileB &&
+                             names[i] != QueueClock.FileA && names[i] != QueueClock.FileB)
                     {
                         _space.Take(_storage.Length(names[i])); // quarantined or foreign files still use the card
                     }
