@@ -50,6 +50,7 @@ namespace MailGateway.Core.Delivery
         private readonly QueueClock _queueClock;
         private bool _clockLoaded;
         private long _clockRetryMs;    // monotonic: when a checkpoint that failed is tried again
+        private long _unreadableRetryMs; // monotonic: when unreadable queue files are tried again
         private bool _started;
 
         public QueueRunner(Spool.Spool spool, GatewayConfig config, IClock clock, ILog log, IRandom random,
@@ -84,20 +85,37 @@ namespace MailGateway.Core.Delivery
                 if (arrival >= 0) _queueClock.Raise(arrival, nowMs);
             }
             long nowQueueMs = _queueClock.NowMs(nowMs);
-            for (int i = 0; i < _spool.Count; i++)
-            {
-                QueuedMessage m = _spool.Message(i);
-                if (m.Envelope.ArrivalQueueMs < 0) m.Envelope.ArrivalQueueMs = nowQueueMs;
-                for (int r = 0; r < m.Recipients.Length; r++)
-                {
-                    RecipientStatus s = m.Recipients[r];
-                    if (s.NextAttemptQueueMs < 0) s.NextAttemptQueueMs = nowQueueMs;
-                    else s.NextAttemptQueueMs -= downtimeMs;
-                }
-            }
+            for (int i = 0; i < _spool.Count; i++) Adopt(_spool.Message(i), nowQueueMs, downtimeMs);
             SpreadOverdue(nowQueueMs);
             // Where this start begins, with the wall clock of now, for the next start's downtime.
             CheckpointClock(nowMs, true);
+        }
+
+        // Puts a message read from the card on the queue clock: one from before the clock was kept
+        // starts its age now; retries move earlier by the time the gateway was off.
+        private static void Adopt(QueuedMessage m, long nowQueueMs, long downtimeMs)
+        {
+            if (m.Envelope.ArrivalQueueMs < 0 || m.Envelope.ArrivalQueueMs > nowQueueMs) m.Envelope.ArrivalQueueMs = nowQueueMs;
+            for (int r = 0; r < m.Recipients.Length; r++)
+            {
+                RecipientStatus s = m.Recipients[r];
+                if (s.NextAttemptQueueMs < 0) s.NextAttemptQueueMs = nowQueueMs;
+                else s.NextAttemptQueueMs -= downtimeMs;
+            }
+            m.NextAttemptQueueMs = EarliestPending(m);
+        }
+
+        // Messages the spool could not read at start-up are tried again every ReportRetryMs.
+        private void LoadUnreadable(long nowMs, long nowQueueMs)
+        {
+            if (_spool.UnreadableCount == 0 || nowMs < _unreadableRetryMs) return;
+            _unreadableRetryMs = nowMs + ReportRetryMs;
+            QueuedMessage[] loaded = _spool.LoadUnreadable();
+            for (int i = 0; i < loaded.Length; i++)
+            {
+                Adopt(loaded[i], nowQueueMs, 0);
+                _log.Line(loaded[i].QueueId + ": read from the card at last; queued");
+            }
         }
 
         /// <summary>The queue clock now (QueueClock): what a new message's arrival is stamped with.</summary>
@@ -135,6 +153,7 @@ namespace MailGateway.Core.Delivery
                 ReportQuarantined(nowQueueMs);
             }
             CheckpointClock(nowMs, false);
+            LoadUnreadable(nowMs, nowQueueMs);
             PumpJobs(nowMs);
             CollectFinishedJobs(nowMs, nowQueueMs);
             for (int i = _spool.Count - 1; i >= 0; i--)
@@ -196,6 +215,7 @@ namespace MailGateway.Core.Delivery
             }
             long checkpoint = nowMs < _clockRetryMs ? _clockRetryMs : _queueClock.CheckpointDueMs();
             if (checkpoint < next) next = checkpoint;
+            if (_spool.UnreadableCount > 0 && _unreadableRetryMs < next) next = _unreadableRetryMs;
             return next;
         }
 

@@ -15,7 +15,8 @@
 //
 // Recover() runs at start-up: removes .TMP files, validates every .MSG (quarantining damaged ones
 // as .BAD), drops recipient logs whose message is gone, replays recipient logs, and counts every
-// byte on the card against spool.max_bytes.
+// byte on the card against spool.max_bytes. A message the card cannot give at that moment (an I/O
+// error, not damage) is kept as it is and loaded later (LoadUnreadable).
 using System.Collections;
 using MailGateway.Core.Runtime;
 
@@ -29,6 +30,9 @@ namespace MailGateway.Core.Spool
         private readonly ArrayList _batch = new ArrayList();
         private readonly ArrayList _queue = new ArrayList();
         private readonly ArrayList _quarantined = new ArrayList();
+        private readonly ArrayList _unreadable = new ArrayList();        // .MSG names Recover could not read
+        private readonly ArrayList _unreadableBytes = new ArrayList();   // long: card bytes counted for each
+        private bool _setAsideSinceSync;
         private readonly QueueIds _ids;
 
         public Spool(IStorage storage, SpoolSpace space, ILog log)
@@ -342,54 +346,35 @@ namespace MailGateway.Core.Spool
                     _log.Line(id + ": warning: cannot remove unfinished " + names[i] + ": " + Failures.Describe(e));
                 }
             }
+            _unreadable.Clear();
+            _unreadableBytes.Clear();
+            _setAsideSinceSync = false;
             for (int i = 0; i < names.Length; i++)
             {
                 string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Message);
                 if (id == null) continue;
-                string problem;
-                MessageFile file = null;
+                if (Load(id, names[i])) continue;
+                // The card could not give it now (an I/O error is not damage): kept as it is, its
+                // bytes counted, and loaded later (LoadUnreadable).
+                long bytes = 0;
                 try
                 {
-                    file = MessageFile.Check(_storage, names[i]);
-                    problem = !file.IsValid ? file.Problem
-                            : file.Envelope.QueueId != id ? "queue ID does not match file name" : null;
+                    bytes = _storage.Length(names[i]) + LengthOrZero(id + SpoolNames.Recipients);
                 }
                 catch (System.Exception e)
                 {
                     if (Failures.IsHalt(e)) throw;
-                    problem = "cannot be read: " + Failures.Describe(e);
                 }
-                if (problem != null)
-                {
-                    changed = true;
-                    SetAside(id, names[i], problem, file);
-                    continue;
-                }
-                QueuedMessage message = new QueuedMessage(file.Envelope, file.BodyBytes, file.FileBytes);
-                try
-                {
-                    int damaged = RecipientLog.Replay(_storage, message);
-                    if (damaged > 0)
-                    {
-                        _log.Line(id + ": warning: recipient log had " + damaged.ToString() + " damaged stretch(es), stepped over");
-                    }
-                    message.FileBytes += LengthOrZero(id + SpoolNames.Recipients);
-                }
-                catch (System.Exception e)
-                {
-                    // Progress forgotten: every recipient is tried again (a duplicate, never a loss).
-                    if (Failures.IsHalt(e)) throw;
-                    _log.Line(id + ": warning: recipient log cannot be read (" + Failures.Describe(e) + "); every recipient is tried again");
-                }
-                _space.Take(message.FileBytes);
-                _queue.Add(message);
+                _space.Take(bytes);
+                _unreadable.Add(names[i]);
+                _unreadableBytes.Add(bytes);
             }
             for (int i = 0; i < names.Length; i++)
             {
                 try
                 {
                     string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Recipients);
-                    if (id != null && Find(id) == null)
+                    if (id != null && Find(id) == null && !_unreadable.Contains(id + SpoolNames.Message))
                     {
                         _storage.Delete(names[i]);
                         changed = true;
@@ -408,8 +393,9 @@ namespace MailGateway.Core.Spool
                     _log.Line("warning: spool: cannot tidy " + names[i] + ": " + Failures.Describe(e));
                 }
             }
-            if (changed)
+            if (changed || _setAsideSinceSync)
             {
+                _setAsideSinceSync = false;
                 try
                 {
                     _storage.SyncDirectory();
@@ -430,6 +416,98 @@ namespace MailGateway.Core.Spool
             int held = HeldCount;
             _log.Line("spool: " + _queue.Count.ToString() + " queued message(s)" + (held > 0 ? ", " + held.ToString() + " on hold" : "") +
                       ", " + _space.UsedBytes.ToString() + " of " + _space.MaxBytes.ToString() + " bytes used");
+        }
+
+        // Loads one committed message into the queue: true when it is queued or was set aside as
+        // damaged; false when the card could not give it now (an IOException reading the message
+        // or its recipient log), so that it is kept for LoadUnreadable. Taking a read error for
+        // damage would set a good message aside and lose it; forgetting the recipient log would
+        // deliver again what was delivered and bounce again what was bounced.
+        private bool Load(string id, string name)
+        {
+            string problem;
+            MessageFile file = null;
+            try
+            {
+                file = MessageFile.Check(_storage, name);
+                problem = !file.IsValid ? file.Problem
+                        : file.Envelope.QueueId != id ? "queue ID does not match file name" : null;
+            }
+            catch (System.IO.IOException e)
+            {
+                _log.Line(id + ": warning: " + name + " cannot be read now (" + e.Message + "); kept, and tried again");
+                return false;
+            }
+            catch (System.Exception e)
+            {
+                if (Failures.IsHalt(e)) throw;
+                problem = "cannot be read: " + Failures.Describe(e);
+            }
+            if (problem != null)
+            {
+                SetAside(id, name, problem, file);
+                _setAsideSinceSync = true;
+                return true;
+            }
+            QueuedMessage message = new QueuedMessage(file.Envelope, file.BodyBytes, file.FileBytes);
+            try
+            {
+                int damaged = RecipientLog.Replay(_storage, message);
+                if (damaged > 0)
+                {
+                    _log.Line(id + ": warning: recipient log had " + damaged.ToString() + " damaged stretch(es), stepped over");
+                }
+                message.FileBytes += LengthOrZero(id + SpoolNames.Recipients);
+            }
+            catch (System.IO.IOException e)
+            {
+                _log.Line(id + ": warning: recipient log cannot be read now (" + e.Message + "); the message is kept, and tried again");
+                return false;
+            }
+            _space.Take(message.FileBytes);
+            _queue.Add(message);
+            return true;
+        }
+
+        /// <summary>Messages Recover kept because the card could not give them (see LoadUnreadable).</summary>
+        public int UnreadableCount { get { return _unreadable.Count; } }
+
+        /// <summary>
+        /// Tries again to load what Recover could not read; returns the messages now in the queue
+        /// (the caller schedules them). Those still unreadable stay for the next call.
+        /// </summary>
+        public QueuedMessage[] LoadUnreadable()
+        {
+            ArrayList loaded = new ArrayList();
+            for (int i = _unreadable.Count - 1; i >= 0; i--)
+            {
+                string name = (string)_unreadable[i];
+                string id = name.Substring(0, 8);
+                int before = _queue.Count;
+                long bytes = (long)_unreadableBytes[i];
+                _space.Release(bytes);
+                if (!Load(id, name))
+                {
+                    _space.Take(bytes);
+                    continue;
+                }
+                _unreadable.RemoveAt(i);
+                _unreadableBytes.RemoveAt(i);
+                if (_queue.Count > before) loaded.Add(_queue[_queue.Count - 1]);
+            }
+            if (_setAsideSinceSync)
+            {
+                _setAsideSinceSync = false;
+                try
+                {
+                    _storage.SyncDirectory();
+                }
+                catch (System.IO.IOException e)
+                {
+                    _log.Line("warning: spool: cannot sync the folder: " + e.Message);
+                }
+            }
+            return (QueuedMessage[])loaded.ToArray(typeof(QueuedMessage));
         }
 
         /// <summary>
