@@ -98,7 +98,9 @@ namespace MailGateway.Core.Delivery
                 return false;
             }
             if (name == null) throw new System.IO.IOException("no free file name for " + _message.QueueId + " in mailbox " + folder);
-            string full = _mailboxes.Reserve(folder, length);
+            // The message's last copy may take over the space its queue file gives back (SpoolSpace).
+            long allowance = IsLastCopy() ? _message.FileBytes : 0;
+            string full = _mailboxes.Reserve(folder, length, allowance);
             if (full != null)
             {
                 Decide(AttemptOutcome.Transient, full.Substring(4, 5), full);
@@ -119,6 +121,19 @@ namespace MailGateway.Core.Delivery
             _handle = _folder.Create(_temporaryName);
             _folder.Append(_handle, fields, 0, fields.Length);
             _body = new MessageBody(_spool, _message.FileName);
+            return true;
+        }
+
+        // True when the current recipient is the last this message waits for (this job's others are
+        // done before it; no one else is pending): once it is delivered, the queue file is removed.
+        private bool IsLastCopy()
+        {
+            if (_current != _recipients.Length - 1) return false;
+            for (int r = 0; r < _message.Recipients.Length; r++)
+            {
+                if (System.Array.IndexOf(_recipients, r) >= 0) continue;
+                if (_message.Recipients[r].State == RecipientStatus.Pending) return false;
+            }
             return true;
         }
 

@@ -674,7 +674,9 @@ namespace MailGateway.Core.Delivery
             MessageWriter writer = null;
             try
             {
-                writer = _spool.Begin(envelope);
+                // A bounce after which nothing of m is pending takes over m's space: m is removed
+                // right after it, and a full card must not keep m's sender waiting for ever.
+                writer = _spool.Begin(envelope, kind == Bounce.Failure && !HasPending(m) ? m.FileBytes : 0);
                 if (writer == null)
                 {
                     _log.Line(m.QueueId + ": warning: spool full, " + what + " postponed");

@@ -34,6 +34,8 @@ namespace MailGateway.Core.Spool
         public long BodyBytes { get; private set; }
         /// <summary>True once a write did not fit in spool.max_bytes.</summary>
         public bool OutOfSpace { get; private set; }
+        /// <summary>Bytes this file may go past spool.max_bytes (a report that ends its message: SpoolSpace).</summary>
+        internal long AllowanceBytes;
 
         internal MessageWriter(IStorage storage, SpoolSpace space, Envelope envelope)
         {
@@ -136,7 +138,7 @@ namespace MailGateway.Core.Spool
 
         private bool Flush()
         {
-            if (!_space.TryTake(_record.Count))
+            if (!_space.TryTake(_record.Count, AllowanceBytes))
             {
                 OutOfSpace = true;
                 _record.Clear();

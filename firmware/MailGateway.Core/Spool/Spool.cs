@@ -73,13 +73,20 @@ namespace MailGateway.Core.Spool
         /// </summary>
         public MessageWriter Begin(Envelope envelope)
         {
+            return Begin(envelope, 0);
+        }
+
+        /// <summary>As Begin, for a report that ends a message: it may go past spool.max_bytes by allowanceBytes (SpoolSpace).</summary>
+        public MessageWriter Begin(Envelope envelope, long allowanceBytes)
+        {
             if (envelope.Recipients.Length == 0 || envelope.Recipients.Length > Envelope.MaxRecipients)
             {
                 throw new System.ArgumentException("an envelope needs 1 to Envelope.MaxRecipients recipients");
             }
-            if (!_space.HasRoomFor(0)) return null;
+            if (!_space.HasRoomFor(-allowanceBytes)) return null;
             envelope.QueueId = NewQueueId();
             MessageWriter writer = new MessageWriter(_storage, _space, envelope);
+            writer.AllowanceBytes = allowanceBytes;
             try
             {
                 writer.Begin();
