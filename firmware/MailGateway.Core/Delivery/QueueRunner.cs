@@ -105,11 +105,13 @@ namespace MailGateway.Core.Delivery
             m.NextAttemptQueueMs = EarliestPending(m);
         }
 
-        // Messages the spool could not read at start-up are tried again every ReportRetryMs.
+        // Messages the spool could not read at start-up, and files the card would not delete, are
+        // tried again every ReportRetryMs.
         private void LoadUnreadable(long nowMs, long nowQueueMs)
         {
-            if (_spool.UnreadableCount == 0 || nowMs < _unreadableRetryMs) return;
+            if (_spool.UnreadableCount + _spool.LeftoverCount == 0 || nowMs < _unreadableRetryMs) return;
             _unreadableRetryMs = nowMs + ReportRetryMs;
+            _spool.TidyLeftovers();
             QueuedMessage[] loaded = _spool.LoadUnreadable();
             for (int i = 0; i < loaded.Length; i++)
             {
@@ -215,7 +217,7 @@ namespace MailGateway.Core.Delivery
             }
             long checkpoint = nowMs < _clockRetryMs ? _clockRetryMs : _queueClock.CheckpointDueMs();
             if (checkpoint < next) next = checkpoint;
-            if (_spool.UnreadableCount > 0 && _unreadableRetryMs < next) next = _unreadableRetryMs;
+            if (_spool.UnreadableCount + _spool.LeftoverCount > 0 && _unreadableRetryMs < next) next = _unreadableRetryMs;
             return next;
         }
 

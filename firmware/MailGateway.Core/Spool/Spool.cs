@@ -30,6 +30,8 @@ namespace MailGateway.Core.Spool
         private readonly ArrayList _batch = new ArrayList();
         private readonly ArrayList _queue = new ArrayList();
         private readonly ArrayList _quarantined = new ArrayList();
+        private readonly ArrayList _leftovers = new ArrayList();         // abandoned files the card would not delete yet
+        private readonly ArrayList _leftoverBytes = new ArrayList();     // long: their bytes, still counted
         private readonly ArrayList _unreadable = new ArrayList();        // .MSG names Recover could not read
         private readonly ArrayList _unreadableBytes = new ArrayList();   // long: card bytes counted for each
         private bool _setAsideSinceSync;
@@ -105,15 +107,63 @@ namespace MailGateway.Core.Spool
         {
             writer.CloseQuietly();
             writer.Outcome = MessageWriter.Failed;
-            _space.Release(writer.FileBytes);
+            DeleteOrLeave(writer.TemporaryName, writer.FileBytes);
+        }
+
+        // Deletes an abandoned file and gives its bytes back; a card that refuses is asked again
+        // later (TidyLeftovers), the bytes counted until then.
+        private bool DeleteOrLeave(string name, long bytes)
+        {
             try
             {
-                if (_storage.Exists(writer.TemporaryName)) _storage.Delete(writer.TemporaryName);
+                if (_storage.Exists(name)) _storage.Delete(name);
+                _space.Release(bytes);
+                return true;
             }
             catch (System.Exception e)
             {
-                // Left for Recover() at the next start, which deletes every .TMP.
                 if (Failures.IsHalt(e)) throw;
+                _leftovers.Add(name);
+                _leftoverBytes.Add(bytes);
+                return false;
+            }
+        }
+
+        /// <summary>Abandoned files the card would not delete yet (see TidyLeftovers).</summary>
+        public int LeftoverCount { get { return _leftovers.Count; } }
+
+        /// <summary>
+        /// Deletes again the abandoned files the card refused to delete (an aborted .TMP, a .MSG
+        /// whose client was told 4xx); those it still refuses stay for the next call.
+        /// </summary>
+        public void TidyLeftovers()
+        {
+            bool deleted = false;
+            for (int i = _leftovers.Count - 1; i >= 0; i--)
+            {
+                string name = (string)_leftovers[i];
+                long bytes = (long)_leftoverBytes[i];
+                try
+                {
+                    if (_storage.Exists(name)) _storage.Delete(name);
+                }
+                catch (System.IO.IOException)
+                {
+                    continue;
+                }
+                _leftovers.RemoveAt(i);
+                _leftoverBytes.RemoveAt(i);
+                _space.Release(bytes);
+                deleted = true;
+            }
+            if (!deleted) return;
+            try
+            {
+                _storage.SyncDirectory();
+            }
+            catch (System.IO.IOException e)
+            {
+                _log.Line("warning: spool: cannot sync the folder: " + e.Message);
             }
         }
 
@@ -186,14 +236,9 @@ namespace MailGateway.Core.Spool
         {
             _log.Line(writer.Envelope.QueueId + ": warning: could not sync spool folder: " + reason);
             writer.Outcome = MessageWriter.Failed;
-            _space.Release(writer.FileBytes);
-            try
+            if (!DeleteOrLeave(writer.FinalName, writer.FileBytes))
             {
-                _storage.Delete(writer.FinalName);
-            }
-            catch (System.Exception e)
-            {
-                if (Failures.IsHalt(e)) throw;
+                // Deleted later (TidyLeftovers); a restart before that queues it: a duplicate.
                 _log.Line(writer.Envelope.QueueId + ": warning: message may be delivered twice");
             }
         }
@@ -355,6 +400,8 @@ namespace MailGateway.Core.Spool
             }
             _unreadable.Clear();
             _unreadableBytes.Clear();
+            _leftovers.Clear();
+            _leftoverBytes.Clear();
             _setAsideSinceSync = false;
             for (int i = 0; i < names.Length; i++)
             {

@@ -5,7 +5,9 @@
 //     or was counted as an internal error (local delivery, POP3's QUIT);
 //   - a card that cannot give back a queued message while it is being sent is a card error: the
 //     attempt is deferred, it is not an internal error that three times over puts the message on
-//     hold.
+//     hold;
+//   - a file the card would not delete (an aborted message's .TMP) was left until the next restart
+//     while its bytes were already given back; it is now deleted again a minute later.
 using System.Text.RegularExpressions;
 using MailGateway.Core.Config;
 using MailGateway.Emulator.Simulation;
@@ -114,5 +116,26 @@ public class CardErrorTests
         Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<x@bbb.test>") && l.Contains("status=deferred (451 4.3.0 cannot read the queue file: read error)"));
         Assert.Equal(0, gw.Gateway.Queue.InternalErrors);
         Assert.NotNull(gw.Gateway.Spool.Find(id));
+    }
+
+    [Fact]
+    public void TemporaryFileTheCardWouldNotDelete_IsDeletedLater_AndCountedUntilThen()
+    {
+        var gw = new SimulatedGateway();
+        var client = gw.Connect();
+        gw.Settle();
+        gw.Say(client, "EHLO cam\r\nMAIL FROM:<cam@lan.test>\r\nRCPT TO:<x@bbb.test>\r\nDATA\r\n");
+        gw.Say(client, Content);
+        gw.Storage.FailWrites(new IOException("write protected"));
+        client.Reset(); // the client goes away in the middle of the message
+        gw.Settle();
+        string tmp = Assert.Single(gw.Storage.List(), n => n.EndsWith(".TMP"));
+        Assert.Equal(gw.Storage.Length(tmp), gw.Gateway.Spool.Space.UsedBytes);
+
+        gw.Storage.HealWrites();
+        gw.Clock.Advance(2 * 60_000);
+        gw.Settle();
+        Assert.DoesNotContain(gw.Storage.List(), n => n.EndsWith(".TMP"));
+        Assert.Equal(0, gw.Gateway.Spool.Space.UsedBytes);
     }
 }
