@@ -19,6 +19,7 @@ namespace MailGateway.Core.Delivery
         public const int BytesPerStep = 64 * 1024;
 
         private readonly IStorage _spool;
+        private readonly ILog _log;
         private readonly MailboxStore _mailboxes;
         private readonly IUserMailboxes _users;
         private readonly QueuedMessage _message;
@@ -36,7 +37,14 @@ namespace MailGateway.Core.Delivery
         private long _reserved;           // mailbox and card room taken for this copy
 
         public LocalDeliveryJob(IStorage spool, MailboxStore mailboxes, IUserMailboxes users, QueuedMessage message, int[] recipients)
+            : this(spool, mailboxes, users, message, recipients, null)
         {
+        }
+
+        /// <summary>log: where warnings about the card go (null: nowhere).</summary>
+        public LocalDeliveryJob(IStorage spool, MailboxStore mailboxes, IUserMailboxes users, QueuedMessage message, int[] recipients, ILog log)
+        {
+            _log = log;
             _spool = spool;
             _mailboxes = mailboxes;
             _users = users;
@@ -93,7 +101,18 @@ namespace MailGateway.Core.Delivery
             string name = _mailboxes.FindName(folder, _message.QueueId, length, out found);
             if (found)
             {
-                // Stored before a crash, not yet recorded in the queue: do not store it twice.
+                // Stored before a crash or a card error, not yet recorded in the queue: do not store
+                // it twice. Its name may not be durable yet (the folder sync after the rename may
+                // have failed): sync it before the queue lets go. A .TMP that a rename torn by a power
+                // cut left beside it shares its clusters on FAT: deleting it would free the
+                // message's, so it stays, and the log says so (as the spool does).
+                IStorage mailbox = _mailboxes.Folder(folder);
+                mailbox.SyncDirectory();
+                if (_log != null && mailbox.Exists(name + MailboxStore.TemporaryExtension))
+                {
+                    _log.Line(_message.QueueId + ": warning: " + name + MailboxStore.TemporaryExtension + " left in place beside " +
+                              name + MailboxStore.MessageExtension + " in mailbox " + folder + "; check the card");
+                }
                 Decide(AttemptOutcome.Delivered, "2.0.0", "250 2.0.0 already in mailbox " + folder);
                 return false;
             }

@@ -7,7 +7,9 @@
 //     attempt is deferred, it is not an internal error that three times over puts the message on
 //     hold;
 //   - a file the card would not delete (an aborted message's .TMP) was left until the next restart
-//     while its bytes were already given back; it is now deleted again a minute later.
+//     while its bytes were already given back; it is now deleted again a minute later;
+//   - a message found already in the mailbox on a later try (its first copy's folder sync had
+//     failed) was declared delivered without syncing the folder: a power cut then lost it.
 using System.Text.RegularExpressions;
 using MailGateway.Core.Config;
 using MailGateway.Emulator.Simulation;
@@ -137,5 +139,24 @@ public class CardErrorTests
         gw.Settle();
         Assert.DoesNotContain(gw.Storage.List(), n => n.EndsWith(".TMP"));
         Assert.Equal(0, gw.Gateway.Spool.Space.UsedBytes);
+    }
+
+    [Fact]
+    public void MessageFoundInTheMailboxOnALaterTry_IsMadeDurableBeforeTheQueueLetsGo()
+    {
+        var (gw, _) = LocalGateway();
+        SimulatedStorage mailbox = gw.Folders.Card("U0000001");
+        mailbox.FailNext(StorageOperation.SyncDirectory, new IOException("sync failed")); // after the rename
+        string id = Send(gw, "person1@local.test");
+        gw.Settle();
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<person1@local.test>") && l.Contains("status=deferred"));
+        gw.Clock.Advance(10 * 60_000);
+        gw.Settle();
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<person1@local.test>") && l.Contains("already in mailbox"));
+        Assert.Contains(id + ": removed", gw.Log);
+
+        mailbox.CutPowerNow();
+        mailbox.Reboot();
+        Assert.Equal(new[] { id + ".EML" }, mailbox.List());
     }
 }
