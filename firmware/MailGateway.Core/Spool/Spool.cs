@@ -407,7 +407,7 @@ namespace MailGateway.Core.Spool
             {
                 string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Message);
                 if (id == null) continue;
-                if (Load(id, names[i])) continue;
+                if (Load(id, names[i], false)) continue;
                 // The card could not give it now (an I/O error is not damage): kept as it is, its
                 // bytes counted, and loaded later (LoadUnreadable).
                 long bytes = 0;
@@ -477,7 +477,7 @@ namespace MailGateway.Core.Spool
         // or its recipient log), so that it is kept for LoadUnreadable. Taking a read error for
         // damage would set a good message aside and lose it; forgetting the recipient log would
         // deliver again what was delivered and bounce again what was bounced.
-        private bool Load(string id, string name)
+        private bool Load(string id, string name, bool quiet)
         {
             string problem;
             MessageFile file = null;
@@ -489,7 +489,7 @@ namespace MailGateway.Core.Spool
             }
             catch (System.IO.IOException e)
             {
-                _log.Line(id + ": warning: " + name + " cannot be read now (" + e.Message + "); kept, and tried again");
+                if (!quiet) _log.Line(id + ": warning: " + name + " cannot be read now (" + e.Message + "); kept, and tried again");
                 return false;
             }
             catch (System.Exception e)
@@ -515,7 +515,7 @@ namespace MailGateway.Core.Spool
             }
             catch (System.IO.IOException e)
             {
-                _log.Line(id + ": warning: recipient log cannot be read now (" + e.Message + "); the message is kept, and tried again");
+                if (!quiet) _log.Line(id + ": warning: recipient log cannot be read now (" + e.Message + "); the message is kept, and tried again");
                 return false;
             }
             _space.Take(message.FileBytes);
@@ -540,7 +540,7 @@ namespace MailGateway.Core.Spool
                 int before = _queue.Count;
                 long bytes = (long)_unreadableBytes[i];
                 _space.Release(bytes);
-                if (!Load(id, name))
+                if (!Load(id, name, true))
                 {
                     _space.Take(bytes);
                     continue;
