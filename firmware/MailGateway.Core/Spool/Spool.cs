@@ -372,6 +372,8 @@ namespace MailGateway.Core.Spool
             _ids.Load();
             for (int i = 0; i < names.Length; i++)
             {
+                // Queue files name the sequence; the sequence's own files (QUEUEIDS.A/.B) do not.
+                if (names[i] == QueueIds.FileA || names[i] == QueueIds.FileB) continue;
                 if (names[i].Length >= 9 && names[i][8] == '.') _ids.Raise(names[i].Substring(0, 8));
             }
             for (int i = 0; i < names.Length; i++)

@@ -276,6 +276,22 @@ public class SpoolRecoveryTests
     }
 
     [Fact]
+    public void QueueIdSequenceFiles_DoNotCountAsQueueIds()
+    {
+        // Found in the fault campaign's transcripts: after a restart the IDs jumped to QUEUEIDT,
+        // the name of the sequence's own file taken for a queue ID.
+        var spool = NewSpool();
+        spool.Recover();
+        var first = Commit(spool, "Subject: a\r\n\r\nbody\r\n");
+        Assert.Contains(_storage.List(), n => n == QueueIds.FileA || n == QueueIds.FileB);
+        var again = NewSpool();
+        again.Recover();
+        var second = Commit(again, "Subject: b\r\n\r\nbody\r\n");
+        Assert.StartsWith("0000", second.QueueId);
+        Assert.True(string.CompareOrdinal(second.QueueId, first.QueueId) > 0);
+    }
+
+    [Fact]
     public void Remove_DeletesMessageAndLog_AndFreesTheirSpace()
     {
         var spool = NewSpool();
