@@ -105,7 +105,10 @@ namespace MailGateway.Core.Delivery
             for (int i = 0; i < _recipients.Length; i++)
             {
                 RecipientStatus r = _recipients[i];
-                string where = r.RemoteHost.Length > 0 ? "host " + r.RemoteHost + " said: " : "";
+                // The delivery job words a server's reply as Postfix does ("host mx[ip] said: …"):
+                // only a bare reply gets the host put in front of it.
+                bool worded = r.LastReply.Length > 5 && r.LastReply.Substring(0, 5) == "host ";
+                string where = r.RemoteHost.Length > 0 && !worded ? "host " + r.RemoteHost + " said: " : "";
                 Line("<" + r.Address + ">: " + where + Printable(r.LastReply));
             }
             Line("");
