@@ -367,6 +367,8 @@ namespace MailGateway.Core.Spool
         {
             _queue.Clear();
             _quarantined.Clear();
+            _leftovers.Clear();
+            _leftoverBytes.Clear();
             string[] names = _storage.List();
             bool changed = false;
             _ids.Load();
@@ -397,13 +399,23 @@ namespace MailGateway.Core.Spool
                 catch (System.Exception e)
                 {
                     if (Failures.IsHalt(e)) throw;
-                    _log.Line(id + ": warning: cannot remove unfinished " + names[i] + ": " + Failures.Describe(e));
+                    _log.Line(id + ": warning: cannot remove unfinished " + names[i] + ": " + Failures.Describe(e) + "; will try again");
+                    long bytes = 0;
+                    try
+                    {
+                        bytes = _storage.Length(names[i]);
+                    }
+                    catch (System.Exception lengthFailure)
+                    {
+                        if (Failures.IsHalt(lengthFailure)) throw;
+                    }
+                    _space.Take(bytes);
+                    _leftovers.Add(names[i]);   // TidyLeftovers deletes it once the card lets it
+                    _leftoverBytes.Add(bytes);
                 }
             }
             _unreadable.Clear();
             _unreadableBytes.Clear();
-            _leftovers.Clear();
-            _leftoverBytes.Clear();
             _setAsideSinceSync = false;
             for (int i = 0; i < names.Length; i++)
             {

@@ -6,8 +6,9 @@
 //   - a card that cannot give back a queued message while it is being sent is a card error: the
 //     attempt is deferred, it is not an internal error that three times over puts the message on
 //     hold;
-//   - a file the card would not delete (an aborted message's .TMP) was left until the next restart
-//     while its bytes were already given back; it is now deleted again a minute later;
+//   - a file the card would not delete (an aborted message's .TMP, or one recovery found at
+//     start-up) was left until the next restart while its bytes were already given back (or never
+//     counted); it is now deleted again a minute later;
 //   - a message found already in the mailbox on a later try (its first copy's folder sync had
 //     failed) was declared delivered without syncing the folder: a power cut then lost it.
 using System.Text.RegularExpressions;
@@ -139,6 +140,31 @@ public class CardErrorTests
         gw.Settle();
         Assert.DoesNotContain(gw.Storage.List(), n => n.EndsWith(".TMP"));
         Assert.Equal(0, gw.Gateway.Spool.Space.UsedBytes);
+    }
+
+    [Fact]
+    public void TemporaryFileRecoveryCouldNotDelete_IsDeletedOnceTheCardLetsIt()
+    {
+        var gw = new SimulatedGateway();
+        var client = gw.Connect();
+        gw.Settle();
+        gw.Say(client, "EHLO cam\r\nMAIL FROM:<cam@lan.test>\r\nRCPT TO:<x@bbb.test>\r\nDATA\r\n");
+        gw.Say(client, Content);
+        Send(gw, "y@bbb.test"); // its commit syncs the folder: the unfinished .TMP's name is on the card too
+        gw.Storage.CutPowerNow();
+        gw.Storage.Reboot();
+        gw.Storage.FailWrites(new IOException("No space left on device"));
+        var again = new SimulatedGateway(storage: gw.Storage, clock: gw.Clock);
+        string tmp = Assert.Single(gw.Storage.List(), n => n.EndsWith(".TMP"));
+        Assert.Contains(again.Log, l => l.Contains("cannot remove unfinished " + tmp));
+        long OnTheCard() => SpoolContents.QueueFiles(gw.Storage).Sum(n => gw.Storage.Length(n));
+        Assert.Equal(OnTheCard(), again.Gateway.Spool.Space.UsedBytes); // the .TMP counted
+
+        gw.Storage.HealWrites();
+        again.Clock.Advance(2 * 60_000);
+        again.Settle();
+        Assert.DoesNotContain(gw.Storage.List(), n => n.EndsWith(".TMP"));
+        Assert.Equal(OnTheCard(), again.Gateway.Spool.Space.UsedBytes);
     }
 
     [Fact]
