@@ -50,6 +50,7 @@ namespace MailGateway.Core.Delivery
         private readonly QueueClock _queueClock;
         private bool _clockLoaded;
         private long _clockRetryMs;    // monotonic: when a checkpoint that failed is tried again
+        private bool _clockFailing;    // said once until a checkpoint succeeds
         private long _unreadableRetryMs; // monotonic: when unreadable queue files are tried again
         private bool _started;
 
@@ -134,11 +135,13 @@ namespace MailGateway.Core.Delivery
             try
             {
                 _queueClock.Checkpoint(nowMs, _clock.UnixMs(), force);
+                _clockFailing = false;
             }
             catch (System.IO.IOException e)
             {
                 _clockRetryMs = nowMs + ReportRetryMs;
-                _log.Line("warning: cannot record the queue clock on the card: " + e.Message + "; will try again");
+                if (!_clockFailing) _log.Line("warning: cannot record the queue clock on the card: " + e.Message + "; will try again");
+                _clockFailing = true;
             }
         }
 
