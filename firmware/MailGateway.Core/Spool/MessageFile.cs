@@ -26,10 +26,26 @@ namespace MailGateway.Core.Spool
             }
             finally
             {
-                storage.Close(handle);
+                CloseRead(storage, handle);
             }
             file.FileBytes = storage.Length(name);
             return file;
+        }
+
+        /// <summary>
+        /// Closes a file opened for reading: an error there is ignored (the handle is released
+        /// all the same, IStorage.Close, and what was read stands). A card that is full fails
+        /// closes, and a full card is when the queue most needs to be read and drained.
+        /// </summary>
+        public static void CloseRead(IStorage storage, int handle)
+        {
+            try
+            {
+                storage.Close(handle);
+            }
+            catch (System.IO.IOException)
+            {
+            }
         }
 
         private string Validate(RecordReader reader)

@@ -114,6 +114,17 @@ namespace MailGateway.Core.Spool
             _writeToA = !_writeToA;
         }
 
+        private void CloseQuietly(int handle)
+        {
+            try
+            {
+                _storage.Close(handle);
+            }
+            catch (System.IO.IOException)
+            {
+            }
+        }
+
         // The clock in one file, or -1 when it has none that reads.
         private long Read(string name, out long unixMs)
         {
@@ -122,19 +133,26 @@ namespace MailGateway.Core.Spool
             {
                 if (!_storage.Exists(name)) return -1;
                 int handle = _storage.OpenRead(name);
+                long value;
                 try
                 {
                     RecordReader reader = new RecordReader(_storage, handle);
-                    if (reader.Next() != RecordFormat.QueueClockMark || reader.PayloadLength != 16) return -1;
-                    long value = RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset);
-                    if (value < 0) return -1;
-                    unixMs = RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset + 8);
-                    return value;
+                    if (reader.Next() != RecordFormat.QueueClockMark || reader.PayloadLength != 16) value = -1;
+                    else
+                    {
+                        value = RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset);
+                        unixMs = RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset + 8);
+                    }
                 }
-                finally
+                catch (System.IO.IOException)
                 {
-                    _storage.Close(handle);
+                    CloseQuietly(handle);
+                    throw;
                 }
+                // What was read stands even if closing the file reports an error (a full card fails
+                // closes): the handle is released all the same (IStorage.Close).
+                CloseQuietly(handle);
+                return value < 0 ? -1 : value;
             }
             catch (System.IO.IOException)
             {

@@ -103,7 +103,7 @@ namespace MailGateway.Core.Spool
             }
             finally
             {
-                storage.Close(handle);
+                MessageFile.CloseRead(storage, handle);
             }
         }
     }

@@ -3,7 +3,8 @@
 // for damage and tried to set the message aside as .BAD — a message that had its 250, never
 // delivered nor bounced). Now a queue file the card cannot give is kept as it is and loaded once
 // the card reads again; a recipient log that cannot be read is not forgotten either (forgetting it
-// would deliver again what was delivered and bounce again what was bounced).
+// would deliver again what was delivered and bounce again what was bounced); and an error closing
+// a file that was read does not undo the reading (a full card fails closes).
 using System.Text.RegularExpressions;
 using MailGateway.Core.Runtime;
 using MailGateway.Core.Spool;
@@ -27,7 +28,7 @@ public class UnreadableAtStartTests
     }
 
     [Fact]
-    public void QueueFileTheCardCannotGiveAtStart_IsKeptNotSetAside_AndDeliveredWhenItReadsAgain()
+    public void QueueFileTheCardCannotReadAtStart_IsKeptNotSetAside_AndDeliveredWhenItReadsAgain()
     {
         var gw = new SimulatedGateway();
         gw.Deliveries.Defer("down.test");
@@ -35,14 +36,15 @@ public class UnreadableAtStartTests
         gw.Settle();
         gw.Storage.CutPowerNow();
         gw.Storage.Reboot();
-        gw.Storage.FailWrites(new IOException("No space left on device")); // a full card fails even Close
+        foreach (string sequence in new[] { QueueIds.FileA, QueueIds.FileB })
+            if (gw.Storage.Exists(sequence)) gw.Storage.Delete(sequence); // so that the first read is the queue file's
+        gw.Storage.FailNext(StorageOperation.Read, new IOException("read error"));
 
         var again = new SimulatedGateway(storage: gw.Storage, clock: gw.Clock);
-        Assert.Contains(again.Log, l => l.StartsWith(id + ": warning: " + id + ".MSG cannot be read now"));
+        Assert.Contains(again.Log, l => l == id + ": warning: " + id + ".MSG cannot be read now (read error); kept, and tried again");
         Assert.DoesNotContain(again.Log, l => l.Contains("quarantined"));
         Assert.Equal(0, again.Gateway.Spool.Count);
 
-        gw.Storage.HealWrites();
         again.Deliveries.Deliver("down.test");
         for (int i = 0; i < 10; i++)
         {
@@ -53,6 +55,29 @@ public class UnreadableAtStartTests
         Assert.Contains(id + ": removed", again.Log);
         Assert.Single(again.Deliveries.Attempts, a => a.QueueId == id);
         Assert.DoesNotContain(gw.Storage.List(), n => n.EndsWith(".BAD") || n.EndsWith(".MSG"));
+    }
+
+    [Fact]
+    public void FullCardAtStart_StillLoadsTheQueue_AndItsClock()
+    {
+        // A full card fails even the Close of a file opened for reading; what was read stands. The
+        // queue clock read that way had been taken for missing: it started again at zero, and every
+        // message arriving after looked an hour old at the next restart (an early delay warning).
+        var gw = new SimulatedGateway();
+        gw.Deliveries.Defer("down.test");
+        string id = Send(gw, "owner@down.test");
+        for (int i = 0; i < 60; i++)
+        {
+            gw.Clock.Advance(60_000);
+            gw.Settle();
+        }
+        gw.Storage.CutPowerNow();
+        gw.Storage.Reboot();
+        gw.Storage.FailWrites(new IOException("No space left on device"));
+
+        var again = new SimulatedGateway(storage: gw.Storage, clock: gw.Clock);
+        Assert.NotNull(again.Gateway.Spool.Find(id));
+        Assert.InRange(again.Gateway.Queue.QueueTimeMs(again.Clock.MonotonicMs()), 55 * 60_000L, 65 * 60_000L);
     }
 
     [Fact]
