@@ -14,6 +14,8 @@ namespace MailGateway.Core.Spool
         public bool Held;
         /// <summary>In memory only: delivery attempts in a row that ended in an internal error.</summary>
         public int InternalErrors;
+        /// <summary>In memory only: the recipient log's name is known to be durable (see Spool.AppendLog).</summary>
+        public bool LogNameDurable;
         /// <summary>In memory only: recipients whose last change could not be written to the card yet.</summary>
         public bool[] Unsaved;
         /// <summary>In memory only: when storage work that failed (saving progress, removal) is tried again (queue clock).</summary>

@@ -290,11 +290,36 @@ namespace MailGateway.Core.Spool
 
         private void AppendLog(QueuedMessage message, int index, RecipientStatus status)
         {
-            long before = LengthOrZero(message.QueueId + SpoolNames.Recipients);
-            RecipientLog.Record(_storage, message.QueueId, index, status);
-            long grown = LengthOrZero(message.QueueId + SpoolNames.Recipients) - before;
-            _space.Take(grown);
-            message.FileBytes += grown;
+            string name = message.QueueId + SpoolNames.Recipients;
+            long before = LengthOrZero(name);
+            bool created = before == 0 && !_storage.Exists(name);
+            try
+            {
+                RecipientLog.Record(_storage, message.QueueId, index, status);
+            }
+            finally
+            {
+                // What reached the card is counted even when the record failed part-way.
+                long grown = 0;
+                try
+                {
+                    grown = LengthOrZero(name) - before;
+                }
+                catch (System.IO.IOException)
+                {
+                }
+                _space.Take(grown);
+                message.FileBytes += grown;
+            }
+            // A new log's name is durable only once a folder sync after its creation went through
+            // (Record does one when it creates the file); if that failed, every later record would
+            // sit in a file a power cut can take away, so the sync is done again until it succeeds.
+            if (created) message.LogNameDurable = true;
+            else if (!message.LogNameDurable)
+            {
+                _storage.SyncDirectory();
+                message.LogNameDurable = true;
+            }
         }
 
         /// <summary>Records durably that a delay warning was sent for the message.</summary>
@@ -521,6 +546,7 @@ namespace MailGateway.Core.Spool
             try
             {
                 int damaged = RecipientLog.Replay(_storage, message);
+                message.LogNameDurable = true; // found on the card after a start: there to stay
                 if (damaged > 0)
                 {
                     _log.Line(id + ": warning: recipient log had " + damaged.ToString() + " damaged stretch(es), stepped over");

@@ -10,7 +10,10 @@
 //     start-up) was left until the next restart while its bytes were already given back (or never
 //     counted); it is now deleted again a minute later;
 //   - a message found already in the mailbox on a later try (its first copy's folder sync had
-//     failed) was declared delivered without syncing the folder: a power cut then lost it.
+//     failed) was declared delivered without syncing the folder: a power cut then lost it;
+//   - a recipient log whose folder sync failed when it was created was never synced again: every
+//     later record went into a file a power cut could take away: a
+//     power cut then had a recipient delivered twice.
 using System.Text.RegularExpressions;
 using MailGateway.Core.Config;
 using MailGateway.Emulator.Simulation;
@@ -50,11 +53,11 @@ public class CardErrorTests
         return (new SimulatedGateway(config, realDelivery: true, users: users), users);
     }
 
-    private static string Send(SimulatedGateway gw, string to)
+    private static string Send(SimulatedGateway gw, params string[] to)
     {
         var client = gw.Connect();
         gw.Settle();
-        string replies = gw.SendMessage(client, "cam@lan.test", new[] { to }, Content);
+        string replies = gw.SendMessage(client, "cam@lan.test", to, Content);
         Match m = Regex.Match(replies, @"queued as (\w{8})\r\n$");
         Assert.True(m.Success, replies);
         return m.Groups[1].Value;
@@ -184,5 +187,30 @@ public class CardErrorTests
         mailbox.CutPowerNow();
         mailbox.Reboot();
         Assert.Equal(new[] { id + ".EML" }, mailbox.List());
+    }
+
+    [Fact]
+    public void RecipientLogWhoseCreationWasNotSynced_IsSyncedByTheNextRecord_SoAPowerCutForgetsNothing()
+    {
+        var gw = new SimulatedGateway();            // both attempts hang for now
+        string id = Send(gw, "x@slow.test", "y@up.test");
+        gw.Storage.FailNext(StorageOperation.SyncDirectory, new IOException("sync failed"));
+        gw.Deliveries.Defer("slow.test");          // its outcome creates the recipient log
+        gw.Settle();
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": warning: cannot record delivery progress for <x@slow.test>"));
+        gw.Deliveries.Deliver("up.test");
+        gw.Clock.Advance(60_000);
+        gw.Settle();
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<y@up.test>") && l.Contains("status=sent"));
+
+        gw.Storage.CutPowerNow();
+        gw.Storage.Reboot();
+        var again = new SimulatedGateway(storage: gw.Storage, clock: gw.Clock);
+        again.Deliveries.Deliver("slow.test");
+        again.Deliveries.Deliver("up.test");
+        again.Clock.Advance(10 * 60_000);
+        again.Settle();
+        Assert.DoesNotContain(again.Deliveries.Attempts, a => a.Recipients.Contains("y@up.test")); // not delivered twice
+        Assert.Contains(id + ": removed", again.Log);
     }
 }
