@@ -117,6 +117,18 @@ namespace MailGateway.Core.Delivery
                 return false;
             }
             if (name == null) throw new System.IO.IOException("no free file name for " + _message.QueueId + " in mailbox " + folder);
+            _folderName = folder;
+            _folder = _mailboxes.Folder(folder);
+            _finalName = name + MailboxStore.MessageExtension;
+            _temporaryName = name + MailboxStore.TemporaryExtension;
+            if (_folder.Exists(_temporaryName))
+            {
+                // Left by a crash during an earlier try of this delivery: it goes first, so that the
+                // room it takes does not keep this try from the room it needs.
+                long stale = _folder.Length(_temporaryName);
+                _folder.Delete(_temporaryName);
+                _mailboxes.Release(folder, stale);
+            }
             // The message's last copy may take over the space its queue file gives back (SpoolSpace).
             long allowance = IsLastCopy() ? _message.FileBytes : 0;
             string full = _mailboxes.Reserve(folder, length, allowance);
@@ -126,17 +138,6 @@ namespace MailGateway.Core.Delivery
                 return false;
             }
             _reserved = length;
-            _folderName = folder;
-            _folder = _mailboxes.Folder(folder);
-            _finalName = name + MailboxStore.MessageExtension;
-            _temporaryName = name + MailboxStore.TemporaryExtension;
-            if (_folder.Exists(_temporaryName))
-            {
-                // Left by a crash during an earlier try of this delivery.
-                long stale = _folder.Length(_temporaryName);
-                _folder.Delete(_temporaryName);
-                _mailboxes.Release(folder, stale);
-            }
             _handle = _folder.Create(_temporaryName);
             _folder.Append(_handle, fields, 0, fields.Length);
             _body = new MessageBody(_spool, _message.FileName);
