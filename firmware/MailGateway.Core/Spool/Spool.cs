@@ -297,20 +297,12 @@ namespace MailGateway.Core.Spool
             {
                 RecipientLog.Record(_storage, message.QueueId, index, status);
             }
-            finally
+            catch (System.IO.IOException)
             {
-                // What reached the card is counted even when the record failed part-way.
-                long grown = 0;
-                try
-                {
-                    grown = LengthOrZero(name) - before;
-                }
-                catch (System.IO.IOException)
-                {
-                }
-                _space.Take(grown);
-                message.FileBytes += grown;
+                CountGrowth(message, name, before); // what reached the card counts even when the record failed part-way
+                throw;
             }
+            CountGrowth(message, name, before);
             // A new log's name is durable only once a folder sync after its creation went through
             // (Record does one when it creates the file); if that failed, every later record would
             // sit in a file a power cut can take away, so the sync is done again until it succeeds.
@@ -320,6 +312,20 @@ namespace MailGateway.Core.Spool
                 _storage.SyncDirectory();
                 message.LogNameDurable = true;
             }
+        }
+
+        private void CountGrowth(QueuedMessage message, string name, long before)
+        {
+            long grown = 0;
+            try
+            {
+                grown = LengthOrZero(name) - before;
+            }
+            catch (System.IO.IOException)
+            {
+            }
+            _space.Take(grown);
+            message.FileBytes += grown;
         }
 
         /// <summary>Records durably that a delay warning was sent for the message.</summary>
