@@ -146,9 +146,9 @@ namespace MailGateway.Emulator.Simulation.Worlds
             {
                 Gateway.Start();
             }
-            catch (PowerCutException)
+            catch (PowerCutException e)
             {
-                Crash("during start-up");
+                Crash("during start-up", e);
             }
             catch (Exception e)
             {
@@ -169,9 +169,9 @@ namespace MailGateway.Emulator.Simulation.Worlds
                 // An answer from the DNS server is waiting: the platform's wait would wake for it.
                 busy |= Gateway != null && Network.PendingDatagrams > 0;
             }
-            catch (PowerCutException)
+            catch (PowerCutException e)
             {
-                Crash("in the loop");
+                Crash("in the loop", e);
                 return true;
             }
             catch (Exception e)
@@ -263,11 +263,13 @@ namespace MailGateway.Emulator.Simulation.Worlds
             Card.CutPowerAfter(operations);
         }
 
-        private void Crash(string where)
+        private void Crash(string where, PowerCutException cut)
         {
             PowerCuts++;
             _world.Ledger.Count("power cuts");
-            _world.Note(Name + " loses power " + where);
+            string during = During(cut);
+            _world.Ledger.Count("power cuts in " + during);
+            _world.Note(Name + " loses power " + where + ", in " + during + " (" + cut.Message + ")");
             if (Gateway != null) InternalErrors += Gateway.InternalErrors + Gateway.Queue.InternalErrors;
             _world.Internet.OnCrash(this);
             // A delivery made while the card was failing may not have been recorded (it is kept in
@@ -304,6 +306,48 @@ namespace MailGateway.Emulator.Simulation.Worlds
             _pumpedResolver = null;
             long downtime = MaxDowntimeMs <= 0 ? 0 : (long)(_random.NextDouble() * MaxDowntimeMs);
             _world.Schedule(_world.Now + downtime, Name + " boot", Boot);
+        }
+
+        // What the gateway was doing when the power went, from the stack (for the campaign's tally
+        // of cuts per kind of card operation; the most specific part first).
+        private static readonly string[][] Parts =
+        {
+            new[] { "QueueClock.", "queue clock" },
+            new[] { "QueueRunner.CheckpointClock", "queue clock" },   // QueueClock.Checkpoint inlined (Release)
+            new[] { "QueueIds.", "queue ID sequence" },
+            new[] { "RecipientLog.", "recipient log" },
+            new[] { "LocalDeliveryJob.", "local delivery" },
+            new[] { "Maildrop.", "POP3 deletion" },
+            new[] { "QueueRunner.QueueReport", "writing a bounce" },
+            new[] { "Spool.CommitPending", "commit" },
+            new[] { "Spool.Remove", "removal" },
+            new[] { "Spool.Recover", "recovery" },
+            new[] { "Spool.LoadUnreadable", "recovery" },
+            new[] { "MessageFile.", "recovery" },
+            new[] { "MessageBody.", "reading a message" },
+            new[] { "SmtpDeliveryJob.CloseBody", "reading a message" }, // MessageBody.Close inlined (Release)
+            new[] { "Spool.Abort", "abort" },
+            new[] { "Gateway.StartMessage", "receive" },
+            new[] { "Gateway.WriteBody", "receive" },
+            new[] { "Gateway.EndMessage", "receive" },
+        };
+
+        private static string During(Exception e)
+        {
+            string trace = e.StackTrace ?? "";
+            foreach (string[] part in Parts)
+            {
+                if (trace.Contains(part[0], StringComparison.Ordinal)) return part[1];
+            }
+            foreach (string line in trace.Split('\n'))
+            {
+                int at = line.IndexOf("MailGateway.Core.", StringComparison.Ordinal);
+                if (at < 0) continue;
+                string frame = line.Substring(at + "MailGateway.Core.".Length);
+                int paren = frame.IndexOf('(');
+                return "other (" + (paren < 0 ? frame : frame.Substring(0, paren)).Trim() + ")";
+            }
+            return "other";
         }
 
         private static string FirstFrame(Exception e)
