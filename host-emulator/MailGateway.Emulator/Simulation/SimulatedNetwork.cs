@@ -22,6 +22,8 @@
 // Crash() plays the machine losing power: every connection, listener and UDP socket of the gateway
 // is gone at once (the far ends see the gateway close), while the world (servers, datagram
 // handlers, reachability) stays, so a new gateway can start on the same network after a reboot.
+// PendingDatagrams says whether a datagram waits in one of the gateway's UDP sockets (a platform's
+// wait would wake for it; a simulation runs the loop again).
 // LocalAddresses returns what the test set (SetLocalAddresses); 127.0.0.1 and ::1 by default.
 // Addresses given to the outbound calls are normalized as the host shows them ("2001:DB8::1" and
 // "2001:db8::1" are one address); the gateway's own listeners are not reachable by Connect.

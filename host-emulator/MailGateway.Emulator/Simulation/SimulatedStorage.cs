@@ -37,7 +37,9 @@
 //   - FailWrites(error) makes every counted operation throw it, without effect, until
 //     HealWrites(): a card that turned read-only or is full; reads still work.
 //   FaultsThrown counts the scripted IOExceptions thrown so far, so a simulation can tell when a
-//   scripted fault actually hit.
+//   scripted fault actually hit; CancelPowerCut forgets a cut scheduled but not yet struck.
+// Observers (a simulation's checker, not the gateway) may look with PeekNames and PeekFile: the
+// running system's view, with no counting, no scripted fault used up and no power needed.
 // Not thread-safe, like the loop it serves.
 using System;
 using System.Collections.Generic;

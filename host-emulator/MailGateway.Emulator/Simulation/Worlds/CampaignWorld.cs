@@ -119,6 +119,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
                         bool delete = r.Next(10) < 7;
                         GatewayNode node = g;
                         string u = user;
+                        if (at < TrafficMs) world.BusyMoments.Add(at);
                         world.Schedule(at, "fetch", () => world.AddActor(new Pop3Fetch(world, node, u, delete, at)));
                     }
                 }
@@ -235,6 +236,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
             {
                 GatewayDomains = to.Config.LocalDomains,
             };
+            world.BusyMoments.Add(at);
             world.Schedule(at, "submit " + tag, () =>
             {
                 world.Note("submit " + tag + " from <" + sender + "> to " + string.Join(", ", recipients) + " via " + to.Name + " (" + message.Content.Length + " bytes)");
@@ -366,12 +368,16 @@ namespace MailGateway.Emulator.Simulation.Worlds
 
         private static void PlanMachine(World world, GatewayNode g, Random r)
         {
-            // Power cuts: armed at a moment, they strike at the k-th card operation after it.
+            // Power cuts: armed at a moment, they strike at the k-th card operation after it. Half
+            // are armed as a message or a fetch begins (the card is busy then: receiving, the
+            // recipient log, local delivery, bounces, POP3 deletions), the others at any time.
             int cuts = r.Next(5);
             for (int i = 0; i < cuts; i++)
             {
-                long at = (long)(r.NextDouble() * TrafficMs);
-                int k = r.Next(60);
+                long at = r.Next(2) == 0 && world.BusyMoments.Count > 0
+                    ? world.BusyMoments[r.Next(world.BusyMoments.Count)]
+                    : (long)(r.NextDouble() * TrafficMs);
+                int k = r.Next(2) == 0 ? r.Next(12) : r.Next(60);
                 world.Schedule(at, "arm power cut", () =>
                 {
                     if (!g.IsUp) return;

@@ -20,7 +20,9 @@
 //   stuck                 a queue that did not drain after every fault healed
 //   vanished              a message seen in a mailbox that is gone without being fetched
 //   internal-error / held the loop contained an exception (a bug even when contained)
-//   loop-threw, spin, open-relay are found while the world runs.
+//   bounce-sender         a notification that did not come from the null sender
+//   loop-threw, spin, open-relay, world-crashed (the simulator itself failed) are found while the
+//   world runs.
 using System;
 using System.Collections.Generic;
 using System.Text;
@@ -96,7 +98,8 @@ namespace MailGateway.Emulator.Simulation.Worlds
                 {
                     ledger.Violate("duplicate", who + " arrived " + places.Count + " times: " + string.Join("; ", places));
                 }
-                if (bounces.Count > 1 && !ledger.BounceCrashWindows.ContainsKey(a.Tag + "|" + a.Recipient.ToLowerInvariant()))
+                // A message the gateway holds twice (a lost reply) is bounced twice too.
+                if (bounces.Count > 1 && !excused && !ledger.BounceCrashWindows.ContainsKey(a.Tag + "|" + a.Recipient.ToLowerInvariant()))
                 {
                     ledger.Violate("bounced-twice", who + " was bounced " + bounces.Count + " times: " + Describe(bounces));
                 }
@@ -137,7 +140,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
                     long first = long.MaxValue;
                     foreach (Ledger.Acceptance a in ledger.Accepted)
                     {
-                        if (a.Tag == spec.Tag && string.Equals(a.Recipient, action.Key, StringComparison.OrdinalIgnoreCase)) first = Math.Min(first, a.AtMs);
+                        if (a.Tag == spec.Tag && string.Equals(a.Recipient, action.Key, StringComparison.OrdinalIgnoreCase)) first = Math.Min(first, ledger.HeldSince(a));
                     }
                     if (first != long.MaxValue && ledger.WarnAfterMs > 0 && c.AtMs - first < ledger.WarnAfterMs - 1000)
                     {
@@ -188,15 +191,16 @@ namespace MailGateway.Emulator.Simulation.Worlds
             not = null;
             string domain = a.Recipient.Substring(a.Recipient.LastIndexOf('@') + 1);
             if (ledger.MissingDomains.Contains(domain) || ledger.NullMxDomains.Contains(domain) || ledger.UnknownRecipients.Contains(a.Recipient)) return true;
+            long since = ledger.HeldSince(a);
             if (ledger.PermanentRefusals.TryGetValue(a.Recipient, out List<Ledger.Refusal> refusals))
             {
                 foreach (Ledger.Refusal r in refusals)
                 {
-                    if (r.AtMs >= a.AtMs && r.AtMs <= bounceAtMs) return true;
+                    if (r.AtMs >= since && r.AtMs <= bounceAtMs) return true;
                 }
             }
-            if (byElapsedTime && bounceAtMs - a.AtMs >= ledger.LifetimeMs - 1000) return true;
-            not = "no peer refused it for good, its domain exists, and only " + (bounceAtMs - a.AtMs) / 1000 + " s of queue.lifetime's " +
+            if (byElapsedTime && bounceAtMs - since >= ledger.LifetimeMs - 1000) return true;
+            not = "no peer refused it for good, its domain exists, and only " + (bounceAtMs - since) / 1000 + " s of queue.lifetime's " +
                   ledger.LifetimeMs / 1000 + " s had passed";
             return false;
         }

@@ -9,6 +9,10 @@
 // exception out of RunOnce or Start is a violation ("the loop never threw"). Internal errors the
 // loop contained are counted across boots and reported too.
 //
+// The duplicate rule's other half lives here too: a gateway that loses power in the moment it
+// queues a failure notification may send it again (its record may be lost), and so may one whose
+// card failed to record a delivery or a notification before the cut (GatewayNode.Crash,
+// ObserveSpool); the ledger notes each such window.
 // A clock without a real-time clock (HasRtc false) starts each boot near 1970 and is set right by
 // "SNTP" a while later. Planted bugs (PlantedBugs) wrap the spool's storage or the DNS lookups; a
 // wrapped resolver is pumped here, since SmtpDeliveries pumps only the core's own resolver.

@@ -84,6 +84,17 @@ namespace MailGateway.Emulator.Simulation.Worlds
 
         public bool WasAccepted(string tag, string recipient) => _accepted.ContainsKey(tag + "|" + recipient.ToLowerInvariant());
 
+        /// <summary>When a client first sent the message's final dot: the gateway may hold it from then on (its 250 may be lost).</summary>
+        public readonly Dictionary<string, long> FirstDotAtMs = new Dictionary<string, long>();
+
+        public void DotSent(string tag, long atMs)
+        {
+            if (!FirstDotAtMs.ContainsKey(tag)) FirstDotAtMs.Add(tag, atMs);
+        }
+
+        /// <summary>Since when a gateway may have held this accepted recipient's message: its first final dot, or the 250.</summary>
+        public long HeldSince(Acceptance a) => FirstDotAtMs.TryGetValue(a.Tag, out long dot) && dot < a.AtMs ? dot : a.AtMs;
+
         /// <summary>Records a copy once (by place, copy ID and Message-ID); true when it is new.</summary>
         public bool AddCopy(Copy copy)
         {

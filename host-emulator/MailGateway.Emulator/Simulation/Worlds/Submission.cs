@@ -183,6 +183,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
                         Say("C: (" + Message.Tag + ": " + Message.Content.Length + " bytes of message)");
                         Send(".", Step.Dot);
                         _dotSent = true;
+                        _world.Ledger.DotSent(Message.Tag, nowMs);
                     }
                     else Abandon(nowMs);
                     break;

@@ -12,7 +12,9 @@
 //
 // Mailboxes are observed from outside (ScanMailboxes, with SimulatedStorage.PeekNames/PeekFile so
 // that no scripted fault is used up): every .EML seen is a Copy in the ledger. A message POP3
-// deleted for good (+OK to QUIT) that shows up again under the same name is a new copy.
+// deleted for good (+OK to QUIT) that shows up again under the same name is a new copy. The spools
+// are looked at too, after each settled moment (GatewayNode.ObserveSpool), for the notifications
+// a gateway has just queued.
 using System;
 using System.Collections.Generic;
 
@@ -102,6 +104,9 @@ namespace MailGateway.Emulator.Simulation.Worlds
         }
 
         public void AddActor(IActor actor) => _actors.Add(actor);
+
+        /// <summary>Moments when something begins (a submission, a fetch): where a fault plan may aim.</summary>
+        public readonly List<long> BusyMoments = new List<long>();
 
         public bool ActorsFinished
         {
