@@ -12,8 +12,8 @@
 //   - a message found already in the mailbox on a later try (its first copy's folder sync had
 //     failed) was declared delivered without syncing the folder: a power cut then lost it;
 //   - a recipient log whose folder sync failed when it was created was never synced again: every
-//     later record went into a file a power cut could take away: a
-//     power cut then had a recipient delivered twice.
+//     later record went into a file a power cut could take away, and after one a recipient was
+//     delivered twice.
 using System.Text.RegularExpressions;
 using MailGateway.Core.Config;
 using MailGateway.Emulator.Simulation;
