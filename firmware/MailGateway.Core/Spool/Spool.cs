@@ -240,6 +240,18 @@ namespace MailGateway.Core.Spool
             {
                 // Deleted later (TidyLeftovers); a restart before that queues it: a duplicate.
                 _log.Line(writer.Envelope.QueueId + ": warning: message may be delivered twice");
+                return;
+            }
+            // The rename may reach the card without the delete (a torn power cut keeps one change and
+            // not the other): sync the deletion too, or the client's retry makes a second copy.
+            try
+            {
+                _storage.SyncDirectory();
+            }
+            catch (System.Exception e)
+            {
+                if (Failures.IsHalt(e)) throw;
+                _log.Line(writer.Envelope.QueueId + ": warning: message may be delivered twice (its removal is not on the card: " + Failures.Describe(e) + ")");
             }
         }
 

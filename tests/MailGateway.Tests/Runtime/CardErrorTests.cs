@@ -13,7 +13,10 @@
 //     failed) was declared delivered without syncing the folder: a power cut then lost it;
 //   - a recipient log whose folder sync failed when it was created was never synced again: every
 //     later record went into a file a power cut could take away, and after one a recipient was
-//     delivered twice.
+//     delivered twice;
+//   - a message taken back after its commit's folder sync failed (its client got 451) was deleted
+//     without syncing the deletion: a power cut that kept the rename and lost the delete brought
+//     it back, and with the client's retry it was delivered twice.
 using System.Text.RegularExpressions;
 using MailGateway.Core.Config;
 using MailGateway.Emulator.Simulation;
@@ -212,5 +215,23 @@ public class CardErrorTests
         again.Settle();
         Assert.DoesNotContain(again.Deliveries.Attempts, a => a.Recipients.Contains("y@up.test")); // not delivered twice
         Assert.Contains(id + ": removed", again.Log);
+    }
+
+    [Fact]
+    public void MessageTakenBackAfterAFailedCommitSync_StaysGone_WhateverAPowerCutKeeps()
+    {
+        for (int seed = 1; seed <= 20; seed++)
+        {
+            var gw = new SimulatedGateway();
+            var client = gw.Connect();
+            gw.Settle();
+            gw.Say(client, "EHLO cam\r\nMAIL FROM:<cam@lan.test>\r\nRCPT TO:<x@bbb.test>\r\nDATA\r\n");
+            gw.Say(client, Content);
+            gw.Storage.FailNext(StorageOperation.SyncDirectory, new IOException("sync failed"));
+            Assert.Equal("451 4.3.0 Could not store the message, try again later\r\n", gw.Say(client, ".\r\n"));
+            gw.Storage.CutPowerNow();
+            gw.Storage.RebootTorn(seed);
+            Assert.DoesNotContain(gw.Storage.List(), n => n.EndsWith(".MSG"));
+        }
     }
 }
