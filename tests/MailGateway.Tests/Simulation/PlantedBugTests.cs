@@ -19,7 +19,7 @@ public class PlantedBugTests
         List<SeedResult> results = Campaign.Run(From, To, plant, false, output);
         SeedResult caught = results.FirstOrDefault(r => r.Violations.Any(v => v.Invariant == invariant));
         Assert.True(caught != null, "no seed in " + From + ".." + To + " caught " + plant + "\n" + output);
-        Assert.Contains("rerun: mailgw simulate campaign --seeds " + caught.Seed + ".." + caught.Seed + " --plant " + plant + " --verbose", output.ToString());
+        Assert.Contains("\n  rerun: mailgw simulate campaign --seeds " + caught.Seed + ".." + caught.Seed + " --plant " + plant + "\n", output.ToString().Replace("\r\n", "\n"));
     }
 
     [Fact]

@@ -76,6 +76,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
                 }
                 r.World = verbose || to == from ? r.World : null; // keep memory flat over long campaigns
             }
+            if (failed > 0 && !verbose) output.WriteLine("(add --verbose to a rerun for the world's events and both gateways' logs)");
             output.WriteLine("campaign: seeds " + from + ".." + to + (plant != null ? " with planted bug " + plant : "") + ": " +
                              results.Count + " worlds, " + failed + " failed");
             var parts = new List<string>();
@@ -86,7 +87,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
 
         public static string RerunCommand(int seed, string plant)
         {
-            return "mailgw simulate campaign --seeds " + seed + ".." + seed + (plant != null ? " --plant " + plant : "") + " --verbose";
+            return "mailgw simulate campaign --seeds " + seed + ".." + seed + (plant != null ? " --plant " + plant : "");
         }
 
         private static SortedDictionary<string, int> Summarize(World world)

@@ -10,7 +10,8 @@
 // (CRLF.CRLF — the only place our client ever sends that sequence), and the data's first
 // Message-ID names the message. A final dot followed by a reply is settled (a 2xx is noted as
 // handed over, AckedKeys); a final dot whose connection ends before any reply came is a lost reply
-// (Ledger.LostReply): that message may now arrive twice.
+// (Ledger.LostReply): that message may now arrive twice — as may one a receiving gateway answered
+// with 4xx because its card failed in that moment.
 //
 // Faults scripted on the link: reset after the client has sent N bytes; stall (stop carrying
 // anything) after N bytes — the gateway's own timeouts must end it.
@@ -232,6 +233,12 @@ namespace MailGateway.Emulator.Simulation.Worlds
                     {
                         AckedKeys.Add(_dotKey);
                         From.NoteDelivered(_dotKey);
+                    }
+                    else if (line[0] == '4' && _far is GatewayFarEnd gateway && gateway.Node.CardFailedNow)
+                    {
+                        // The receiving gateway's card failed as it committed: it may not have been
+                        // able to take the message back, and may deliver it besides the retry.
+                        _world.Ledger.LostReply(_dotKey, "the final dot on " + From.Name + "→" + To + " got " + line + " while " + gateway.Node.Name + "'s card failed");
                     }
                 }
                 else if (line.StartsWith("354", StringComparison.Ordinal))
