@@ -385,14 +385,21 @@ namespace MailGateway.Core.Spool
         }
 
         /// <summary>
-        /// Deletes a message whose recipients are all done: message file first, then its log. Safe
-        /// to call again after it failed part-way; throws IOException when the card fails (the
-        /// message then stays in the queue, done, and the caller tries again later).
+        /// Deletes a message whose recipients are all done: message file first, synced, then its
+        /// log. Safe to call again after it failed part-way; throws IOException when the card fails
+        /// (the message then stays in the queue, done, and the caller tries again later).
         /// </summary>
         public void Remove(QueuedMessage message)
         {
-            if (_storage.Exists(message.FileName)) _storage.Delete(message.FileName);
             string log = message.QueueId + SpoolNames.Recipients;
+            if (_storage.Exists(message.FileName))
+            {
+                _storage.Delete(message.FileName);
+                // The message's deletion must be on the card before its log's: a power cut may keep
+                // either of two unsynced deletions, and a message kept without its log would be
+                // delivered again to every recipient (and bounced again).
+                if (_storage.Exists(log)) _storage.SyncDirectory();
+            }
             if (_storage.Exists(log)) _storage.Delete(log);
             _storage.SyncDirectory();
             _queue.Remove(message);
