@@ -437,8 +437,8 @@ namespace MailGateway.Core.Spool
                     if (_storage.Exists(id + SpoolNames.Message))
                     {
                         // A rename torn by a power cut on FAT leaves both names on one cluster chain:
-                        // deleting the .TMP would free the committed message's clusters. Leave it.
-                        _space.Take(_storage.Length(names[i]));
+                        // deleting the .TMP would free the committed message's clusters. Leave it;
+                        // and do not count it: its bytes are the message's, counted with it.
                         _log.Line(id + ": warning: " + names[i] + " left in place beside its committed message; check the card");
                         continue;
                     }

@@ -5,7 +5,9 @@
 // kept for ever, its sender never told). The last copy of a message into a mailbox, and the bounce
 // after which nothing of a message is pending, take over the space of its queue file. And a .TMP
 // that a power cut left in the mailbox in the middle of a copy is removed before the next try asks
-// for room (it had kept the room the next try needed: the message waited until it expired).
+// for room (it had kept the room the next try needed: the message waited until it expired). The
+// .TMP a torn rename leaves beside its committed .MSG shares its clusters on FAT: it is not counted
+// a second time (it had taken the whole budget: nothing could be delivered locally or bounced).
 using System.Text.RegularExpressions;
 using MailGateway.Core.Config;
 using MailGateway.Emulator.Simulation;
@@ -98,6 +100,41 @@ public class FullCardTests
             again.Settle();
             Assert.True(again.Log.Contains(id + ": removed"), string.Join("\n", again.Log));
             Assert.Equal(new[] { id + ".EML" }, mailbox.List());
+            return;
+        }
+    }
+
+    [Fact]
+    public void TwinOfATornRename_IsNotCountedTwice()
+    {
+        for (int seed = 1; ; seed++)
+        {
+            var config = SimulatedGateway.DefaultConfig();
+            config.SpoolMaxBytes = 64 * 1024;
+            var gw = new SimulatedGateway(config);
+            var client = gw.Connect();
+            gw.Settle();
+            gw.Say(client, "EHLO cam\r\nMAIL FROM:<cam@lan.test>\r\nRCPT TO:<x@bbb.test>\r\nDATA\r\n");
+            client.Write(Big(40_000));
+            gw.Settle();
+            // The commit: end record, sync, close, rename, then the folder sync: the power goes before that sync.
+            gw.Storage.CutPowerAfter(4);
+            try
+            {
+                gw.Say(client, ".\r\n");
+            }
+            catch (PowerCutException)
+            {
+            }
+            gw.Storage.RebootTorn(seed);
+            string[] names = gw.Storage.List();
+            if (!names.Any(n => n.EndsWith(".TMP")) || !names.Any(n => n.EndsWith(".MSG"))) continue; // not torn half-way: another
+
+            var again = new SimulatedGateway(config, storage: gw.Storage, clock: gw.Clock);
+            string msg = names.Single(n => n.EndsWith(".MSG"));
+            Assert.Contains(again.Log, l => l.Contains(msg.Substring(0, 8) + ".TMP left in place beside its committed message"));
+            Assert.Equal(SpoolContents.QueueFiles(gw.Storage).Where(n => !n.EndsWith(".TMP")).Sum(n => gw.Storage.Length(n)),
+                         again.Gateway.Spool.Space.UsedBytes);
             return;
         }
     }
