@@ -107,7 +107,10 @@ namespace MailGateway.Emulator.Simulation.Worlds
                 {
                     ledger.Violate("null-sender-bounce", who + " has the null sender but was bounced: " + Describe(bounces));
                 }
-                if (bounces.Count > 0 && places.Count > 0 && !excused)
+                // A power cut between a bounce and its record has the recipient tried again: it may
+                // then be delivered after all.
+                if (bounces.Count > 0 && places.Count > 0 && !excused &&
+                    !ledger.BounceCrashWindows.ContainsKey(a.Tag + "|" + a.Recipient.ToLowerInvariant()))
                 {
                     ledger.Violate("delivered-and-bounced", who + " was delivered (" + places[0] + ") and bounced: " + Describe(bounces));
                 }

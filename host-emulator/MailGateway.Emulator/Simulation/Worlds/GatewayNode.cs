@@ -276,6 +276,12 @@ namespace MailGateway.Emulator.Simulation.Worlds
             _world.Note(Name + " loses power " + where + ", in " + during + " (" + cut.Message + ")");
             if (Gateway != null) InternalErrors += Gateway.InternalErrors + Gateway.Queue.InternalErrors;
             _world.Internet.OnCrash(this);
+            // A copy put into a mailbox in the moment the power went may not be recorded as delivered:
+            // it is delivered again (after a restart the gateway finds it, unless POP3 took it meanwhile).
+            foreach (string id in _world.UnseenMailboxMessages(this))
+            {
+                _world.Ledger.CrashWindow(id, Name + " lost power as it delivered the message into a mailbox");
+            }
             // A delivery made while the card was failing may not have been recorded (it is kept in
             // memory to be written again); the cut forgets it and the delivery is repeated.
             foreach (KeyValuePair<long, string> d in _deliveredThisBoot)

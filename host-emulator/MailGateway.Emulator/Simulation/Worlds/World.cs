@@ -199,6 +199,27 @@ namespace MailGateway.Emulator.Simulation.Worlds
             }
         }
 
+        /// <summary>
+        /// The Message-IDs of mail on a gateway's mailbox folders that no scan has seen yet: what it
+        /// delivered locally in the very moment it lost power (before it could record it).
+        /// </summary>
+        public List<string> UnseenMailboxMessages(GatewayNode g)
+        {
+            var ids = new List<string>();
+            foreach (string user in g.UserNames)
+            {
+                SimulatedStorage folder = g.Folders.Card(g.MailboxFolder(user));
+                foreach (string name in folder.PeekNames())
+                {
+                    if (!name.EndsWith(".EML", StringComparison.Ordinal)) continue;
+                    byte[] data = folder.PeekFile(name);
+                    if (_mailboxSeen.TryGetValue(MailboxKey(g, user, name.Substring(0, name.Length - 4)), out byte[] seen) && seen.Length == data.Length) continue;
+                    ids.Add(Link.MessageIdOf(data.AsSpan(Copy.SkipTrace(data)).ToArray()));
+                }
+            }
+            return ids;
+        }
+
         /// <summary>A message found in a mailbox (on the card or by POP3 RETR).</summary>
         public void RecordMailboxCopy(GatewayNode g, string user, string uid, byte[] data)
         {
