@@ -1,13 +1,20 @@
 // The invariants, judged after a world has ended, from the ledger (what the world saw) and the
 // cards as they are (what is left behind). Each violation has a short name:
 //   lost                  a recipient got 250 but the message was neither delivered nor bounced
-//   bounced-twice         more than one failure notification for one recipient of one message
+//                         (silence is right only where a bounce cannot be: for the null sender,
+//                         or a sender whose own server refused mail for good — and then only if
+//                         the world refused the recipient or the gateway gave up on it after
+//                         queue.lifetime)
+//   bounced-twice         more than one failure notification for one recipient of one message,
+//                         unless the message was held twice (a lost reply) or the power went
+//                         between a notification and its record
 //   unjustified-bounce    a bounce the world never caused: no permanent refusal by a peer, no
 //                         missing domain or null MX, no unknown user, and not yet queue.lifetime
-//                         of world time since the 250 (a DNS timeout, a stall, a clock jump …)
+//                         of world time since a gateway first held the message (its first final
+//                         dot): a DNS timeout, a stall, a clock jump …
 //   null-sender-bounce    a notification about a message whose sender was null
 //   delivered-and-bounced a recipient that got the message and a bounce for it, with no lost
-//                         reply or crash to explain it
+//                         reply or power cut between an outcome and its record to explain it
 //   duplicate             more than one copy for a recipient, with no lost reply to a final dot
 //                         (or a crash before the gateway could record its delivery) to explain it
 //   damaged               a copy whose content is not byte for byte the message sent (the
