@@ -2,6 +2,7 @@
 //   mailgw run [--config FILE]     start the gateway (embedded defaults without --config)
 //   mailgw check-config FILE       read a configuration file and report the first error
 //   mailgw user add|passwd|del|list  manage the local users (UserCommand)
+//   mailgw simulate seed-story|campaign  deterministic simulations (Simulation/SimulateCommand)
 // Exit codes: 0 ok, 1 runtime failure (a port that cannot be opened), 2 usage or configuration error.
 using System;
 using System.IO;
@@ -26,6 +27,8 @@ namespace MailGateway.Emulator
                     return CheckConfig(args);
                 case "user":
                     return UserCommand.Run(args);
+                case "simulate":
+                    return Simulation.SimulateCommand.Run(args);
                 default:
                     Console.Error.WriteLine("mailgw: unknown command \"" + args[0] + "\"");
                     Console.Error.Write(Usage);
@@ -36,7 +39,8 @@ namespace MailGateway.Emulator
         private const string Usage =
             "usage: mailgw run [--config FILE]\n" +
             "       mailgw check-config FILE\n" +
-            UserCommand.Usage;
+            UserCommand.Usage +
+            Simulation.SimulateCommand.Usage;
 
         private static int Run(string[] args)
         {

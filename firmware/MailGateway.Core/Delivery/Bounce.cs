@@ -29,6 +29,7 @@ namespace MailGateway.Core.Delivery
         private readonly RecipientStatus[] _recipients;
         private readonly long _nowUnixMs;
         private readonly long _retryUntilUnixMs;
+        private readonly long _ageMs;
         private readonly string _notify;
         private readonly string _boundary;
         private int _quoted;
@@ -45,7 +46,15 @@ namespace MailGateway.Core.Delivery
         /// </summary>
         public Bounce(int kind, string hostname, QueuedMessage message, RecipientStatus[] recipients, long nowUnixMs,
                       long retryUntilUnixMs, string notify)
+            : this(kind, hostname, message, recipients, nowUnixMs, retryUntilUnixMs, notify, nowUnixMs - message.Envelope.ArrivalUnixMs)
         {
+        }
+
+        /// <summary>As above; ageMs: how long the queue has held the message (by the queue clock, not the wall clock).</summary>
+        public Bounce(int kind, string hostname, QueuedMessage message, RecipientStatus[] recipients, long nowUnixMs,
+                      long retryUntilUnixMs, string notify, long ageMs)
+        {
+            _ageMs = ageMs;
             _notify = notify;
             _retryUntilUnixMs = retryUntilUnixMs;
             _kind = kind;
@@ -96,7 +105,10 @@ namespace MailGateway.Core.Delivery
             for (int i = 0; i < _recipients.Length; i++)
             {
                 RecipientStatus r = _recipients[i];
-                string where = r.RemoteHost.Length > 0 ? "host " + r.RemoteHost + " said: " : "";
+                // The delivery job words a server's reply as Postfix does ("host mx[ip] said: …"):
+                // only a bare reply gets the host put in front of it.
+                bool worded = r.LastReply.Length > 5 && r.LastReply.Substring(0, 5) == "host ";
+                string where = r.RemoteHost.Length > 0 && !worded ? "host " + r.RemoteHost + " said: " : "";
                 Line("<" + r.Address + ">: " + where + Printable(r.LastReply));
             }
             Line("");
@@ -243,8 +255,7 @@ namespace MailGateway.Core.Delivery
 
         private long RoundedAgeMs()
         {
-            long age = _nowUnixMs - _message.Envelope.ArrivalUnixMs;
-            return age < 60000 ? 60000 : age / 60000 * 60000;
+            return _ageMs < 60000 ? 60000 : _ageMs / 60000 * 60000;
         }
 
         private void Line(string text)

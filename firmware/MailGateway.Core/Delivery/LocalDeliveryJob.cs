@@ -19,6 +19,7 @@ namespace MailGateway.Core.Delivery
         public const int BytesPerStep = 64 * 1024;
 
         private readonly IStorage _spool;
+        private readonly ILog _log;
         private readonly MailboxStore _mailboxes;
         private readonly IUserMailboxes _users;
         private readonly QueuedMessage _message;
@@ -36,7 +37,14 @@ namespace MailGateway.Core.Delivery
         private long _reserved;           // mailbox and card room taken for this copy
 
         public LocalDeliveryJob(IStorage spool, MailboxStore mailboxes, IUserMailboxes users, QueuedMessage message, int[] recipients)
+            : this(spool, mailboxes, users, message, recipients, null)
         {
+        }
+
+        /// <summary>log: where warnings about the card go (null: nowhere).</summary>
+        public LocalDeliveryJob(IStorage spool, MailboxStore mailboxes, IUserMailboxes users, QueuedMessage message, int[] recipients, ILog log)
+        {
+            _log = log;
             _spool = spool;
             _mailboxes = mailboxes;
             _users = users;
@@ -93,32 +101,59 @@ namespace MailGateway.Core.Delivery
             string name = _mailboxes.FindName(folder, _message.QueueId, length, out found);
             if (found)
             {
-                // Stored before a crash, not yet recorded in the queue: do not store it twice.
+                // Stored before a crash or a card error, not yet recorded in the queue: do not store
+                // it twice. Its name may not be durable yet (the folder sync after the rename may
+                // have failed): sync it before the queue lets go. A .TMP that a rename torn by a power
+                // cut left beside it shares its clusters on FAT: deleting it would free the
+                // message's, so it stays, and the log says so (as the spool does).
+                IStorage mailbox = _mailboxes.Folder(folder);
+                mailbox.SyncDirectory();
+                if (_log != null && mailbox.Exists(name + MailboxStore.TemporaryExtension))
+                {
+                    _log.Line(_message.QueueId + ": warning: " + name + MailboxStore.TemporaryExtension + " left in place beside " +
+                              name + MailboxStore.MessageExtension + " in mailbox " + folder + "; check the card");
+                }
                 Decide(AttemptOutcome.Delivered, "2.0.0", "250 2.0.0 already in mailbox " + folder);
                 return false;
             }
             if (name == null) throw new System.IO.IOException("no free file name for " + _message.QueueId + " in mailbox " + folder);
-            string full = _mailboxes.Reserve(folder, length);
-            if (full != null)
-            {
-                Decide(AttemptOutcome.Transient, full.Substring(4, 5), full);
-                return false;
-            }
-            _reserved = length;
             _folderName = folder;
             _folder = _mailboxes.Folder(folder);
             _finalName = name + MailboxStore.MessageExtension;
             _temporaryName = name + MailboxStore.TemporaryExtension;
             if (_folder.Exists(_temporaryName))
             {
-                // Left by a crash during an earlier try of this delivery.
+                // Left by a crash during an earlier try of this delivery: it goes first, so that the
+                // room it takes does not keep this try from the room it needs.
                 long stale = _folder.Length(_temporaryName);
                 _folder.Delete(_temporaryName);
                 _mailboxes.Release(folder, stale);
             }
+            // The message's last copy may take over the space its queue file gives back (SpoolSpace).
+            long allowance = IsLastCopy() ? _message.FileBytes : 0;
+            string full = _mailboxes.Reserve(folder, length, allowance);
+            if (full != null)
+            {
+                Decide(AttemptOutcome.Transient, full.Substring(4, 5), full);
+                return false;
+            }
+            _reserved = length;
             _handle = _folder.Create(_temporaryName);
             _folder.Append(_handle, fields, 0, fields.Length);
             _body = new MessageBody(_spool, _message.FileName);
+            return true;
+        }
+
+        // True when the current recipient is the last this message waits for (this job's others are
+        // done before it; no one else is pending): once it is delivered, the queue file is removed.
+        private bool IsLastCopy()
+        {
+            if (_current != _recipients.Length - 1) return false;
+            for (int r = 0; r < _message.Recipients.Length; r++)
+            {
+                if (System.Array.IndexOf(_recipients, r) >= 0) continue;
+                if (_message.Recipients[r].State == RecipientStatus.Pending) return false;
+            }
             return true;
         }
 
@@ -142,33 +177,50 @@ namespace MailGateway.Core.Delivery
             _body.Close();
             _body = null;
             _folder.Sync(_handle);
-            _folder.Close(_handle);
-            _handle = -1;
+            int handle = _handle;
+            _handle = -1; // gone even if Close reports an error (IStorage.Close); the .TMP stays for Abandon
+            _folder.Close(handle);
             if (!_folder.Rename(_temporaryName, _finalName)) throw new System.IO.IOException(_finalName + " exists");
             _reserved = 0; // the mailbox keeps it
             _folder.SyncDirectory();
             Decide(AttemptOutcome.Delivered, "2.0.0", "250 2.0.0 delivered to mailbox");
         }
 
+        // Gives up the copy in progress after a card error; never throws one itself (the caller is
+        // already handling the first).
         private void Abandon()
         {
-            if (_body != null) _body.Close();
+            MessageBody body = _body;
             _body = null;
             if (_reserved > 0) _mailboxes.Release(_folderName, _reserved);
             _reserved = 0;
-            if (_handle >= 0)
-            {
-                try
-                {
-                    _folder.Close(_handle);
-                    _folder.Delete(_temporaryName);
-                }
-                catch (System.IO.IOException)
-                {
-                    // The .TMP is removed the next time the mailbox is opened.
-                }
-            }
+            int handle = _handle;
             _handle = -1;
+            try
+            {
+                if (body != null) body.Close();
+            }
+            catch (System.IO.IOException)
+            {
+                // A read handle that fails to close holds nothing.
+            }
+            if (handle < 0) return;
+            try
+            {
+                _folder.Close(handle);
+            }
+            catch (System.IO.IOException)
+            {
+                // Released all the same (IStorage.Close).
+            }
+            try
+            {
+                _folder.Delete(_temporaryName);
+            }
+            catch (System.IO.IOException)
+            {
+                // The next try of this delivery removes it (StartCopy).
+            }
         }
 
         private void Decide(int result, string status, string reply)

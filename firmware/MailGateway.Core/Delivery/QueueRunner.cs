@@ -23,9 +23,12 @@
 // At the first pass, damaged files recovery set aside are reported to queue.postmaster.
 // Bounces are never sent for a message with the null sender (RFC 5321 §4.5.5): it is logged, and
 // a copy goes to queue.postmaster when one is configured.
-// Times: attempts and ages use the wall clock (Unix ms, stored on the card); jobs get the loop's
-// monotonic clock. After a restart, overdue messages are spread over StartupSpreadMs so that a
-// full queue does not retry in one burst.
+// Times: ages (queue.lifetime, queue.warn_after) and attempt times are on the queue clock
+// (Spool/QueueClock: how long the gateway has run, kept on the card), never on the wall clock, which
+// is 1970 until SNTP answers and may be stepped by NTP: a clock that jumps never expires, bounces
+// or stalls mail. The wall clock only dates what people read (reports, the log's estimates); jobs
+// get the loop's monotonic clock. After a restart, overdue messages are spread over
+// StartupSpreadMs so that a full queue does not retry in one burst.
 using System.Collections;
 using MailGateway.Core.Config;
 using MailGateway.Core.Runtime;
@@ -51,6 +54,11 @@ namespace MailGateway.Core.Delivery
         private readonly RetrySchedule _retry;
         private readonly ArrayList _running = new ArrayList();
         private readonly ArrayList _bouncesInFlight = new ArrayList();
+        private readonly QueueClock _queueClock;
+        private bool _clockLoaded;
+        private long _clockRetryMs;    // monotonic: when a checkpoint that failed is tried again
+        private bool _clockFailing;    // said once until a checkpoint succeeds
+        private long _unreadableRetryMs; // monotonic: when unreadable queue files are tried again
         private bool _started;
 
         public QueueRunner(Spool.Spool spool, GatewayConfig config, IClock clock, ILog log, IRandom random,
@@ -64,6 +72,84 @@ namespace MailGateway.Core.Delivery
             _jobs = jobs;
             _router = new Router(config);
             _retry = new RetrySchedule(config.RetryWaitsMs);
+            _queueClock = new QueueClock(spool.Storage);
+        }
+
+        /// <summary>
+        /// Starts the queue on what the spool recovered (call after Spool.Recover): the queue clock
+        /// goes on from the card, above every arrival found there; a message from before the queue
+        /// clock was kept starts its age now; retries that fell due while the gateway was off (as
+        /// far as the wall clock can tell: QueueClock.DowntimeMs) are due now, and all overdue
+        /// ones are spread over StartupSpreadMs. The downtime never ages mail.
+        /// </summary>
+        public void Start(long nowMs)
+        {
+            _queueClock.Load(nowMs);
+            _clockLoaded = true;
+            long downtimeMs = _queueClock.DowntimeMs(_clock.UnixMs());
+            for (int i = 0; i < _spool.Count; i++)
+            {
+                long arrival = _spool.Message(i).Envelope.ArrivalQueueMs;
+                if (arrival >= 0) _queueClock.Raise(arrival, nowMs);
+            }
+            long nowQueueMs = _queueClock.NowMs(nowMs);
+            for (int i = 0; i < _spool.Count; i++) Adopt(_spool.Message(i), nowQueueMs, downtimeMs);
+            SpreadOverdue(nowQueueMs);
+            // Where this start begins, with the wall clock of now, for the next start's downtime.
+            CheckpointClock(nowMs, true);
+        }
+
+        // Puts a message read from the card on the queue clock: one from before the clock was kept
+        // starts its age now; retries move earlier by the time the gateway was off.
+        private static void Adopt(QueuedMessage m, long nowQueueMs, long downtimeMs)
+        {
+            if (m.Envelope.ArrivalQueueMs < 0 || m.Envelope.ArrivalQueueMs > nowQueueMs) m.Envelope.ArrivalQueueMs = nowQueueMs;
+            for (int r = 0; r < m.Recipients.Length; r++)
+            {
+                RecipientStatus s = m.Recipients[r];
+                if (s.NextAttemptQueueMs < 0) s.NextAttemptQueueMs = nowQueueMs;
+                else s.NextAttemptQueueMs -= downtimeMs;
+            }
+            m.NextAttemptQueueMs = EarliestPending(m);
+        }
+
+        // Messages the spool could not read at start-up, and files the card would not delete, are
+        // tried again every ReportRetryMs.
+        private void LoadUnreadable(long nowMs, long nowQueueMs)
+        {
+            if (_spool.UnreadableCount + _spool.LeftoverCount == 0 || nowMs < _unreadableRetryMs) return;
+            _unreadableRetryMs = nowMs + ReportRetryMs;
+            _spool.TidyLeftovers();
+            QueuedMessage[] loaded = _spool.LoadUnreadable();
+            for (int i = 0; i < loaded.Length; i++)
+            {
+                Adopt(loaded[i], nowQueueMs, 0);
+                _log.Line(loaded[i].QueueId + ": read from the card at last; queued");
+            }
+        }
+
+        /// <summary>The queue clock now (QueueClock): what a new message's arrival is stamped with.</summary>
+        public long QueueTimeMs(long nowMs)
+        {
+            if (!_clockLoaded) Start(nowMs);
+            return _queueClock.NowMs(nowMs);
+        }
+
+        // Writes the queue clock to the card now and then; a card that cannot take it is tried again later.
+        private void CheckpointClock(long nowMs, bool force)
+        {
+            if (nowMs < _clockRetryMs) return;
+            try
+            {
+                _queueClock.Checkpoint(nowMs, _clock.UnixMs(), force);
+                _clockFailing = false;
+            }
+            catch (System.IO.IOException e)
+            {
+                _clockRetryMs = nowMs + ReportRetryMs;
+                if (!_clockFailing) _log.Line("warning: cannot record the queue clock on the card: " + e.Message + "; will try again");
+                _clockFailing = true;
+            }
         }
 
         public int RunningJobs { get { return _running.Count; } }
@@ -71,39 +157,42 @@ namespace MailGateway.Core.Delivery
         /// <summary>One pass; returns the monotonic time by which RunOnce should run again.</summary>
         public long RunOnce(long nowMs)
         {
-            long nowUnixMs = _clock.UnixMs();
+            if (!_clockLoaded) Start(nowMs);
+            long nowQueueMs = _queueClock.NowMs(nowMs);
             if (!_started)
             {
-                SpreadOverdue(nowUnixMs);
-                ReportQuarantined(nowUnixMs);
+                _started = true;
+                ReportQuarantined(nowQueueMs);
             }
+            CheckpointClock(nowMs, false);
+            LoadUnreadable(nowMs, nowQueueMs);
             PumpJobs(nowMs);
-            CollectFinishedJobs(nowMs, nowUnixMs);
+            CollectFinishedJobs(nowMs, nowQueueMs);
             for (int i = _spool.Count - 1; i >= 0; i--)
             {
                 QueuedMessage m = _spool.Message(i);
                 if (m.InFlight > 0 || m.Held || IsBouncing(m)) continue;
                 try
                 {
-                    Housekeep(m, nowUnixMs);
+                    Housekeep(m, nowQueueMs);
                 }
                 catch (System.Exception e)
                 {
                     if (Failures.IsHalt(e)) throw;
-                    m.NextReportUnixMs = nowUnixMs + ReportRetryMs;
+                    m.NextReportQueueMs = nowQueueMs + ReportRetryMs;
                     InternalError(m, "queue housekeeping", e);
                 }
             }
-            StartDueOldestFirst(nowMs, nowUnixMs);
+            StartDueOldestFirst(nowMs, nowQueueMs);
             // When every delivery slot is taken, a finishing job is what lets the next one start.
-            long nextUnixMs = long.MaxValue;
+            long nextQueueMs = long.MaxValue;
             bool canStart = _jobs != null && _running.Count < _config.MaxDeliveries;
             for (int i = 0; i < _spool.Count && canStart; i++)
             {
                 QueuedMessage m = _spool.Message(i);
-                if (m.InFlight == 0 && !m.Held && !IsBouncing(m) && HasPending(m) && m.NextAttemptUnixMs < nextUnixMs)
+                if (m.InFlight == 0 && !m.Held && !IsBouncing(m) && HasPending(m) && m.NextAttemptQueueMs < nextQueueMs)
                 {
-                    nextUnixMs = m.NextAttemptUnixMs;
+                    nextQueueMs = m.NextAttemptQueueMs;
                 }
             }
             long next = long.MaxValue;
@@ -130,12 +219,15 @@ namespace MailGateway.Core.Delivery
                 }
                 if (d < next) next = d;
             }
-            if (nextUnixMs != long.MaxValue)
+            if (nextQueueMs != long.MaxValue)
             {
-                long dueIn = nextUnixMs - nowUnixMs;
+                long dueIn = nextQueueMs - nowQueueMs;
                 long due = nowMs + (dueIn < 0 ? 0 : dueIn);
                 if (due < next) next = due;
             }
+            long checkpoint = nowMs < _clockRetryMs ? _clockRetryMs : _queueClock.CheckpointDueMs();
+            if (checkpoint < next) next = checkpoint;
+            if (_spool.UnreadableCount + _spool.LeftoverCount > 0 && _unreadableRetryMs < next) next = _unreadableRetryMs;
             return next;
         }
 
@@ -221,12 +313,12 @@ namespace MailGateway.Core.Delivery
                 return "cannot record the release on the card: " + e.Message;
             }
             m.InternalErrors = 0;
-            long nowUnixMs = _clock.UnixMs();
+            long nowQueueMs = QueueTimeMs(_clock.MonotonicMs());
             for (int r = 0; r < m.Recipients.Length; r++)
             {
-                if (m.Recipients[r].State == RecipientStatus.Pending) m.Recipients[r].NextAttemptUnixMs = nowUnixMs;
+                if (m.Recipients[r].State == RecipientStatus.Pending) m.Recipients[r].NextAttemptQueueMs = nowQueueMs;
             }
-            m.NextAttemptUnixMs = nowUnixMs;
+            m.NextAttemptQueueMs = nowQueueMs;
             _log.Line(m.QueueId + ": released from hold");
             return null;
         }
@@ -234,15 +326,15 @@ namespace MailGateway.Core.Delivery
         /// <summary>Makes every pending recipient due now (the console's "flush").</summary>
         public void FlushNow()
         {
-            long nowUnixMs = _clock.UnixMs();
+            long nowQueueMs = QueueTimeMs(_clock.MonotonicMs());
             for (int i = 0; i < _spool.Count; i++)
             {
                 QueuedMessage m = _spool.Message(i);
                 if (m.Held) continue; // a flush does not release a hold
-                m.NextAttemptUnixMs = nowUnixMs;
+                m.NextAttemptQueueMs = nowQueueMs;
                 for (int r = 0; r < m.Recipients.Length; r++)
                 {
-                    if (m.Recipients[r].State == RecipientStatus.Pending) m.Recipients[r].NextAttemptUnixMs = nowUnixMs;
+                    if (m.Recipients[r].State == RecipientStatus.Pending) m.Recipients[r].NextAttemptQueueMs = nowQueueMs;
                 }
             }
         }
@@ -261,7 +353,7 @@ namespace MailGateway.Core.Delivery
                     if (Failures.IsHalt(e)) throw;
                 }
             }
-            CollectFinishedJobs(_clock.MonotonicMs(), _clock.UnixMs());
+            CollectFinishedJobs(_clock.MonotonicMs(), QueueTimeMs(_clock.MonotonicMs()));
             try
             {
                 if (_jobs != null) _jobs.Close(_clock.MonotonicMs());
@@ -296,7 +388,7 @@ namespace MailGateway.Core.Delivery
                 _log.Line(bounce.Message.QueueId + ": warning: could not queue the " + bounce.What + "; will try again");
                 return;
             }
-            bounce.Message.NextReportUnixMs = 0;
+            bounce.Message.NextReportQueueMs = 0;
             _log.Line(bounce.Message.QueueId + ": " + bounce.What + ": " + writer.Envelope.QueueId);
             if (bounce.Kind == Bounce.Delay)
             {
@@ -329,7 +421,7 @@ namespace MailGateway.Core.Delivery
         // Starts jobs for due messages while delivery slots are free, the message due longest first,
         // so that nothing waits behind mail that keeps failing (a full queue after an outage drains
         // in the order it was due).
-        private void StartDueOldestFirst(long nowMs, long nowUnixMs)
+        private void StartDueOldestFirst(long nowMs, long nowQueueMs)
         {
             if (_jobs == null) return; // no delivery wired in (a receive-only build)
             while (_running.Count < _config.MaxDeliveries)
@@ -338,39 +430,39 @@ namespace MailGateway.Core.Delivery
                 for (int i = 0; i < _spool.Count; i++)
                 {
                     QueuedMessage m = _spool.Message(i);
-                    if (m.InFlight > 0 || m.Held || m.NextAttemptUnixMs > nowUnixMs || IsBouncing(m) || !HasDue(m, nowUnixMs)) continue;
-                    if (oldest == null || m.NextAttemptUnixMs < oldest.NextAttemptUnixMs) oldest = m;
+                    if (m.InFlight > 0 || m.Held || m.NextAttemptQueueMs > nowQueueMs || IsBouncing(m) || !HasDue(m, nowQueueMs)) continue;
+                    if (oldest == null || m.NextAttemptQueueMs < oldest.NextAttemptQueueMs) oldest = m;
                 }
                 if (oldest == null) return;
                 try
                 {
-                    StartDue(oldest, nowMs, nowUnixMs);
+                    StartDue(oldest, nowMs, nowQueueMs);
                 }
                 catch (System.Exception e)
                 {
                     if (Failures.IsHalt(e)) throw;
                     InternalError(oldest, "starting delivery", e);
-                    if (!oldest.Held) oldest.NextAttemptUnixMs = nowUnixMs + ReportRetryMs;
+                    if (!oldest.Held) oldest.NextAttemptQueueMs = nowQueueMs + ReportRetryMs;
                 }
-                if (oldest.InFlight == 0 && !oldest.Held && oldest.NextAttemptUnixMs <= nowUnixMs)
+                if (oldest.InFlight == 0 && !oldest.Held && oldest.NextAttemptQueueMs <= nowQueueMs)
                 {
-                    oldest.NextAttemptUnixMs = EarliestPending(oldest); // nothing was started for it now
-                    if (oldest.NextAttemptUnixMs <= nowUnixMs) return;   // avoid picking it again in this pass
+                    oldest.NextAttemptQueueMs = EarliestPending(oldest); // nothing was started for it now
+                    if (oldest.NextAttemptQueueMs <= nowQueueMs) return;   // avoid picking it again in this pass
                 }
             }
         }
 
-        private static bool HasDue(QueuedMessage m, long nowUnixMs)
+        private static bool HasDue(QueuedMessage m, long nowQueueMs)
         {
             for (int r = 0; r < m.Recipients.Length; r++)
             {
                 RecipientStatus s = m.Recipients[r];
-                if (s.State == RecipientStatus.Pending && s.NextAttemptUnixMs <= nowUnixMs) return true;
+                if (s.State == RecipientStatus.Pending && s.NextAttemptQueueMs <= nowQueueMs) return true;
             }
             return false;
         }
 
-        private void StartDue(QueuedMessage m, long nowMs, long nowUnixMs)
+        private void StartDue(QueuedMessage m, long nowMs, long nowQueueMs)
         {
             // Group the due recipients by destination; each group is one job.
             int[] due = new int[m.Recipients.Length];
@@ -380,7 +472,7 @@ namespace MailGateway.Core.Delivery
             for (int r = 0; r < m.Recipients.Length; r++)
             {
                 RecipientStatus s = m.Recipients[r];
-                if (s.State != RecipientStatus.Pending || s.NextAttemptUnixMs > nowUnixMs) continue;
+                if (s.State != RecipientStatus.Pending || s.NextAttemptQueueMs > nowQueueMs) continue;
                 due[n] = r;
                 destinations[n] = _router.Route(s.Address);
                 keys[n] = destinations[n].Key;
@@ -410,7 +502,7 @@ namespace MailGateway.Core.Delivery
             }
         }
 
-        private void CollectFinishedJobs(long nowMs, long nowUnixMs)
+        private void CollectFinishedJobs(long nowMs, long nowQueueMs)
         {
             for (int i = _running.Count - 1; i >= 0; i--)
             {
@@ -435,8 +527,8 @@ namespace MailGateway.Core.Delivery
                 _running.RemoveAt(i);
                 run.Message.InFlight -= run.Recipients.Length;
                 if (!contained) run.Message.InternalErrors = 0; // only errors in a row count
-                for (int k = 0; k < outcomes.Length; k++) Apply(run.Message, outcomes[k], nowUnixMs);
-                if (run.Message.InFlight == 0) run.Message.NextAttemptUnixMs = EarliestPending(run.Message);
+                for (int k = 0; k < outcomes.Length; k++) Apply(run.Message, outcomes[k], nowQueueMs);
+                if (run.Message.InFlight == 0) run.Message.NextAttemptQueueMs = EarliestPending(run.Message);
             }
         }
 
@@ -462,7 +554,7 @@ namespace MailGateway.Core.Delivery
             return outcomes;
         }
 
-        private void Apply(QueuedMessage m, AttemptOutcome outcome, long nowUnixMs)
+        private void Apply(QueuedMessage m, AttemptOutcome outcome, long nowQueueMs)
         {
             RecipientStatus r = m.Recipients[outcome.Recipient];
             r.Attempts++;
@@ -479,11 +571,12 @@ namespace MailGateway.Core.Delivery
             }
             else
             {
-                r.NextAttemptUnixMs = _retry.NextAttemptUnixMs(nowUnixMs, r.Attempts, _random.Next(1000));
+                r.NextAttemptQueueMs = _retry.NextAttemptMs(nowQueueMs, r.Attempts, _random.Next(1000));
+                r.NextAttemptUnixMs = _clock.UnixMs() + (r.NextAttemptQueueMs - nowQueueMs);
             }
             _spool.UpdateRecipient(m, outcome.Recipient);
             _log.Line(m.QueueId + ": to=<" + r.Address + ">, relay=" + (outcome.RemoteHost.Length > 0 ? outcome.RemoteHost : "none") +
-                      ", delay=" + Seconds(nowUnixMs - m.Envelope.ArrivalUnixMs) + ", dsn=" + outcome.Status +
+                      ", delay=" + Seconds(m.AgeMs(nowQueueMs)) + ", dsn=" + outcome.Status +
                       ", status=" + status + " (" + outcome.Reply + ")");
         }
 
@@ -507,19 +600,19 @@ namespace MailGateway.Core.Delivery
             return false;
         }
 
-        private void Housekeep(QueuedMessage m, long nowUnixMs)
+        private void Housekeep(QueuedMessage m, long nowQueueMs)
         {
             // Storage work that failed (a card that turned read-only or full) is tried again now and then.
-            if (m.StorageRetryUnixMs > nowUnixMs) return;
+            if (m.StorageRetryQueueMs > nowQueueMs) return;
             if (!_spool.SaveUnsaved(m))
             {
-                m.StorageRetryUnixMs = nowUnixMs + ReportRetryMs;
+                m.StorageRetryQueueMs = nowQueueMs + ReportRetryMs;
                 return;
             }
-            long age = nowUnixMs - m.Envelope.ArrivalUnixMs;
-            if (age >= _config.QueueLifetimeMs) Expire(m, nowUnixMs);
+            long age = m.AgeMs(nowQueueMs);
+            if (age >= _config.QueueLifetimeMs) Expire(m, nowQueueMs);
             int[] bouncing = Select(m, RecipientStatus.Bouncing);
-            if (bouncing.Length > 0 && m.NextReportUnixMs <= nowUnixMs) QueueReport(m, Bounce.Failure, bouncing, nowUnixMs);
+            if (bouncing.Length > 0 && m.NextReportQueueMs <= nowQueueMs) QueueReport(m, Bounce.Failure, bouncing, nowQueueMs);
             if (IsBouncing(m) || HasState(m, RecipientStatus.Bouncing)) return; // finish the bounce first
             if (!HasPending(m))
             {
@@ -530,20 +623,20 @@ namespace MailGateway.Core.Delivery
                 }
                 catch (System.IO.IOException e)
                 {
-                    m.StorageRetryUnixMs = nowUnixMs + ReportRetryMs;
+                    m.StorageRetryQueueMs = nowQueueMs + ReportRetryMs;
                     _log.Line(m.QueueId + ": warning: cannot remove the delivered message from the card: " + e.Message + "; will try again");
                 }
                 return;
             }
-            if (_config.WarnAfterMs > 0 && !m.WarningSent && age >= _config.WarnAfterMs && m.NextReportUnixMs <= nowUnixMs)
+            if (_config.WarnAfterMs > 0 && !m.WarningSent && age >= _config.WarnAfterMs && m.NextReportQueueMs <= nowQueueMs)
             {
                 int[] waiting = Select(m, RecipientStatus.Pending);
                 if (m.Envelope.Sender.Length == 0) return; // no warnings about bounces
-                QueueReport(m, Bounce.Delay, waiting, nowUnixMs);
+                QueueReport(m, Bounce.Delay, waiting, nowQueueMs);
             }
         }
 
-        private void Expire(QueuedMessage m, long nowUnixMs)
+        private void Expire(QueuedMessage m, long nowQueueMs)
         {
             for (int i = 0; i < m.Recipients.Length; i++)
             {
@@ -554,13 +647,13 @@ namespace MailGateway.Core.Delivery
                               "; last error: " + last;
                 r.State = RecipientStatus.Bouncing;
                 _spool.UpdateRecipient(m, i);
-                _log.Line(m.QueueId + ": to=<" + r.Address + ">, relay=none, delay=" + Seconds(nowUnixMs - m.Envelope.ArrivalUnixMs) +
+                _log.Line(m.QueueId + ": to=<" + r.Address + ">, relay=none, delay=" + Seconds(m.AgeMs(nowQueueMs)) +
                           ", dsn=4.4.7, status=expired, returned to sender (" + last + ")");
             }
         }
 
         // Queues one DSN for the listed recipients of m; BounceCommitted finishes the job.
-        private void QueueReport(QueuedMessage m, int kind, int[] recipients, long nowUnixMs)
+        private void QueueReport(QueuedMessage m, int kind, int[] recipients, long nowQueueMs)
         {
             string notify = m.Envelope.Sender;
             string what = kind == Bounce.Failure ? "sender non-delivery notification" : "sender delay notification";
@@ -585,20 +678,24 @@ namespace MailGateway.Core.Delivery
             }
             RecipientStatus[] about = new RecipientStatus[recipients.Length];
             for (int i = 0; i < recipients.Length; i++) about[i] = m.Recipients[recipients[i]];
+            long nowUnixMs = _clock.UnixMs();
+            long age = m.AgeMs(nowQueueMs);
             Bounce report = new Bounce(kind, _config.Hostname, m, about, nowUnixMs,
-                                       m.Envelope.ArrivalUnixMs + _config.QueueLifetimeMs, notify);
-            Envelope envelope = ReportEnvelope(notify, nowUnixMs);
+                                       nowUnixMs + (_config.QueueLifetimeMs - age), notify, age);
+            Envelope envelope = ReportEnvelope(notify, nowQueueMs);
             MessageWriter writer = null;
             try
             {
-                writer = _spool.Begin(envelope);
+                // A bounce after which nothing of m is pending takes over m's space: m is removed
+                // right after it, and a full card must not keep m's sender waiting for ever.
+                writer = _spool.Begin(envelope, kind == Bounce.Failure && !HasPending(m) ? m.FileBytes : 0);
                 if (writer == null)
                 {
                     _log.Line(m.QueueId + ": warning: spool full, " + what + " postponed");
-                    m.NextReportUnixMs = nowUnixMs + ReportRetryMs;
+                    m.NextReportQueueMs = nowQueueMs + ReportRetryMs;
                     return;
                 }
-                m.NextReportUnixMs = nowUnixMs + ReportRetryMs; // unless it gets queued below
+                m.NextReportQueueMs = nowQueueMs + ReportRetryMs; // unless it gets queued below
                 report.Begin();
                 if (!Drain(report, writer)) return;
                 MessageBody original = new MessageBody(_spool.Storage, m.FileName);
@@ -653,7 +750,7 @@ namespace MailGateway.Core.Delivery
 
         // Tells queue.postmaster by mail which damaged files recovery set aside (the originals stay
         // on the card as .BAD); without a postmaster the log is all there is, and says so loudly.
-        private void ReportQuarantined(long nowUnixMs)
+        private void ReportQuarantined(long nowQueueMs)
         {
             string[] lines = _spool.TakeQuarantined();
             if (lines.Length == 0) return;
@@ -666,13 +763,13 @@ namespace MailGateway.Core.Delivery
             MessageWriter writer = null;
             try
             {
-                writer = _spool.Begin(ReportEnvelope(_config.Postmaster, nowUnixMs));
+                writer = _spool.Begin(ReportEnvelope(_config.Postmaster, nowQueueMs));
                 if (writer == null)
                 {
                     _log.Line("error: spool full: cannot tell the postmaster about " + lines.Length.ToString() + " damaged queue file(s)");
                     return;
                 }
-                PostmasterNotice notice = new PostmasterNotice(_config.Hostname, _config.Postmaster, writer.Envelope.QueueId, nowUnixMs);
+                PostmasterNotice notice = new PostmasterNotice(_config.Hostname, _config.Postmaster, writer.Envelope.QueueId, _clock.UnixMs());
                 byte[] text = notice.Bytes(lines);
                 if (!writer.Write(text, 0, text.Length))
                 {
@@ -696,10 +793,11 @@ namespace MailGateway.Core.Delivery
         }
 
         // The envelope of a report this runner writes: from the null sender, so it is never bounced.
-        private Envelope ReportEnvelope(string to, long nowUnixMs)
+        private Envelope ReportEnvelope(string to, long nowQueueMs)
         {
             Envelope envelope = new Envelope();
-            envelope.ArrivalUnixMs = nowUnixMs;
+            envelope.ArrivalUnixMs = _clock.UnixMs();
+            envelope.ArrivalQueueMs = nowQueueMs;
             envelope.ClientAddress = "127.0.0.1";
             envelope.Helo = _config.Hostname;
             envelope.Protocol = ReportProtocol;
@@ -710,18 +808,17 @@ namespace MailGateway.Core.Delivery
 
         // ---- Helpers ---------------------------------------------------------------------------
 
-        private void SpreadOverdue(long nowUnixMs)
+        private void SpreadOverdue(long nowQueueMs)
         {
-            _started = true;
             for (int i = 0; i < _spool.Count; i++)
             {
                 QueuedMessage m = _spool.Message(i);
                 long next = EarliestPending(m);
-                if (next < nowUnixMs && m.Recipients.Length > 0 && HasState(m, RecipientStatus.Pending) && AttemptedBefore(m))
+                if (next < nowQueueMs && m.Recipients.Length > 0 && HasState(m, RecipientStatus.Pending) && AttemptedBefore(m))
                 {
-                    next = nowUnixMs + _random.Next((int)StartupSpreadMs);
+                    next = nowQueueMs + _random.Next((int)StartupSpreadMs);
                 }
-                m.NextAttemptUnixMs = next;
+                m.NextAttemptQueueMs = next;
             }
         }
 
@@ -740,7 +837,7 @@ namespace MailGateway.Core.Delivery
             for (int i = 0; i < m.Recipients.Length; i++)
             {
                 RecipientStatus r = m.Recipients[i];
-                if (r.State == RecipientStatus.Pending && r.NextAttemptUnixMs < earliest) earliest = r.NextAttemptUnixMs;
+                if (r.State == RecipientStatus.Pending && r.NextAttemptQueueMs < earliest) earliest = r.NextAttemptQueueMs;
             }
             return earliest == long.MaxValue ? 0 : earliest;
         }

@@ -33,12 +33,12 @@ namespace MailGateway.Core.Delivery
             return _waitsMs[index];
         }
 
-        /// <summary>The next attempt time: now + wait ± up to 10% (random in [0, 1000) per mille from the caller).</summary>
-        public long NextAttemptUnixMs(long nowUnixMs, int failedAttempts, int randomPerMille)
+        /// <summary>The next attempt time: now + wait ± up to 10% (random in [0, 1000) per mille from the caller), on the caller's clock (the queue clock).</summary>
+        public long NextAttemptMs(long nowMs, int failedAttempts, int randomPerMille)
         {
             long wait = BaseWaitMs(failedAttempts);
             long jitter = wait / 10 * (randomPerMille - 500) / 500;
-            return nowUnixMs + wait + jitter;
+            return nowMs + wait + jitter;
         }
 
         /// <summary>"5m, 10m, 1h" as text, for logs and the console.</summary>

@@ -140,7 +140,7 @@ namespace MailGateway.Core.Delivery
         {
             if (destination.Kind == Destination.Local && _mailboxes != null)
             {
-                return new LocalDeliveryJob(Storage, _mailboxes, _users, message, recipients);
+                return new LocalDeliveryJob(Storage, _mailboxes, _users, message, recipients, Log);
             }
             return new SmtpDeliveryJob(this, message, recipients, destination, nowMs);
         }

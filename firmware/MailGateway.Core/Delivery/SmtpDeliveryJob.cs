@@ -17,6 +17,8 @@
 //   4. The connection is then parked with SmtpDeliveries for the next message to the same
 //      destination (delivery.connection_reuse_time), or closed with QUIT; a job that finds a
 //      parked connection starts with it and skips DNS, connect and greeting.
+//   A card that cannot give the message (an IOException reading the spool file) ends the attempt
+//   before the final dot, deferred: a card error, not an internal error.
 // Reply texts follow Postfix: "host mx.example[192.0.2.1] said: 550 5.1.1 … (in reply to RCPT TO
 // command)", "connect to mx.example[192.0.2.1]:25: connection failed".
 using MailGateway.Core.Config;
@@ -113,19 +115,34 @@ namespace MailGateway.Core.Delivery
         public bool Step(long nowMs)
         {
             _moreNow = false;
-            // Each state may finish within one Step and hand over to the next.
-            for (int guard = 0; guard < 8 && _state != Done; guard++)
+            try
             {
-                int before = _state;
-                switch (_state)
+                // Each state may finish within one Step and hand over to the next.
+                for (int guard = 0; guard < 8 && _state != Done; guard++)
                 {
-                    case Resolving: StepResolving(nowMs); break;
-                    case Connecting: StepConnecting(nowMs); break;
-                    case Handshaking: StepHandshaking(nowMs); break;
-                    case Talking: StepTalking(nowMs); break;
+                    int before = _state;
+                    switch (_state)
+                    {
+                        case Resolving: StepResolving(nowMs); break;
+                        case Connecting: StepConnecting(nowMs); break;
+                        case Handshaking: StepHandshaking(nowMs); break;
+                        case Talking: StepTalking(nowMs); break;
+                    }
+                    if (_state == before && !_again) break;
+                    _again = false;
                 }
-                if (_state == before && !_again) break;
-                _again = false;
+            }
+            catch (System.IO.IOException e)
+            {
+                // The card could not give the message (only the spool file is read here): a card
+                // error, not a bug. The body is read before the final dot is sent, so ending the
+                // connection now leaves nothing half delivered; the message waits for the next try.
+                _owner.Log.Line(_message.QueueId + ": warning: cannot read the queue file: " + e.Message + "; will try again");
+                CloseConnection();
+                if (_planner != null) _planner.Abandon(_owner.Lookups);
+                _planner = null;
+                CancelHostLookups();
+                FinishAll(AttemptOutcome.Transient, "4.3.0", "451 4.3.0 cannot read the queue file: " + e.Message, "");
             }
             return _state == Done;
         }
@@ -584,11 +601,20 @@ namespace MailGateway.Core.Delivery
             _pending.Clear();
         }
 
+        // A read handle that fails to close holds nothing (and is released anyway, IStorage.Close).
         private void CloseBody()
         {
-            if (_body != null) _body.Close();
+            MessageBody body = _body;
             _body = null;
             _bodyLeft = 0;
+            if (body == null) return;
+            try
+            {
+                body.Close();
+            }
+            catch (System.IO.IOException)
+            {
+            }
         }
 
         private void FinishAll(int result, string status, string reply, string remoteHost)

@@ -83,12 +83,18 @@ namespace MailGateway.Core.Local
         /// </summary>
         public string Reserve(string folder, long bytes)
         {
+            return Reserve(folder, bytes, 0);
+        }
+
+        /// <summary>As Reserve; the card may go past spool.max_bytes by allowanceBytes (a message's last copy takes over its queue file's space: SpoolSpace).</summary>
+        public string Reserve(string folder, long bytes, long allowanceBytes)
+        {
             long size = Size(folder);
             if (_maxBytes > 0 && size + bytes > _maxBytes)
             {
                 return "452 4.2.2 mailbox full (" + size.ToString() + " of " + _maxBytes.ToString() + " bytes used)";
             }
-            if (_card != null && !_card.TryTake(bytes)) return "452 4.3.1 insufficient system storage for the mailbox";
+            if (_card != null && !_card.TryTake(bytes, allowanceBytes)) return "452 4.3.1 insufficient system storage for the mailbox";
             _sizes[Index(folder)] = size + bytes;
             return null;
         }

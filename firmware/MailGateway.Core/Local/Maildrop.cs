@@ -99,11 +99,21 @@ namespace MailGateway.Core.Local
             _store.Unlock(_folder);
         }
 
+        // A message file opened for reading holds nothing on the card: a Close that reports an error
+        // does not matter (the handle is released all the same, IStorage.Close).
         private void CloseFile()
         {
-            if (_openHandle >= 0) _storage.Close(_openHandle);
+            int handle = _openHandle;
             _openHandle = -1;
             _openIndex = -1;
+            if (handle < 0) return;
+            try
+            {
+                _storage.Close(handle);
+            }
+            catch (System.IO.IOException)
+            {
+            }
         }
     }
 }

@@ -153,6 +153,7 @@ namespace MailGateway.Core.Runtime
             SmtpServerSession s = c.Session;
             Envelope envelope = new Envelope();
             envelope.ArrivalUnixMs = _clock.UnixMs();
+            envelope.ArrivalQueueMs = _queue.QueueTimeMs(_clock.MonotonicMs());
             envelope.ClientAddress = s.ClientAddress;
             envelope.Helo = s.HeloName;
             envelope.Protocol = s.Protocol;

@@ -76,6 +76,7 @@ namespace MailGateway.Core.Runtime
         {
             _spool.Recover();
             if (_local != null) CountMailboxes();
+            _queue.Start(_clock.MonotonicMs());
             // SMTP, SMTP with implicit TLS, then (with local mailboxes) POP3 and POP3 with implicit TLS.
             bool tls = _config.ServerTlsAvailable;
             bool pop3 = _local != null;
@@ -175,6 +176,7 @@ namespace MailGateway.Core.Runtime
                     Contain(c, e);
                 }
             }
+            _nextDeadlineMs = progress ? nowMs : nextDeadline;
             if (progress) return 0;
             if (nextDeadline == long.MaxValue) return MaxWaitMs;
             long wait = nextDeadline - nowMs;
@@ -264,6 +266,15 @@ namespace MailGateway.Core.Runtime
                 if (_connections.Contains(c)) _connections.Remove(c);
             }
         }
+
+        private long _nextDeadlineMs = long.MaxValue;
+
+        /// <summary>
+        /// When the last RunOnce wants the next one at the latest, on the monotonic clock, without
+        /// the MaxWaitMs cap (long.MaxValue: only when I/O happens). A simulation that moves virtual
+        /// time skips idle stretches with it; a platform waiting on sockets uses RunOnce's result.
+        /// </summary>
+        public long NextDeadlineMs { get { return _nextDeadlineMs; } }
 
         /// <summary>Sessions ended by an internal error since start (each was logged).</summary>
         public int InternalErrors { get { return _internalErrors; } }

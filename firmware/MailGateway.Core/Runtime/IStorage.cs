@@ -9,7 +9,8 @@
 //     only after SyncDirectory() (Linux needs fsync on the folder; on FAT it is a no-op).
 //   - Rename or Delete of an open file fails, and a file is open for appending at most once;
 //   - a missing name is an IOException (FileNotFoundException on the host), Delete included;
-//   - Close makes nothing durable.
+//   - Close makes nothing durable, and releases the handle even when it reports an error (as
+//     close(2) does): a handle is closed once, never again after a failed Close.
 // Failures are reported by throwing System.IO.IOException; the spool turns them into 4xx replies.
 namespace MailGateway.Core.Runtime
 {

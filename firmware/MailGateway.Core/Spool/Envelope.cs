@@ -13,7 +13,10 @@ namespace MailGateway.Core.Spool
         public const int MaxRecipients = 10000;
 
         public string QueueId;
+        /// <summary>The wall clock at arrival, for Received:, Date: and reports (it may have been wrong; nothing is timed by it).</summary>
         public long ArrivalUnixMs;
+        /// <summary>The queue clock at arrival (QueueClock): what the message's age counts from; -1 in files written before it was kept.</summary>
+        public long ArrivalQueueMs = -1;
         public string ClientAddress;
         public string Helo;
         public string Protocol;

@@ -43,8 +43,9 @@ namespace MailGateway.Core.Spool
         public void Close()
         {
             if (_handle < 0) return;
-            _storage.Close(_handle);
-            _handle = -1;
+            int handle = _handle;
+            _handle = -1; // gone even if Close reports an error (IStorage.Close)
+            _storage.Close(handle);
         }
     }
 }

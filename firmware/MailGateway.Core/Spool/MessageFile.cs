@@ -1,5 +1,6 @@
 // Checks a committed message file: Check() validates every record (file header, one envelope and
-// its recipient records, body chunks, an end record whose counts match, nothing after it) without keeping the body.
+// its recipient records, the arrival clock if the file has one, body chunks, an end record whose
+// counts match, nothing after it) without keeping the body.
 // MessageBody streams the body back out.
 using MailGateway.Core.Runtime;
 
@@ -25,10 +26,26 @@ namespace MailGateway.Core.Spool
             }
             finally
             {
-                storage.Close(handle);
+                CloseRead(storage, handle);
             }
             file.FileBytes = storage.Length(name);
             return file;
+        }
+
+        /// <summary>
+        /// Closes a file opened for reading: an error there is ignored (the handle is released
+        /// all the same, IStorage.Close, and what was read stands). A card that is full fails
+        /// closes, and a full card is when the queue most needs to be read and drained.
+        /// </summary>
+        public static void CloseRead(IStorage storage, int handle)
+        {
+            try
+            {
+                storage.Close(handle);
+            }
+            catch (System.IO.IOException)
+            {
+            }
         }
 
         private string Validate(RecordReader reader)
@@ -48,9 +65,16 @@ namespace MailGateway.Core.Spool
             }
             long bodyBytes = 0;
             long bodyRecords = 0;
-            while (true)
+            type = reader.Next();
+            if (type == RecordFormat.ArrivalClock)
             {
+                // Files written before the queue clock was kept have none (ArrivalQueueMs stays -1).
+                if (reader.PayloadLength != 8) return "bad arrival clock record";
+                Envelope.ArrivalQueueMs = RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset);
                 type = reader.Next();
+            }
+            for (; ; type = reader.Next())
+            {
                 if (type == RecordFormat.Body)
                 {
                     bodyBytes += reader.PayloadLength;

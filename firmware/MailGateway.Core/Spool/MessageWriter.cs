@@ -1,5 +1,6 @@
 // Writes one incoming message to its temporary spool file (QQQQQQQQ.TMP) as records: file header,
-// envelope, one record per recipient, body chunks of at most ChunkBytes, and at commit the end record that makes the file
+// envelope, one record per recipient, the queue clock at arrival (QueueClock), body chunks of at
+// most ChunkBytes, and at commit the end record that makes the file
 // complete. Space is taken from SpoolSpace before every append, so a full card is noticed before a
 // byte is lost, and is handed back if the message is abandoned.
 using MailGateway.Core.Runtime;
@@ -33,6 +34,8 @@ namespace MailGateway.Core.Spool
         public long BodyBytes { get; private set; }
         /// <summary>True once a write did not fit in spool.max_bytes.</summary>
         public bool OutOfSpace { get; private set; }
+        /// <summary>Bytes this file may go past spool.max_bytes (a report that ends its message: SpoolSpace).</summary>
+        internal long AllowanceBytes;
 
         internal MessageWriter(IStorage storage, SpoolSpace space, Envelope envelope)
         {
@@ -61,6 +64,12 @@ namespace MailGateway.Core.Spool
                 Envelope.WriteRecipientTo(i, payload);
                 RecordFormat.Append(_record, RecordFormat.Recipient, payload.Array, payload.Start, payload.Count);
                 if (_record.Count >= ChunkBytes && !Flush()) throw new System.IO.IOException("spool.max_bytes reached");
+            }
+            if (Envelope.ArrivalQueueMs >= 0)
+            {
+                payload.Clear();
+                payload.AppendInt64(Envelope.ArrivalQueueMs);
+                RecordFormat.Append(_record, RecordFormat.ArrivalClock, payload.Array, payload.Start, payload.Count);
             }
             if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
         }
@@ -98,23 +107,25 @@ namespace MailGateway.Core.Spool
             RecordFormat.Append(_record, RecordFormat.End, payload.Array, payload.Start, payload.Count);
             if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
             _storage.Sync(_handle);
-            _storage.Close(_handle);
-            _handle = -1;
+            int handle = _handle;
+            _handle = -1; // gone even if Close reports an error (IStorage.Close)
+            _storage.Close(handle);
         }
 
         /// <summary>Closes the file if open (after an error or abort); the caller deletes it.</summary>
         internal void CloseQuietly()
         {
             if (_handle < 0) return;
+            int handle = _handle;
+            _handle = -1;
             try
             {
-                _storage.Close(_handle);
+                _storage.Close(handle);
             }
             catch (System.IO.IOException)
             {
                 // The file is abandoned and deleted anyway.
             }
-            _handle = -1;
         }
 
         private bool FlushChunk()
@@ -127,7 +138,7 @@ namespace MailGateway.Core.Spool
 
         private bool Flush()
         {
-            if (!_space.TryTake(_record.Count))
+            if (!_space.TryTake(_record.Count, AllowanceBytes))
             {
                 OutOfSpace = true;
                 _record.Clear();

@@ -100,17 +100,28 @@ namespace MailGateway.Core.Spool
             {
                 if (!_storage.Exists(name)) return 0;
                 int handle = _storage.OpenRead(name);
+                long bound = 0;
                 try
                 {
                     RecordReader reader = new RecordReader(_storage, handle);
-                    if (reader.Next() != RecordFormat.QueueIdBound || reader.PayloadLength != 8) return 0;
-                    long bound = RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset);
-                    return bound > 0 && bound <= MaxId + BlockSize ? bound : 0;
+                    if (reader.Next() == RecordFormat.QueueIdBound && reader.PayloadLength == 8)
+                    {
+                        bound = RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset);
+                    }
                 }
                 finally
                 {
-                    _storage.Close(handle);
+                    // What was read stands even if closing reports an error (a full card fails
+                    // closes); the handle is released all the same (IStorage.Close).
+                    try
+                    {
+                        _storage.Close(handle);
+                    }
+                    catch (System.IO.IOException)
+                    {
+                    }
                 }
+                return bound > 0 && bound <= MaxId + BlockSize ? bound : 0;
             }
             catch (System.IO.IOException)
             {

@@ -1,4 +1,5 @@
-// A committed message as the queue knows it: its envelope and each recipient's progress.
+// A committed message as the queue knows it: its envelope and each recipient's progress. Times are
+// on the queue clock (QueueClock): the message's age is the queue clock now minus its arrival.
 namespace MailGateway.Core.Spool
 {
     public sealed class QueuedMessage
@@ -13,14 +14,16 @@ namespace MailGateway.Core.Spool
         public bool Held;
         /// <summary>In memory only: delivery attempts in a row that ended in an internal error.</summary>
         public int InternalErrors;
+        /// <summary>In memory only: the recipient log's name is known to be durable (see Spool.AppendLog).</summary>
+        public bool LogNameDurable;
         /// <summary>In memory only: recipients whose last change could not be written to the card yet.</summary>
         public bool[] Unsaved;
-        /// <summary>In memory only: when storage work that failed (saving progress, removal) is tried again (Unix ms).</summary>
-        public long StorageRetryUnixMs;
-        /// <summary>In memory only: when the queue may try this message next (Unix ms).</summary>
-        public long NextAttemptUnixMs;
-        /// <summary>In memory only: when a bounce that could not be queued is tried again.</summary>
-        public long NextReportUnixMs;
+        /// <summary>In memory only: when storage work that failed (saving progress, removal) is tried again (queue clock).</summary>
+        public long StorageRetryQueueMs;
+        /// <summary>In memory only: when the queue may try this message next (queue clock).</summary>
+        public long NextAttemptQueueMs;
+        /// <summary>In memory only: when a bounce that could not be queued is tried again (queue clock).</summary>
+        public long NextReportQueueMs;
         /// <summary>In memory only: recipients a delivery attempt is working on now.</summary>
         public int InFlight;
 
@@ -38,6 +41,9 @@ namespace MailGateway.Core.Spool
         }
 
         public string QueueId { get { return Envelope.QueueId; } }
+
+        /// <summary>How long the queue has held the message, by the queue clock.</summary>
+        public long AgeMs(long nowQueueMs) { return nowQueueMs - Envelope.ArrivalQueueMs; }
         public string FileName { get { return Envelope.QueueId + SpoolNames.Message; } }
     }
 }

@@ -1,6 +1,7 @@
 // Per-recipient delivery progress in QQQQQQQQ.RCP, next to the message file, so that the body is
 // never rewritten (DESIGN, durability). Append-only: each change is one record (recipient index,
-// state, attempts, next attempt, last reply, the host that gave it); when the file is read back,
+// state, attempts, next attempt on the wall clock as it read then, last reply, the host that gave
+// it, next attempt on the queue clock — QueueClock, which is what counts); when the file is read back,
 // the last good record for each recipient wins. Two indexes are flags of the whole message: a
 // delay warning was sent (WarningSentIndex), the message is held or released (HeldIndex).
 // A torn record (a power cut mid-append) is stepped over, so the records appended after the
@@ -31,6 +32,7 @@ namespace MailGateway.Core.Spool
             payload.AppendInt64(status.NextAttemptUnixMs);
             payload.AppendString16(Clip(status.LastReply));
             payload.AppendString16(Clip(status.RemoteHost));
+            payload.AppendInt64(status.NextAttemptQueueMs);
             ByteBuffer record = new ByteBuffer(payload.Count + RecordFormat.Overhead);
             RecordFormat.Append(record, RecordFormat.RecipientState, payload.Array, payload.Start, payload.Count);
             int handle = exists ? storage.OpenAppend(name) : storage.Create(name);
@@ -94,12 +96,14 @@ namespace MailGateway.Core.Spool
                     status.LastReply = reply == null ? "" : reply;
                     string host = RecordFormat.ReadString16(b, ref at, end);
                     status.RemoteHost = host == null ? "" : host;
+                    // Records from before the queue clock end here: the attempt is due at once.
+                    status.NextAttemptQueueMs = host != null && at + 8 <= end ? RecordFormat.ReadInt64(b, at) : -1;
                 }
                 return reader.SkippedDamage;
             }
             finally
             {
-                storage.Close(handle);
+                MessageFile.CloseRead(storage, handle);
             }
         }
     }

@@ -20,6 +20,9 @@ namespace MailGateway.Core.Spool
         public string Address;
         public int State;
         public int Attempts;
+        /// <summary>When the next attempt is due, on the queue clock (QueueClock); -1: unknown (a record from before it), due at once.</summary>
+        public long NextAttemptQueueMs;
+        /// <summary>The same on the wall clock as it read when the record was written: for people, never for timing.</summary>
         public long NextAttemptUnixMs;
         public string LastReply = "";
         /// <summary>The host that gave LastReply ("mx.example.com[192.0.2.1]"), "" when none did.</summary>

@@ -23,6 +23,8 @@ namespace MailGateway.Core.Spool
         public const byte End = (byte)'Z';          // body byte count and record count: the commit mark
         public const byte RecipientState = (byte)'R';
         public const byte QueueIdBound = (byte)'N';     // QUEUEIDS.A/B: the sequence's reserved upper bound
+        public const byte ArrivalClock = (byte)'A';     // after the recipients: the queue clock at arrival (QueueClock)
+        public const byte QueueClockMark = (byte)'C';   // QCLOCK.A/B: the queue clock (QueueClock)
 
         /// <summary>Frames payload[0..count) as one record appended to output. Throws for a payload
         /// the reader would refuse (a bug: nothing unreadable may ever be written, let alone answered 250).</summary>

@@ -14,11 +14,12 @@
 // not yet durable — whose client got no 250 and will send it again: a duplicate, never a loss.
 // A crash after it leaves a complete, self-checking .MSG.
 //
-// Recover() runs at start-up: removes .TMP files, validates every .MSG (setting damaged or
-// unreadable ones aside as .BAD and listing them for the postmaster), drops recipient logs whose
-// message is gone, replays recipient logs (stepping over a torn record), and counts every byte on
-// the card against spool.max_bytes. No file on the card can make it throw; only a card that
-// cannot be listed at all does.
+// Recover() runs at start-up: removes .TMP files, validates every .MSG (setting damaged ones aside
+// as .BAD and listing them for the postmaster), drops recipient logs whose message is gone,
+// replays recipient logs (stepping over a torn record), and counts every byte on the card against
+// spool.max_bytes. A message the card cannot give at that moment (an I/O error, not damage) is
+// kept as it is and loaded later (LoadUnreadable). No file on the card can make it throw; only a
+// card that cannot be listed at all does.
 // After acceptance, a card that fails never stops the queue: recipient progress that cannot be
 // written is kept in memory (UpdateRecipient, SaveUnsaved) and removal can be tried again.
 using System.Collections;
@@ -34,6 +35,11 @@ namespace MailGateway.Core.Spool
         private readonly ArrayList _batch = new ArrayList();
         private readonly ArrayList _queue = new ArrayList();
         private readonly ArrayList _quarantined = new ArrayList();
+        private readonly ArrayList _leftovers = new ArrayList();         // abandoned files the card would not delete yet
+        private readonly ArrayList _leftoverBytes = new ArrayList();     // long: their bytes, still counted
+        private readonly ArrayList _unreadable = new ArrayList();        // .MSG names Recover could not read
+        private readonly ArrayList _unreadableBytes = new ArrayList();   // long: card bytes counted for each
+        private bool _setAsideSinceSync;
         private readonly QueueIds _ids;
 
         public Spool(IStorage storage, SpoolSpace space, ILog log)
@@ -74,13 +80,20 @@ namespace MailGateway.Core.Spool
         /// </summary>
         public MessageWriter Begin(Envelope envelope)
         {
+            return Begin(envelope, 0);
+        }
+
+        /// <summary>As Begin, for a report that ends a message: it may go past spool.max_bytes by allowanceBytes (SpoolSpace).</summary>
+        public MessageWriter Begin(Envelope envelope, long allowanceBytes)
+        {
             if (envelope.Recipients.Length == 0 || envelope.Recipients.Length > Envelope.MaxRecipients)
             {
                 throw new System.ArgumentException("an envelope needs 1 to Envelope.MaxRecipients recipients");
             }
-            if (!_space.HasRoomFor(0)) return null;
+            if (!_space.HasRoomFor(-allowanceBytes)) return null;
             envelope.QueueId = NewQueueId();
             MessageWriter writer = new MessageWriter(_storage, _space, envelope);
+            writer.AllowanceBytes = allowanceBytes;
             try
             {
                 writer.Begin();
@@ -99,15 +112,63 @@ namespace MailGateway.Core.Spool
         {
             writer.CloseQuietly();
             writer.Outcome = MessageWriter.Failed;
-            _space.Release(writer.FileBytes);
+            DeleteOrLeave(writer.TemporaryName, writer.FileBytes);
+        }
+
+        // Deletes an abandoned file and gives its bytes back; a card that refuses is asked again
+        // later (TidyLeftovers), the bytes counted until then.
+        private bool DeleteOrLeave(string name, long bytes)
+        {
             try
             {
-                if (_storage.Exists(writer.TemporaryName)) _storage.Delete(writer.TemporaryName);
+                if (_storage.Exists(name)) _storage.Delete(name);
+                _space.Release(bytes);
+                return true;
             }
             catch (System.Exception e)
             {
-                // Left for Recover() at the next start, which deletes every .TMP.
                 if (Failures.IsHalt(e)) throw;
+                _leftovers.Add(name);
+                _leftoverBytes.Add(bytes);
+                return false;
+            }
+        }
+
+        /// <summary>Abandoned files the card would not delete yet (see TidyLeftovers).</summary>
+        public int LeftoverCount { get { return _leftovers.Count; } }
+
+        /// <summary>
+        /// Deletes again the abandoned files the card refused to delete (an aborted .TMP, a .MSG
+        /// whose client was told 4xx); those it still refuses stay for the next call.
+        /// </summary>
+        public void TidyLeftovers()
+        {
+            bool deleted = false;
+            for (int i = _leftovers.Count - 1; i >= 0; i--)
+            {
+                string name = (string)_leftovers[i];
+                long bytes = (long)_leftoverBytes[i];
+                try
+                {
+                    if (_storage.Exists(name)) _storage.Delete(name);
+                }
+                catch (System.IO.IOException)
+                {
+                    continue;
+                }
+                _leftovers.RemoveAt(i);
+                _leftoverBytes.RemoveAt(i);
+                _space.Release(bytes);
+                deleted = true;
+            }
+            if (!deleted) return;
+            try
+            {
+                _storage.SyncDirectory();
+            }
+            catch (System.IO.IOException e)
+            {
+                _log.Line("warning: spool: cannot sync the folder: " + e.Message);
             }
         }
 
@@ -180,15 +241,22 @@ namespace MailGateway.Core.Spool
         {
             _log.Line(writer.Envelope.QueueId + ": warning: could not sync spool folder: " + reason);
             writer.Outcome = MessageWriter.Failed;
-            _space.Release(writer.FileBytes);
+            if (!DeleteOrLeave(writer.FinalName, writer.FileBytes))
+            {
+                // Deleted later (TidyLeftovers); a restart before that queues it: a duplicate.
+                _log.Line(writer.Envelope.QueueId + ": warning: message may be delivered twice");
+                return;
+            }
+            // The rename may reach the card without the delete (a torn power cut keeps one change and
+            // not the other): sync the deletion too, or the client's retry makes a second copy.
             try
             {
-                _storage.Delete(writer.FinalName);
+                _storage.SyncDirectory();
             }
             catch (System.Exception e)
             {
                 if (Failures.IsHalt(e)) throw;
-                _log.Line(writer.Envelope.QueueId + ": warning: message may be delivered twice");
+                _log.Line(writer.Envelope.QueueId + ": warning: message may be delivered twice (its removal is not on the card: " + Failures.Describe(e) + ")");
             }
         }
 
@@ -239,9 +307,40 @@ namespace MailGateway.Core.Spool
 
         private void AppendLog(QueuedMessage message, int index, RecipientStatus status)
         {
-            long before = LengthOrZero(message.QueueId + SpoolNames.Recipients);
-            RecipientLog.Record(_storage, message.QueueId, index, status);
-            long grown = LengthOrZero(message.QueueId + SpoolNames.Recipients) - before;
+            string name = message.QueueId + SpoolNames.Recipients;
+            long before = LengthOrZero(name);
+            bool created = before == 0 && !_storage.Exists(name);
+            try
+            {
+                RecipientLog.Record(_storage, message.QueueId, index, status);
+            }
+            catch (System.IO.IOException)
+            {
+                CountGrowth(message, name, before); // what reached the card counts even when the record failed part-way
+                throw;
+            }
+            CountGrowth(message, name, before);
+            // A new log's name is durable only once a folder sync after its creation went through
+            // (Record does one when it creates the file); if that failed, every later record would
+            // sit in a file a power cut can take away, so the sync is done again until it succeeds.
+            if (created) message.LogNameDurable = true;
+            else if (!message.LogNameDurable)
+            {
+                _storage.SyncDirectory();
+                message.LogNameDurable = true;
+            }
+        }
+
+        private void CountGrowth(QueuedMessage message, string name, long before)
+        {
+            long grown = 0;
+            try
+            {
+                grown = LengthOrZero(name) - before;
+            }
+            catch (System.IO.IOException)
+            {
+            }
             _space.Take(grown);
             message.FileBytes += grown;
         }
@@ -291,14 +390,21 @@ namespace MailGateway.Core.Spool
         }
 
         /// <summary>
-        /// Deletes a message whose recipients are all done: message file first, then its log. Safe
-        /// to call again after it failed part-way; throws IOException when the card fails (the
-        /// message then stays in the queue, done, and the caller tries again later).
+        /// Deletes a message whose recipients are all done: message file first, synced, then its
+        /// log. Safe to call again after it failed part-way; throws IOException when the card fails
+        /// (the message then stays in the queue, done, and the caller tries again later).
         /// </summary>
         public void Remove(QueuedMessage message)
         {
-            if (_storage.Exists(message.FileName)) _storage.Delete(message.FileName);
             string log = message.QueueId + SpoolNames.Recipients;
+            if (_storage.Exists(message.FileName))
+            {
+                _storage.Delete(message.FileName);
+                // The message's deletion must be on the card before its log's: a power cut may keep
+                // either of two unsynced deletions, and a message kept without its log would be
+                // delivered again to every recipient (and bounced again).
+                if (_storage.Exists(log)) _storage.SyncDirectory();
+            }
             if (_storage.Exists(log)) _storage.Delete(log);
             _storage.SyncDirectory();
             _queue.Remove(message);
@@ -316,11 +422,15 @@ namespace MailGateway.Core.Spool
         {
             _queue.Clear();
             _quarantined.Clear();
+            _leftovers.Clear();
+            _leftoverBytes.Clear();
             string[] names = _storage.List();
             bool changed = false;
             _ids.Load();
             for (int i = 0; i < names.Length; i++)
             {
+                // Queue files name the sequence; the sequence's own files (QUEUEIDS.A/.B) do not.
+                if (names[i] == QueueIds.FileA || names[i] == QueueIds.FileB) continue;
                 if (names[i].Length >= 9 && names[i][8] == '.') _ids.Raise(names[i].Substring(0, 8));
             }
             for (int i = 0; i < names.Length; i++)
@@ -332,8 +442,8 @@ namespace MailGateway.Core.Spool
                     if (_storage.Exists(id + SpoolNames.Message))
                     {
                         // A rename torn by a power cut on FAT leaves both names on one cluster chain:
-                        // deleting the .TMP would free the committed message's clusters. Leave it.
-                        _space.Take(_storage.Length(names[i]));
+                        // deleting the .TMP would free the committed message's clusters. Leave it;
+                        // and do not count it: its bytes are the message's, counted with it.
                         _log.Line(id + ": warning: " + names[i] + " left in place beside its committed message; check the card");
                         continue;
                     }
@@ -344,64 +454,58 @@ namespace MailGateway.Core.Spool
                 catch (System.Exception e)
                 {
                     if (Failures.IsHalt(e)) throw;
-                    _log.Line(id + ": warning: cannot remove unfinished " + names[i] + ": " + Failures.Describe(e));
+                    _log.Line(id + ": warning: cannot remove unfinished " + names[i] + ": " + Failures.Describe(e) + "; will try again");
+                    long bytes = 0;
+                    try
+                    {
+                        bytes = _storage.Length(names[i]);
+                    }
+                    catch (System.Exception lengthFailure)
+                    {
+                        if (Failures.IsHalt(lengthFailure)) throw;
+                    }
+                    _space.Take(bytes);
+                    _leftovers.Add(names[i]);   // TidyLeftovers deletes it once the card lets it
+                    _leftoverBytes.Add(bytes);
                 }
             }
+            _unreadable.Clear();
+            _unreadableBytes.Clear();
+            _setAsideSinceSync = false;
             for (int i = 0; i < names.Length; i++)
             {
                 string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Message);
                 if (id == null) continue;
-                string problem;
-                MessageFile file = null;
+                if (Load(id, names[i], false)) continue;
+                // The card could not give it now (an I/O error is not damage): kept as it is, its
+                // bytes counted, and loaded later (LoadUnreadable).
+                long bytes = 0;
                 try
                 {
-                    file = MessageFile.Check(_storage, names[i]);
-                    problem = !file.IsValid ? file.Problem
-                            : file.Envelope.QueueId != id ? "queue ID does not match file name" : null;
+                    bytes = _storage.Length(names[i]) + LengthOrZero(id + SpoolNames.Recipients);
                 }
                 catch (System.Exception e)
                 {
                     if (Failures.IsHalt(e)) throw;
-                    problem = "cannot be read: " + Failures.Describe(e);
                 }
-                if (problem != null)
-                {
-                    changed = true;
-                    SetAside(id, names[i], problem, file);
-                    continue;
-                }
-                QueuedMessage message = new QueuedMessage(file.Envelope, file.BodyBytes, file.FileBytes);
-                try
-                {
-                    int damaged = RecipientLog.Replay(_storage, message);
-                    if (damaged > 0)
-                    {
-                        _log.Line(id + ": warning: recipient log had " + damaged.ToString() + " damaged stretch(es), stepped over");
-                    }
-                    message.FileBytes += LengthOrZero(id + SpoolNames.Recipients);
-                }
-                catch (System.Exception e)
-                {
-                    // Progress forgotten: every recipient is tried again (a duplicate, never a loss).
-                    if (Failures.IsHalt(e)) throw;
-                    _log.Line(id + ": warning: recipient log cannot be read (" + Failures.Describe(e) + "); every recipient is tried again");
-                }
-                _space.Take(message.FileBytes);
-                _queue.Add(message);
+                _space.Take(bytes);
+                _unreadable.Add(names[i]);
+                _unreadableBytes.Add(bytes);
             }
             for (int i = 0; i < names.Length; i++)
             {
                 try
                 {
                     string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Recipients);
-                    if (id != null && Find(id) == null)
+                    if (id != null && Find(id) == null && !_unreadable.Contains(id + SpoolNames.Message))
                     {
                         _storage.Delete(names[i]);
                         changed = true;
                     }
                     else if (id == null && SpoolNames.QueueIdOf(names[i], SpoolNames.Message) == null &&
                              SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary) == null &&
-                             names[i] != QueueIds.FileA && names[i] != QueueIds.FileB)
+                             names[i] != QueueIds.FileA && names[i] != QueueIds.FileB &&
+                             names[i] != QueueClock.FileA && names[i] != QueueClock.FileB)
                     {
                         _space.Take(_storage.Length(names[i])); // quarantined or foreign files still use the card
                     }
@@ -412,8 +516,9 @@ namespace MailGateway.Core.Spool
                     _log.Line("warning: spool: cannot tidy " + names[i] + ": " + Failures.Describe(e));
                 }
             }
-            if (changed)
+            if (changed || _setAsideSinceSync)
             {
+                _setAsideSinceSync = false;
                 try
                 {
                     _storage.SyncDirectory();
@@ -434,6 +539,99 @@ namespace MailGateway.Core.Spool
             int held = HeldCount;
             _log.Line("spool: " + _queue.Count.ToString() + " queued message(s)" + (held > 0 ? ", " + held.ToString() + " on hold" : "") +
                       ", " + _space.UsedBytes.ToString() + " of " + _space.MaxBytes.ToString() + " bytes used");
+        }
+
+        // Loads one committed message into the queue: true when it is queued or was set aside as
+        // damaged; false when the card could not give it now (an IOException reading the message
+        // or its recipient log), so that it is kept for LoadUnreadable. Taking a read error for
+        // damage would set a good message aside and lose it; forgetting the recipient log would
+        // deliver again what was delivered and bounce again what was bounced.
+        private bool Load(string id, string name, bool quiet)
+        {
+            string problem;
+            MessageFile file = null;
+            try
+            {
+                file = MessageFile.Check(_storage, name);
+                problem = !file.IsValid ? file.Problem
+                        : file.Envelope.QueueId != id ? "queue ID does not match file name" : null;
+            }
+            catch (System.IO.IOException e)
+            {
+                if (!quiet) _log.Line(id + ": warning: " + name + " cannot be read now (" + e.Message + "); kept, and tried again");
+                return false;
+            }
+            catch (System.Exception e)
+            {
+                if (Failures.IsHalt(e)) throw;
+                problem = "cannot be read: " + Failures.Describe(e);
+            }
+            if (problem != null)
+            {
+                SetAside(id, name, problem, file);
+                _setAsideSinceSync = true;
+                return true;
+            }
+            QueuedMessage message = new QueuedMessage(file.Envelope, file.BodyBytes, file.FileBytes);
+            try
+            {
+                int damaged = RecipientLog.Replay(_storage, message);
+                message.LogNameDurable = true; // found on the card after a start: there to stay
+                if (damaged > 0)
+                {
+                    _log.Line(id + ": warning: recipient log had " + damaged.ToString() + " damaged stretch(es), stepped over");
+                }
+                message.FileBytes += LengthOrZero(id + SpoolNames.Recipients);
+            }
+            catch (System.IO.IOException e)
+            {
+                if (!quiet) _log.Line(id + ": warning: recipient log cannot be read now (" + e.Message + "); the message is kept, and tried again");
+                return false;
+            }
+            _space.Take(message.FileBytes);
+            _queue.Add(message);
+            return true;
+        }
+
+        /// <summary>Messages Recover kept because the card could not give them (see LoadUnreadable).</summary>
+        public int UnreadableCount { get { return _unreadable.Count; } }
+
+        /// <summary>
+        /// Tries again to load what Recover could not read; returns the messages now in the queue
+        /// (the caller schedules them). Those still unreadable stay for the next call.
+        /// </summary>
+        public QueuedMessage[] LoadUnreadable()
+        {
+            ArrayList loaded = new ArrayList();
+            for (int i = _unreadable.Count - 1; i >= 0; i--)
+            {
+                string name = (string)_unreadable[i];
+                string id = name.Substring(0, 8);
+                int before = _queue.Count;
+                long bytes = (long)_unreadableBytes[i];
+                _space.Release(bytes);
+                if (!Load(id, name, true))
+                {
+                    _space.Take(bytes);
+                    continue;
+                }
+                _unreadable.RemoveAt(i);
+                _unreadableBytes.RemoveAt(i);
+                if (_queue.Count > before) loaded.Add(_queue[_queue.Count - 1]);
+            }
+            if (_setAsideSinceSync)
+            {
+                _setAsideSinceSync = false;
+                try
+                {
+                    _storage.SyncDirectory();
+                }
+                catch (System.IO.IOException e)
+                {
+                    _log.Line("warning: spool: cannot sync the folder: " + e.Message);
+                }
+            }
+            return (QueuedMessage[])loaded.ToArray(typeof(QueuedMessage));
         }
 
         /// <summary>

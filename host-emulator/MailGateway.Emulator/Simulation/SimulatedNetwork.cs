@@ -19,6 +19,11 @@
 //     peer is the SimulatedClient); nothing is encrypted. HasServerCertificate false plays an
 //     adapter with no certificate: StartTlsServer fails at once. Implicit TLS needs nothing more:
 //     the gateway calls StartTlsServer right after Accept.
+// Crash() plays the machine losing power: every connection, listener and UDP socket of the gateway
+// is gone at once (the far ends see the gateway close), while the world (servers, datagram
+// handlers, reachability) stays, so a new gateway can start on the same network after a reboot.
+// PendingDatagrams says whether a datagram waits in one of the gateway's UDP sockets (a platform's
+// wait would wake for it; a simulation runs the loop again).
 // LocalAddresses returns what the test set (SetLocalAddresses); 127.0.0.1 and ::1 by default.
 // Addresses given to the outbound calls are normalized as the host shows them ("2001:DB8::1" and
 // "2001:db8::1" are one address); the gateway's own listeners are not reachable by Connect.
@@ -75,6 +80,20 @@ namespace MailGateway.Emulator.Simulation
 
         /// <summary>Listeners, connections and UDP sockets the gateway has not closed yet (a leak shows here).</summary>
         public int OpenHandleCount => _listeners.Count + _connections.Count + _udpSockets.Count;
+
+        /// <summary>
+        /// Datagrams waiting in the gateway's UDP sockets: a platform's wait would wake up for them,
+        /// so a simulation runs the loop again while there are any.
+        /// </summary>
+        public int PendingDatagrams
+        {
+            get
+            {
+                int n = 0;
+                foreach (UdpSocket socket in _udpSockets.Values) n += socket.Inbox.Count;
+                return n;
+            }
+        }
 
         /// <summary>Every datagram the gateway sent (SendTo returned true), oldest first, answered or not.</summary>
         public IReadOnlyList<SimulatedDatagram> SentDatagrams => _sent;
@@ -167,6 +186,30 @@ namespace MailGateway.Emulator.Simulation
         {
             if (addresses == null) throw new ArgumentNullException(nameof(addresses));
             _localAddresses = (string[])addresses.Clone();
+        }
+
+        /// <summary>
+        /// The machine lost power (see the header): every connection ends as if the gateway closed
+        /// it (a connect still pending is abandoned), listeners and UDP sockets are gone, and
+        /// clients waiting to be accepted are dropped. Handles are never reused.
+        /// </summary>
+        public void Crash()
+        {
+            foreach (SimulatedPeer peer in _connections.Values) peer.GatewayClosed = true;
+            _connections.Clear();
+            foreach (Queue<SimulatedClient> waiting in _pending.Values)
+            {
+                foreach (SimulatedClient client in waiting) client.GatewayClosed = true;
+            }
+            _pending.Clear();
+            _listeners.Clear();
+            _udpSockets.Clear();
+        }
+
+        /// <summary>Whether the gateway listens on address:port now (address as it gave it to Listen).</summary>
+        public bool IsListening(string address, int port)
+        {
+            return _pending.ContainsKey(address + "|" + port);
         }
 
         internal void RemoveServer(SimulatedServer server)

@@ -243,6 +243,16 @@ namespace MailGateway.Emulator.Simulation
             return true;
         }
 
+        /// <summary>What the gateway sent since the last call of this or ReadNew, byte for byte.</summary>
+        public byte[] ReadNewBytes()
+        {
+            int length = (int)FromGateway.Length;
+            var fresh = new byte[length - _read];
+            System.Buffer.BlockCopy(FromGateway.GetBuffer(), _read, fresh, 0, fresh.Length);
+            _read = length;
+            return fresh;
+        }
+
         /// <summary>What the gateway sent since the last call.</summary>
         public string ReadNew()
         {

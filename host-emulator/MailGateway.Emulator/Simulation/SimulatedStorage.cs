@@ -15,7 +15,9 @@
 // Faults are data, scripted by the test:
 //   - CutPowerAfter(n): n more counted operations happen, the next one throws PowerCutException
 //     without taking effect, and from then on every call throws it (the device is dead);
-//     CutPowerNow() kills it at once. Counted operations are the ones that change the card or
+//     CutPowerNow() kills it at once. Storages made with SimulatedStorage(shareWith) hang on one
+//     power supply, like the folders of one SD card (SimulatedStorageFolders(card)): n then counts
+//     the counted operations of all of them, the cut kills all of them, and each must be rebooted. Counted operations are the ones that change the card or
 //     make it durable: Create, Append, Sync, Close, Rename, Delete and SyncDirectory. Opens, reads,
 //     Exists, Length and List are not counted. OperationCount counts, since construction, the
 //     counted operations that happened (succeeded or failed with an IOException); the one stopped
@@ -29,10 +31,15 @@
 //     tested against truncation, not garbage. The same card and seed give the same result.
 //     Both forget open handles, scripted faults and unsynced state; OperationCount keeps counting.
 //   - FailNext(operation, error) makes the next call of that kind throw the given IOException
-//     (card full, card removed) without effect; FailAfter(n, error) does it to the counted
+//     (card full, card removed) without effect — except that a Close that fails still releases
+//     its handle, as close(2) and HostStorage do; FailAfter(n, error) does it to the counted
 //     operation after the next n. The card stays powered.
 //   - FailWrites(error) makes every counted operation throw it, without effect, until
 //     HealWrites(): a card that turned read-only or is full; reads still work.
+//   FaultsThrown counts the scripted IOExceptions thrown so far, so a simulation can tell when a
+//   scripted fault actually hit; CancelPowerCut forgets a cut scheduled but not yet struck.
+// Observers (a simulation's checker, not the gateway) may look with PeekNames and PeekFile: the
+// running system's view, with no counting, no scripted fault used up and no power needed.
 // Not thread-safe, like the loop it serves.
 using System;
 using System.Collections.Generic;
@@ -88,18 +95,40 @@ namespace MailGateway.Emulator.Simulation
         // Handles (numbers are never reused, not even across reboots)
         private readonly OpenFiles<StoredFile> _open = new OpenFiles<StoredFile>();
 
+        // The power supply, shared by the storages of one card.
+        private sealed class Power
+        {
+            public bool Off;
+            public int Operations; // counted operations of every storage on this supply
+            public int CutAt = -1;
+        }
+
         // Faults
-        private bool _powerOff;
-        private int _cutAt = -1;
+        private readonly Power _power;
         private IOException _failWrites;
         private int _failAt = -1;
         private IOException _failAtError;
         private readonly Dictionary<StorageOperation, IOException> _failNext = new Dictionary<StorageOperation, IOException>();
 
+        public SimulatedStorage()
+        {
+            _power = new Power();
+        }
+
+        /// <summary>A storage on the same power supply as shareWith: another folder of the same card (see the header).</summary>
+        public SimulatedStorage(SimulatedStorage shareWith)
+        {
+            if (shareWith == null) throw new ArgumentNullException(nameof(shareWith));
+            _power = shareWith._power;
+        }
+
         /// <summary>Counted operations (see header) that happened since construction; never reset.</summary>
         public int OperationCount { get; private set; }
 
-        public bool IsPowerOff => _powerOff;
+        /// <summary>Scripted IOExceptions (FailNext, FailAfter, FailWrites) thrown since construction.</summary>
+        public int FaultsThrown { get; private set; }
+
+        public bool IsPowerOff => _power.Off;
 
         // Fault scripting
 
@@ -108,12 +137,18 @@ namespace MailGateway.Emulator.Simulation
         public void CutPowerAfter(int operations)
         {
             if (operations < 0) throw new ArgumentOutOfRangeException(nameof(operations));
-            _cutAt = OperationCount + operations;
+            _power.CutAt = _power.Operations + operations;
+        }
+
+        /// <summary>Forgets a power cut scheduled by CutPowerAfter that has not happened yet.</summary>
+        public void CancelPowerCut()
+        {
+            _power.CutAt = -1;
         }
 
         public void CutPowerNow()
         {
-            _powerOff = true;
+            _power.Off = true;
         }
 
         /// <summary>The next call of this kind throws 'error' without effect (once).</summary>
@@ -216,7 +251,16 @@ namespace MailGateway.Emulator.Simulation
 
         public void Close(int handle)
         {
-            Begin(StorageOperation.Close);
+            try
+            {
+                Begin(StorageOperation.Close);
+            }
+            catch (IOException)
+            {
+                // Like close(2) and HostStorage: the handle is gone even when closing reports an error.
+                _open.Remove(handle);
+                throw;
+            }
             _open.Remove(handle);
         }
 
@@ -256,6 +300,27 @@ namespace MailGateway.Emulator.Simulation
         }
 
         /// <summary>Sorted, for reproducible simulations; callers must not rely on the order.</summary>
+        /// <summary>
+        /// For a simulation's observers, not for the gateway: the names the running system sees,
+        /// sorted, without counting, scripted faults or power (works while the card is dead).
+        /// </summary>
+        public string[] PeekNames()
+        {
+            var names = new string[_names.Count];
+            _names.Keys.CopyTo(names, 0);
+            Array.Sort(names, StringComparer.Ordinal);
+            return names;
+        }
+
+        /// <summary>For observers: a file's bytes as the running system sees them (see PeekNames); null if there is none.</summary>
+        public byte[] PeekFile(string name)
+        {
+            if (!_names.TryGetValue(name, out StoredFile file)) return null;
+            var bytes = new byte[file.Length];
+            Buffer.BlockCopy(file.Data, 0, bytes, 0, file.Length);
+            return bytes;
+        }
+
         public string[] List()
         {
             Begin(StorageOperation.List);
@@ -294,27 +359,34 @@ namespace MailGateway.Emulator.Simulation
         // Runs first in every call: power, the count, then scripted I/O errors — all before any effect.
         private void Begin(StorageOperation operation)
         {
-            if (_powerOff) throw new PowerCutException(operation + ": the card has no power (reboot it first).");
+            if (_power.Off) throw new PowerCutException(operation + ": the card has no power (reboot it first).");
             if (IsCounted(operation))
             {
-                if (OperationCount == _cutAt)
+                if (_power.Operations == _power.CutAt)
                 {
-                    _powerOff = true;
+                    _power.Off = true;
                     throw new PowerCutException("Power cut before " + operation + " (after " + OperationCount + " operations).");
                 }
+                _power.Operations++;
                 int index = OperationCount++;
-                if (_failWrites != null) throw _failWrites;
+                if (_failWrites != null)
+                {
+                    FaultsThrown++;
+                    throw _failWrites;
+                }
                 if (index == _failAt)
                 {
                     IOException scripted = _failAtError;
                     _failAt = -1;
                     _failAtError = null;
+                    FaultsThrown++;
                     throw scripted;
                 }
             }
             if (_failNext.TryGetValue(operation, out IOException error))
             {
                 _failNext.Remove(operation);
+                FaultsThrown++;
                 throw error;
             }
         }
@@ -345,8 +417,8 @@ namespace MailGateway.Emulator.Simulation
             _durableNames = new Dictionary<string, StoredFile>(result, StringComparer.Ordinal);
             _unsyncedChanges.Clear();
             _open.Clear();
-            _powerOff = false;
-            _cutAt = -1;
+            _power.Off = false;
+            _power.CutAt = -1;
             _failAt = -1;
             _failAtError = null;
             _failNext.Clear();

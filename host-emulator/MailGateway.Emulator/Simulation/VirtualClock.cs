@@ -1,5 +1,7 @@
 // Time that only moves when a test says so: deadlines, timeouts and retry schedules are tested by
-// advancing it, never by waiting.
+// advancing it, never by waiting. Advance moves both clocks; SetUnixMs moves only the wall clock
+// (a device without a real-time clock that starts in 1970 until SNTP answers, or an NTP step
+// either way), and the monotonic clock never goes backwards.
 using MailGateway.Core.Runtime;
 
 namespace MailGateway.Emulator.Simulation
@@ -20,8 +22,15 @@ namespace MailGateway.Emulator.Simulation
 
         public void Advance(long ms)
         {
+            if (ms < 0) throw new System.ArgumentOutOfRangeException(nameof(ms), "time does not go backwards");
             _monotonicMs += ms;
             _unixMs += ms;
+        }
+
+        /// <summary>Sets the wall clock (a jump, forwards or backwards); the monotonic clock is not touched.</summary>
+        public void SetUnixMs(long unixMs)
+        {
+            _unixMs = unixMs;
         }
     }
 }

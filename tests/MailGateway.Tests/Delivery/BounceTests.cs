@@ -39,6 +39,20 @@ public class BounceTests
     }
 
     [Fact]
+    public void ReplyAlreadyWordedWithItsHost_IsNotPrefixedTwice()
+    {
+        // Found in the fault campaign's transcripts: "host mx[ip]:25 said: host mx[ip] said: 550 …".
+        var message = Message("person2@bbb.test");
+        message.Recipients[0].RemoteHost = "mx.bbb.test[192.0.2.20]:25";
+        message.Recipients[0].LastReply = "host mx.bbb.test[192.0.2.20] said: 550 5.1.1 <person2@bbb.test>: User unknown (in reply to RCPT TO command)";
+        var bounce = new Bounce(Bounce.Failure, "gw.aaa.test", message, message.Recipients, Arrival, 0, "person1@aaa.test");
+        bounce.Begin();
+        string text = Encoding.Latin1.GetString(bounce.Output.ToArray());
+        Assert.Contains("\r\n<person2@bbb.test>: host mx.bbb.test[192.0.2.20] said: 550 5.1.1 <person2@bbb.test>: User unknown (in reply to RCPT TO command)\r\n", text);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, " said: "));
+    }
+
+    [Fact]
     public void Failure_IsAMultipartReport_WithOneGroupPerRecipient_AndTheOriginalHeaders()
     {
         var message = Message("person2@bbb.test", "person3@bbb.test");

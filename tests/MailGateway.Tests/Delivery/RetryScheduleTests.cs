@@ -39,6 +39,6 @@ public class RetryScheduleTests
     public void Jitter_StaysWithinTenPercent(int perMille, long wait)
     {
         var schedule = new RetrySchedule(RetrySchedule.DefaultWaitsMs);
-        Assert.Equal(1_000 + wait, schedule.NextAttemptUnixMs(1_000, 1, perMille));
+        Assert.Equal(1_000 + wait, schedule.NextAttemptMs(1_000, 1, perMille));
     }
 }

@@ -33,10 +33,10 @@ public static class SpoolContents
         return result;
     }
 
-    /// <summary>Every file of the queue itself: all but the queue ID sequence's two small files.</summary>
+    /// <summary>Every file of the queue itself: all but the two small files of the queue ID sequence and those of the queue clock.</summary>
     public static string[] QueueFiles(IStorage storage)
     {
-        return storage.List().Where(n => n != QueueIds.FileA && n != QueueIds.FileB).OrderBy(n => n).ToArray();
+        return storage.List().Where(n => n != QueueIds.FileA && n != QueueIds.FileB && n != QueueClock.FileA && n != QueueClock.FileB).OrderBy(n => n).ToArray();
     }
 
     public static string[] Names(IStorage storage, string extension)

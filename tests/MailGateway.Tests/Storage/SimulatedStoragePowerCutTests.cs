@@ -329,6 +329,12 @@ namespace MailGateway.Tests.Storage
 
             Assert.Equal(before, Describe(bench.Card));
             Assert.False(bench.Card.IsPowerOff);
+            if (operation == StorageOperation.Close)
+            {
+                // Like close(2) and HostStorage: the handle is released all the same; closing it again is misuse.
+                Assert.Throws<InvalidOperationException>(call);
+                return;
+            }
             call(); // the same call now succeeds
         }
 
