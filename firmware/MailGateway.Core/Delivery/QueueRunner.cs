@@ -50,6 +50,7 @@ namespace MailGateway.Core.Delivery
         private readonly ILog _log;
         private readonly IRandom _random;
         private readonly IDeliveryJobFactory _jobs;
+        private readonly Local.RecipientExpansion _recipients;
         private readonly Router _router;
         private readonly RetrySchedule _retry;
         private readonly ArrayList _running = new ArrayList();
@@ -61,9 +62,11 @@ namespace MailGateway.Core.Delivery
         private long _unreadableRetryMs; // monotonic: when unreadable queue files are tried again
         private bool _started;
 
+        /// <summary>recipients: what a report's recipient stands for (aliases of the local domains); null: itself.</summary>
         public QueueRunner(Spool.Spool spool, GatewayConfig config, IClock clock, ILog log, IRandom random,
-                           IDeliveryJobFactory jobs)
+                           IDeliveryJobFactory jobs, Local.RecipientExpansion recipients)
         {
+            _recipients = recipients;
             _spool = spool;
             _config = config;
             _clock = clock;
@@ -792,7 +795,8 @@ namespace MailGateway.Core.Delivery
             _spool.RequestCommit(writer);
         }
 
-        // The envelope of a report this runner writes: from the null sender, so it is never bounced.
+        // The envelope of a report this runner writes: from the null sender, so it is never bounced;
+        // to whoever the address stands for (a local alias's targets, like mail from outside).
         private Envelope ReportEnvelope(string to, long nowQueueMs)
         {
             Envelope envelope = new Envelope();
@@ -802,7 +806,7 @@ namespace MailGateway.Core.Delivery
             envelope.Helo = _config.Hostname;
             envelope.Protocol = ReportProtocol;
             envelope.Sender = "";
-            envelope.Recipients = new string[] { to };
+            envelope.Recipients = _recipients != null ? _recipients.Of(to) : new string[] { to };
             return envelope;
         }
 

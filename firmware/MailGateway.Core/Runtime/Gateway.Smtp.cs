@@ -197,11 +197,8 @@ namespace MailGateway.Core.Runtime
             for (int i = 0; i < s.RecipientCount; i++)
             {
                 MailPath r = s.Recipient(i);
-                string domain = r.Domain;
-                if (r.IsBarePostmaster) domain = _config.LocalDomains.Length > 0 ? _config.LocalDomains[0] : _config.Hostname;
-                if (domain != null && _policy.IsLocalDomain(domain)) _aliases.Expand(r.LocalPart, domain, result);
-                else if (r.IsBarePostmaster) result.Add("postmaster@" + domain);
-                else if (!result.Contains(r.Address)) result.Add(r.Address);
+                if (!r.IsBarePostmaster) _recipients.Add(r.Address, result);
+                else _recipients.Add("postmaster@" + (_config.LocalDomains.Length > 0 ? _config.LocalDomains[0] : _config.Hostname), result);
             }
             return (string[])result.ToArray(typeof(string));
         }

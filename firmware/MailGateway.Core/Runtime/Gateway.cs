@@ -32,7 +32,7 @@ namespace MailGateway.Core.Runtime
         private readonly ILog _log;
         private readonly ServerSettings _settings;
         private readonly Relay.RelayPolicy _policy;
-        private readonly Local.AliasTable _aliases;
+        private readonly Local.RecipientExpansion _recipients;
         private readonly Local.LocalMail _local;
         private readonly LoginThrottle _logins = new LoginThrottle();
         private readonly Local.Pop3Settings _pop3Settings;
@@ -56,12 +56,12 @@ namespace MailGateway.Core.Runtime
             _log = log;
             _settings = config.ToServerSettings();
             _policy = config.ToRelayPolicy(local);
-            _aliases = new Local.AliasTable(config.Aliases);
+            _recipients = new Local.RecipientExpansion(new Local.AliasTable(config.Aliases), _policy);
             _pop3Settings = Pop3Settings();
             _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), log);
             // Mailboxes share the card with the queue: one budget (spool.max_bytes), and each its own limit.
             if (local != null) local.Mailboxes.Limit(config.MailboxMaxBytes, _spool.Space);
-            _queue = new Delivery.QueueRunner(_spool, config, clock, log, random, deliveries);
+            _queue = new Delivery.QueueRunner(_spool, config, clock, log, random, deliveries, _recipients);
         }
 
         public Delivery.QueueRunner Queue { get { return _queue; } }

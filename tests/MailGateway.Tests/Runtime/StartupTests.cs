@@ -57,6 +57,30 @@ public class StartupTests
     }
 
     [Fact]
+    public void PostmasterNotice_ToALocalAliasedPostmaster_ReachesTheAliasTargetsMailbox()
+    {
+        // queue.postmaster = postmaster@local.test, and postmaster of local.test is an alias of
+        // person1: the notice goes where mail from outside to that address would go.
+        var (card, _, bad) = CardWithADamagedFile();
+        var config = SimulatedGateway.DefaultConfig();
+        config.Postmaster = "postmaster@local.test";
+        config.Aliases = new[] { new MailGateway.Core.Config.Alias("postmaster", new[] { "person1" }) };
+        var users = new MailGateway.Tests.Local.LocalDeliveryTests.Users();
+        users.Folders["person1"] = "U0000001";
+        var gw = new SimulatedGateway(config, storage: card, realDelivery: true, users: users);
+        gw.Settle();
+        string mailbox = Assert.Single(gw.Folders.Card("U0000001").List());
+        int h = gw.Folders.Card("U0000001").OpenRead(mailbox);
+        var bytes = new byte[gw.Folders.Card("U0000001").Length(mailbox)];
+        gw.Folders.Card("U0000001").Read(h, 0, bytes, 0, bytes.Length);
+        gw.Folders.Card("U0000001").Close(h);
+        string text = System.Text.Encoding.ASCII.GetString(bytes);
+        Assert.StartsWith("Return-Path: <>\r\nDelivered-To: person1@local.test\r\n", text);
+        Assert.Contains("To: <postmaster@local.test>\r\n", text);
+        Assert.Contains(bad + ".BAD", text);
+    }
+
+    [Fact]
     public void DamagedQueueFile_WithoutAPostmaster_IsReportedLoudlyInTheLog()
     {
         var (card, _, bad) = CardWithADamagedFile();
