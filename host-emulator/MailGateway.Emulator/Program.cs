@@ -1,12 +1,16 @@
-// mailgw: the command line of the host build (desktop emulator and Raspberry Pi daemon).
-//   mailgw run [--config FILE]     start the gateway (embedded defaults without --config)
-//   mailgw check-config FILE       read a configuration file and report the first error
-//   mailgw user add|passwd|del|list  manage the local users (UserCommand)
-//   mailgw simulate seed-story|campaign  deterministic simulations (Simulation/SimulateCommand)
-// Exit codes: 0 ok, 1 runtime failure (a port that cannot be opened), 2 usage or configuration error.
+// mailgw: the command line of the host build (desktop emulator and Raspberry Pi daemon), parsed by
+// System.CommandLine, so every command has --help, a mistyped command line gets an error that says
+// what is wrong, and shells can complete it (dotnet-suggest).
+//   mailgw run [--config FILE]                      start the gateway (embedded defaults without --config)
+//   mailgw check-config FILE                        read a configuration file and report the first error
+//   mailgw user add|passwd|del|list [NAME] [--config FILE] [--iterations N]   the local users (UserCommand)
+//   mailgw simulate seed-story | campaign --seeds A..B [--plant NAME] [--verbose]   (SimulateCommand)
+// Exit codes: 0 ok, 1 runtime failure (a port that cannot be opened), 2 usage or configuration error
+// (a command line the parser refuses included).
 using System;
-using System.IO;
+using System.CommandLine;
 using MailGateway.Core.Config;
+using MailGateway.Emulator.Simulation;
 
 namespace MailGateway.Emulator
 {
@@ -14,73 +18,84 @@ namespace MailGateway.Emulator
     {
         public static int Main(string[] args)
         {
-            if (args.Length == 0 || args[0] == "--help" || args[0] == "-h" || args[0] == "help")
+            RootCommand root = Commands();
+            ParseResult parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0)
             {
-                Console.Out.Write(Usage);
-                return args.Length == 0 ? 2 : 0;
+                foreach (var error in parsed.Errors) Console.Error.WriteLine("mailgw: " + error.Message);
+                Console.Error.WriteLine("Try \"mailgw " + CommandPath(parsed) + "--help\".");
+                return 2;
             }
-            switch (args[0])
-            {
-                case "run":
-                    return Run(args);
-                case "check-config":
-                    return CheckConfig(args);
-                case "user":
-                    return UserCommand.Run(args);
-                case "simulate":
-                    return Simulation.SimulateCommand.Run(args);
-                default:
-                    Console.Error.WriteLine("mailgw: unknown command \"" + args[0] + "\"");
-                    Console.Error.Write(Usage);
-                    return 2;
-            }
+            return parsed.Invoke();
         }
 
-        private const string Usage =
-            "usage: mailgw run [--config FILE]\n" +
-            "       mailgw check-config FILE\n" +
-            UserCommand.Usage +
-            Simulation.SimulateCommand.Usage;
-
-        private static int Run(string[] args)
+        /// <summary>Every mailgw command, its options and what it runs.</summary>
+        public static RootCommand Commands()
         {
-            string configPath = null;
-            for (int i = 1; i < args.Length; i++)
+            var root = new RootCommand("mailgw: a store-and-forward SMTP gateway for small hardware (host build and emulator)");
+            root.Subcommands.Add(RunCommand());
+            root.Subcommands.Add(CheckConfigCommand());
+            root.Subcommands.Add(UserCommand.Command());
+            root.Subcommands.Add(SimulateCommand.Command());
+            return root;
+        }
+
+        /// <summary>--config FILE, shared by the commands that read the configuration.</summary>
+        public static Option<string> ConfigOption()
+        {
+            return new Option<string>("--config")
             {
-                if (args[i] == "--config" && i + 1 < args.Length) configPath = args[++i];
-                else
+                Description = "the configuration file (without it: the embedded defaults)",
+                HelpName = "FILE",
+            };
+        }
+
+        private static Command RunCommand()
+        {
+            var config = ConfigOption();
+            var run = new Command("run", "start the gateway; SIGTERM or Ctrl-C stops it cleanly");
+            run.Options.Add(config);
+            run.SetAction(parsed =>
+            {
+                GatewayConfig loaded = ConfigFile.Load(parsed.GetValue(config), out string error);
+                if (loaded == null)
                 {
-                    Console.Error.WriteLine("mailgw run: unexpected argument \"" + args[i] + "\"");
-                    Console.Error.Write(Usage);
+                    Console.Error.WriteLine("mailgw: " + error);
                     return 2;
                 }
-            }
-            string error;
-            GatewayConfig config = ConfigFile.Load(configPath, out error);
-            if (config == null)
-            {
-                Console.Error.WriteLine("mailgw: " + error);
-                return 2;
-            }
-            return HostLoop.Run(config);
+                return HostLoop.Run(loaded);
+            });
+            return run;
         }
 
-        private static int CheckConfig(string[] args)
+        private static Command CheckConfigCommand()
         {
-            if (args.Length != 2)
+            var file = new Argument<string>("FILE") { Description = "the configuration file to read" };
+            var check = new Command("check-config", "read a configuration file and report the first error (file:line: problem)");
+            check.Arguments.Add(file);
+            check.SetAction(parsed =>
             {
-                Console.Error.Write(Usage);
-                return 2;
-            }
-            string error;
-            GatewayConfig config = ConfigFile.Load(args[1], out error);
-            if (config == null)
+                string path = parsed.GetValue(file);
+                if (ConfigFile.Load(path, out string error) == null)
+                {
+                    Console.Error.WriteLine("mailgw: " + error);
+                    return 2;
+                }
+                Console.Out.WriteLine(path + ": ok");
+                return 0;
+            });
+            return check;
+        }
+
+        // "user add " for the hint after a parse error.
+        private static string CommandPath(ParseResult parsed)
+        {
+            string path = "";
+            for (var r = parsed.CommandResult; r != null && r.Command is not RootCommand; r = r.Parent as System.CommandLine.Parsing.CommandResult)
             {
-                Console.Error.WriteLine("mailgw: " + error);
-                return 2;
+                path = r.Command.Name + " " + path;
             }
-            Console.Out.WriteLine(args[1] + ": ok");
-            return 0;
+            return path;
         }
     }
 }

@@ -1,5 +1,5 @@
 // mailgw user: manages the users of the local domains in USERS.DAT in the configured spool.dir
-// (UserDirectory in the core does the work and writes the file; this is argument handling).
+// (UserDirectory in the core does the work and writes the file; this is the command and its options).
 //   mailgw user add NAME [--config FILE] [--iterations N]     new user, password from stdin
 //   mailgw user passwd NAME [--config FILE] [--iterations N]  new password from stdin
 //   mailgw user del NAME [--config FILE]                      remove (the mailbox folder stays)
@@ -9,6 +9,7 @@
 // nor its hash is ever printed. Exit codes: 0 done, 1 the users file cannot be read or written
 // (damaged, card error), 2 usage or validation error ("user alice exists", "no such user: bob").
 using System;
+using System.CommandLine;
 using System.IO;
 using MailGateway.Core.Config;
 using MailGateway.Core.Local;
@@ -22,34 +23,53 @@ namespace MailGateway.Emulator
         /// pass --iterations 10000, UserDirectory.DefaultIterations, for a card an ESP32 will serve).</summary>
         public const int HostIterations = 100000;
 
-        public const string Usage =
-            "       mailgw user add NAME [--config FILE] [--iterations N]   (password: first line of stdin)\n" +
-            "       mailgw user passwd NAME [--config FILE] [--iterations N]\n" +
-            "       mailgw user del NAME [--config FILE]\n" +
-            "       mailgw user list [--config FILE]\n";
-
-        public static int Run(string[] args)
+        /// <summary>mailgw user and its four subcommands.</summary>
+        public static Command Command()
         {
-            if (args.Length < 2) return UsageError("missing subcommand");
-            string action = args[1];
-            bool takesName = action == "add" || action == "passwd" || action == "del";
-            if (!takesName && action != "list") return UsageError("unknown subcommand \"" + action + "\"");
-            string name = null;
-            string configPath = null;
-            int iterations = HostIterations;
-            for (int i = 2; i < args.Length; i++)
-            {
-                if (args[i] == "--config" && i + 1 < args.Length) configPath = args[++i];
-                else if (args[i] == "--iterations" && i + 1 < args.Length && (action == "add" || action == "passwd"))
-                {
-                    if (!int.TryParse(args[++i], out iterations) || iterations < 1000 || iterations > 10000000)
-                        return Fail(2, "--iterations must be a whole number from 1000 to 10000000");
-                }
-                else if (takesName && name == null && !args[i].StartsWith("--")) name = args[i];
-                else return UsageError("unexpected argument \"" + args[i] + "\"");
-            }
-            if (takesName && name == null) return UsageError("missing user name");
+            var user = new Command("user", "manage the users of the local domains (USERS.DAT in spool.dir)");
+            user.Subcommands.Add(Subcommand("add", "add a user with a mailbox; the password is the first line of standard input", true, true));
+            user.Subcommands.Add(Subcommand("passwd", "set a user's password from the first line of standard input", true, true));
+            user.Subcommands.Add(Subcommand("del", "remove a user (the mailbox folder stays on the card)", true, false));
+            user.Subcommands.Add(Subcommand("list", "list the users and their mailbox folders", false, false));
+            return user;
+        }
+
+        private static Command Subcommand(string action, string description, bool takesName, bool takesIterations)
+        {
+            var command = new Command(action, description);
+            var config = Program.ConfigOption();
+            command.Options.Add(config);
+            Argument<string> name = null;
             if (takesName)
+            {
+                name = new Argument<string>("NAME") { Description = "the user name (the local part of its address)" };
+                command.Arguments.Add(name);
+            }
+            Option<int> iterations = null;
+            if (takesIterations)
+            {
+                iterations = new Option<int>("--iterations")
+                {
+                    Description = "PBKDF2 rounds (" + HostIterations.ToString() + " here; " + UserDirectory.DefaultIterations.ToString() +
+                                  " for a card an ESP32 will serve)",
+                    HelpName = "N",
+                    DefaultValueFactory = _ => HostIterations,
+                };
+                iterations.Validators.Add(result =>
+                {
+                    int value = result.GetValueOrDefault<int>();
+                    if (value < 1000 || value > 10000000) result.AddError("--iterations must be a whole number from 1000 to 10000000");
+                });
+                command.Options.Add(iterations);
+            }
+            command.SetAction(parsed => Run(action, name == null ? null : parsed.GetValue(name), parsed.GetValue(config),
+                                            iterations == null ? HostIterations : parsed.GetValue(iterations)));
+            return command;
+        }
+
+        private static int Run(string action, string name, string configPath, int iterations)
+        {
+            if (name != null)
             {
                 string problem = UserName.Problem(name);
                 if (problem != null) return Fail(2, "invalid user name \"" + name + "\": " + problem);
@@ -116,13 +136,6 @@ namespace MailGateway.Emulator
             }
             Console.Out.WriteLine(done);
             return 0;
-        }
-
-        private static int UsageError(string problem)
-        {
-            Console.Error.WriteLine("mailgw user: " + problem);
-            Console.Error.Write("usage:" + Usage.Substring("      ".Length));
-            return 2;
         }
 
         private static int Fail(int code, string message)

@@ -3,65 +3,53 @@
 //   mailgw simulate campaign --seeds A..B [--plant NAME] [--verbose]
 //                                                      seeded worlds with random faults, each judged by the invariants
 // Exit codes: 0 every step or invariant held, 1 a violation (each failing seed is printed with the
-// command that replays it alone), 2 a usage error. The parsing is kept here and small.
+// command that replays it alone), 2 a usage error (Program reports what the parser refused).
 using System;
+using System.CommandLine;
 using MailGateway.Emulator.Simulation.Worlds;
 
 namespace MailGateway.Emulator.Simulation
 {
     public static class SimulateCommand
     {
-        /// <summary>The usage lines, indented to follow Program's "usage: mailgw run …".</summary>
-        public const string Usage =
-            "       mailgw simulate seed-story\n" +
-            "       mailgw simulate campaign --seeds A..B [--plant sync-lies|dns-timeout-nxdomain|lose-rcp-record] [--verbose]\n";
-
-        private static void PrintUsage()
+        /// <summary>mailgw simulate seed-story | campaign.</summary>
+        public static Command Command()
         {
-            Console.Error.Write("usage: " + Usage.TrimStart());
-        }
+            var story = new Command("seed-story", "play DESIGN's story end to end, with a transcript; exit 0 only if every step held");
+            story.SetAction(_ => SeedStory.Run(Console.Out));
 
-        public static int Run(string[] args)
-        {
-            if (args.Length >= 2 && args[1] == "seed-story" && args.Length == 2) return SeedStory.Run(Console.Out);
-            if (args.Length >= 2 && args[1] == "campaign") return Campaign(args);
-            PrintUsage();
-            return 2;
-        }
-
-        private static int Campaign(string[] args)
-        {
-            int from = -1, to = -1;
-            string plant = null;
-            bool verbose = false;
-            for (int i = 2; i < args.Length; i++)
+            var seeds = new Option<string>("--seeds")
             {
-                if (args[i] == "--seeds" && i + 1 < args.Length && TryParseRange(args[++i], out from, out to)) continue;
-                if (args[i] == "--plant" && i + 1 < args.Length && PlantedBugs.IsKnown(args[i + 1]))
+                Description = "the seeds to play: A..B, or one N",
+                HelpName = "A..B",
+                Required = true,
+            };
+            seeds.Validators.Add(result =>
+            {
+                if (!TryParseRange(result.GetValueOrDefault<string>() ?? "", out _, out _)) result.AddError("--seeds takes A..B (0 <= A <= B) or N");
+            });
+            var plant = new Option<string>("--plant") { Description = "wrap a platform part in a planted bug the checker must catch", HelpName = "NAME" };
+            plant.AcceptOnlyFromAmong(PlantedBugs.Names);
+            var verbose = new Option<bool>("--verbose") { Description = "print each failing world's events and both gateways' logs" };
+            var campaign = new Command("campaign", "play seeded worlds with random faults on every path; each is judged by the invariants");
+            campaign.Options.Add(seeds);
+            campaign.Options.Add(plant);
+            campaign.Options.Add(verbose);
+            campaign.SetAction(parsed =>
+            {
+                TryParseRange(parsed.GetValue(seeds), out int from, out int to);
+                var results = Worlds.Campaign.Run(from, to, parsed.GetValue(plant), parsed.GetValue(verbose), Console.Out);
+                foreach (SeedResult r in results)
                 {
-                    plant = args[++i];
-                    continue;
+                    if (r.Failed) return 1;
                 }
-                if (args[i] == "--verbose")
-                {
-                    verbose = true;
-                    continue;
-                }
-                Console.Error.WriteLine("mailgw simulate campaign: unexpected argument \"" + args[i] + "\"");
-                PrintUsage();
-                return 2;
-            }
-            if (from < 0)
-            {
-                Console.Error.WriteLine("mailgw simulate campaign: --seeds A..B is required");
-                return 2;
-            }
-            var results = Worlds.Campaign.Run(from, to, plant, verbose, Console.Out);
-            foreach (SeedResult r in results)
-            {
-                if (r.Failed) return 1;
-            }
-            return 0;
+                return 0;
+            });
+
+            var simulate = new Command("simulate", "deterministic simulations of whole gateways on simulated cards, networks and clocks");
+            simulate.Subcommands.Add(story);
+            simulate.Subcommands.Add(campaign);
+            return simulate;
         }
 
         /// <summary>"A..B" (or "N") with 0 &lt;= A &lt;= B.</summary>

@@ -48,7 +48,8 @@ public class CommandLineTests : IDisposable
     public void UnknownCommand_PrintsUsage()
     {
         Assert.Equal(2, MailgwProcess.RunToEnd("start", out string output));
-        Assert.Contains("usage: mailgw run [--config FILE]", output);
+        Assert.Contains("mailgw: Unrecognized command or argument 'start'", output);
+        Assert.Contains("Try \"mailgw --help\".", output);
     }
 
     [Fact]

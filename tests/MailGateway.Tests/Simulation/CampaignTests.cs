@@ -54,7 +54,7 @@ public class CampaignTests
     [InlineData("simulate seed-story --verbose")]
     public void UsageErrors_Exit2(string commandLine)
     {
-        Assert.Equal(2, SimulateCommand.Run(commandLine.Split(' ')));
+        Assert.Equal(2, MailGateway.Emulator.Program.Main(commandLine.Split(' ')));
     }
 
     [Theory]
