@@ -6,7 +6,7 @@
 //
 // How it works: NowMs is the value loaded at start-up plus the monotonic time since. The value is
 // written at start-up and then at most every CheckpointMs of running, with the wall clock of that
-// moment, as one self-checking record into one of two small files (QCLOCK.A, QCLOCK.B, alternately,
+// moment, as one self-checking record into one of two small files (QCLOCK.A, QCLOCK.B, alternately: RecordPair,
 // like QueueIds): a restart goes on from the higher valid one, so it forgets at most CheckpointMs
 // of running, and a write torn by a power cut leaves the other. Raise keeps the clock above every
 // stamp found on the card (a card that lost both files). Time the gateway was off is not counted:
@@ -26,29 +26,24 @@ namespace MailGateway.Core.Spool
         public const string FileA = "QCLOCK.A";
         public const string FileB = "QCLOCK.B";
 
-        private readonly IStorage _storage;
+        private readonly RecordPair _files;
         private long _baseMs;            // queue time at _baseMonotonicMs
         private long _baseMonotonicMs;
         private long _savedMs;           // the value last on the card
         private long _savedUnixMs;       // the wall clock written with it (0: none)
-        private bool _writeToA = true;
 
         public QueueClock(IStorage storage)
         {
-            _storage = storage;
+            _files = new RecordPair(storage, FileA, FileB, RecordFormat.QueueClockMark, 16);
         }
 
         /// <summary>Goes on from the card's record (both files; a damaged or unreadable one is ignored).</summary>
         public void Load(long monotonicMs)
         {
-            long aUnix, bUnix;
-            long a = Read(FileA, out aUnix);
-            long b = Read(FileB, out bUnix);
-            bool useA = a >= b;
-            _baseMs = useA ? a : b;
-            _savedUnixMs = useA ? aUnix : bUnix;
+            byte[] record = _files.Load();
+            _baseMs = record == null ? 0 : RecordFormat.ReadInt64(record, 0);
+            _savedUnixMs = record == null ? 0 : RecordFormat.ReadInt64(record, 8);
             if (_baseMs < 0) _baseMs = 0;   // neither is valid: from zero, raised by the card's stamps
-            _writeToA = !useA;              // overwrite the other (older or invalid) one next
             _baseMonotonicMs = monotonicMs;
             _savedMs = _baseMs;
         }
@@ -90,74 +85,12 @@ namespace MailGateway.Core.Spool
         {
             long now = NowMs(monotonicMs);
             if (!force && now - _savedMs < CheckpointMs) return;
-            string name = _writeToA ? FileA : FileB;
             ByteBuffer payload = new ByteBuffer(16);
             payload.AppendInt64(now);
             payload.AppendInt64(nowUnixMs);
-            ByteBuffer record = new ByteBuffer(16 + RecordFormat.Overhead);
-            RecordFormat.Append(record, RecordFormat.QueueClockMark, payload.Array, payload.Start, payload.Count);
-            // FAT has no rename over an existing name, and the record is one small write: replace the file.
-            if (_storage.Exists(name)) _storage.Delete(name);
-            int handle = _storage.Create(name);
-            try
-            {
-                _storage.Append(handle, record.Array, record.Start, record.Count);
-                _storage.Sync(handle);
-            }
-            finally
-            {
-                _storage.Close(handle);
-            }
-            _storage.SyncDirectory();
+            _files.Write(payload);
             _savedMs = now;
             _savedUnixMs = nowUnixMs;
-            _writeToA = !_writeToA;
-        }
-
-        private void CloseQuietly(int handle)
-        {
-            try
-            {
-                _storage.Close(handle);
-            }
-            catch (System.IO.IOException)
-            {
-            }
-        }
-
-        // The clock in one file, or -1 when it has none that reads.
-        private long Read(string name, out long unixMs)
-        {
-            unixMs = 0;
-            try
-            {
-                if (!_storage.Exists(name)) return -1;
-                int handle = _storage.OpenRead(name);
-                long value;
-                try
-                {
-                    RecordReader reader = new RecordReader(_storage, handle);
-                    if (reader.Next() != RecordFormat.QueueClockMark || reader.PayloadLength != 16) value = -1;
-                    else
-                    {
-                        value = RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset);
-                        unixMs = RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset + 8);
-                    }
-                }
-                catch (System.IO.IOException)
-                {
-                    CloseQuietly(handle);
-                    throw;
-                }
-                // What was read stands even if closing the file reports an error (a full card fails
-                // closes): the handle is released all the same (IStorage.Close).
-                CloseQuietly(handle);
-                return value < 0 ? -1 : value;
-            }
-            catch (System.IO.IOException)
-            {
-                return -1; // unreadable: the other file and the stamps on the card decide
-            }
         }
     }
 }
