@@ -24,16 +24,7 @@ public class QueueTests
         return (gw, id);
     }
 
-    private static string Send(SimulatedGateway gw, string from, params string[] to)
-    {
-        var client = gw.Connect();
-        gw.Settle();
-        string replies = gw.SendMessage(client, from, to, Content);
-        Match m = Regex.Match(replies, @"queued as (\w{8})\r\n$");
-        Assert.True(m.Success, replies);
-        gw.Say(client, "QUIT\r\n");
-        return m.Groups[1].Value;
-    }
+    private static string Send(SimulatedGateway gw, string from, params string[] to) => gw.Queue(from, to, Content);
 
     private static void Pass(SimulatedGateway gw, long advanceMs)
     {

@@ -48,16 +48,7 @@ public class LocalDeliveryTests
         return (new SimulatedGateway(config, realDelivery: true, users: users), users);
     }
 
-    private static string Send(SimulatedGateway gw, params string[] to)
-    {
-        var client = gw.Connect();
-        gw.Settle();
-        string replies = gw.SendMessage(client, "cam@lan.test", to, Content);
-        Match m = Regex.Match(replies, @"queued as (\w{8})\r\n$");
-        Assert.True(m.Success, replies);
-        gw.Settle();
-        return m.Groups[1].Value;
-    }
+    private static string Send(SimulatedGateway gw, params string[] to) => gw.Queue("cam@lan.test", to, Content);
 
     private static string Mailbox(SimulatedGateway gw, string folder, string id)
     {

@@ -17,16 +17,8 @@ public class ContainmentTests
     private const string Content = "Subject: photos\r\nMessage-ID: <p@lan.test>\r\nDate: Sun, 29 Nov 2026 20:00:00 +0000\r\n\r\nhello\r\n";
     private const long Minute = 60_000, Hour = 60 * Minute, Day = 24 * Hour;
 
-    private static string Send(SimulatedGateway gw, string to = "owner@bbb.test", string from = "192.168.1.50")
-    {
-        var client = gw.Connect(from);
-        gw.Settle();
-        string replies = gw.SendMessage(client, "cam@lan.test", new[] { to }, Content);
-        Match m = Regex.Match(replies, @"queued as (\w{8})\r\n$");
-        Assert.True(m.Success, replies);
-        gw.Say(client, "QUIT\r\n");
-        return m.Groups[1].Value;
-    }
+    private static string Send(SimulatedGateway gw, string to = "owner@bbb.test", string from = "192.168.1.50") =>
+        gw.Queue("cam@lan.test", new[] { to }, Content, from);
 
     [Fact]
     public void SessionThatThrowsMidMessage_GetsA421_ItsMessageIsDropped_AndTheOtherClientIsServed()

@@ -90,6 +90,21 @@ public sealed class SimulatedGateway
         return client.ReadNew();
     }
 
+    /// <summary>
+    /// A complete message from a new client that then says QUIT (the loop settled after it);
+    /// returns its queue ID and fails the test when it got no 250.
+    /// </summary>
+    public string Queue(string from, string[] to, string data, string clientAddress = "192.168.1.50")
+    {
+        var client = Connect(clientAddress);
+        Settle();
+        string replies = SendMessage(client, from, to, data);
+        var queued = System.Text.RegularExpressions.Regex.Match(replies, @"queued as (\w{8})\r\n$");
+        Assert.True(queued.Success, replies);
+        Say(client, "QUIT\r\n");
+        return queued.Groups[1].Value;
+    }
+
     /// <summary>A complete message from one client: returns each reply the client got.</summary>
     public string SendMessage(SimulatedClient client, string from, string[] to, string data)
     {
