@@ -284,38 +284,34 @@ namespace MailGateway.Emulator.Simulation.Worlds
             }
             // A delivery made while the card was failing may not have been recorded (it is kept in
             // memory to be written again); the cut forgets it and the delivery is repeated.
-            foreach (KeyValuePair<long, string> d in _deliveredThisBoot)
+            foreach (string id in FollowedByACardFault(_deliveredThisBoot))
             {
-                foreach (long f in _faultTimes)
-                {
-                    if (f >= d.Key)
-                    {
-                        _world.Ledger.CrashWindow(d.Value, Name + " lost power while its card failed to record the delivery");
-                        break;
-                    }
-                }
+                _world.Ledger.CrashWindow(id, Name + " lost power while its card failed to record the delivery");
             }
             // A bounce queued in the pass the power went may not be recorded as sent: it goes again.
             foreach (string key in NewBounces())
             {
                 _world.Ledger.BounceCrashWindow(key, Name + " lost power as it queued the notification");
             }
-            foreach (KeyValuePair<long, string> bounce in _bouncesThisBoot)
+            foreach (string key in FollowedByACardFault(_bouncesThisBoot))
             {
-                foreach (long f in _faultTimes)
-                {
-                    if (f >= bounce.Key)
-                    {
-                        _world.Ledger.BounceCrashWindow(bounce.Value, Name + " lost power while its card failed to record the notification");
-                        break;
-                    }
-                }
+                _world.Ledger.BounceCrashWindow(key, Name + " lost power while its card failed to record the notification");
             }
             Network.Crash();
             Gateway = null;
             _pumpedResolver = null;
             long downtime = MaxDowntimeMs <= 0 ? 0 : (long)(_random.NextDouble() * MaxDowntimeMs);
             _world.Schedule(_world.Now + downtime, Name + " boot", Boot);
+        }
+
+        // The events of this boot (time, what) at or after which the card failed: their records may
+        // not have reached the card.
+        private IEnumerable<string> FollowedByACardFault(List<KeyValuePair<long, string>> events)
+        {
+            foreach (KeyValuePair<long, string> e in events)
+            {
+                if (_faultTimes.Exists(f => f >= e.Key)) yield return e.Value;
+            }
         }
 
         // What the gateway was doing when the power went, from the stack (for the campaign's tally
