@@ -170,6 +170,8 @@ namespace MailGateway.Core.Config
                     return SetDuration(key, value, true, out config.WarnAfterMs);
                 case "queue.retry":
                     return SetRetry(config, value);
+                case "queue.index_size":
+                    return SetInt(key, value, 4, 100000, out config.QueueIndexSize);
                 case "queue.postmaster":
                     return SetPostmaster(config, value);
                 default:

@@ -87,6 +87,8 @@ namespace MailGateway.Core.Config
         public long WarnAfterMs = 4 * 3600 * 1000L;
         /// <summary>Where copies of undeliverable bounces go; null: only logged.</summary>
         public string Postmaster;
+        /// <summary>queue.index_size: queued messages kept in memory (the next due); the rest wait on the card.</summary>
+        public int QueueIndexSize = 1000;
 
         /// <summary>limits.sessions_per_client, never above limits.sessions.</summary>
         public int EffectiveSessionsPerClient

@@ -12,6 +12,7 @@ namespace MailGateway.Tests.Network
             public long Unix;
             public long MonotonicMs() => 0;
             public long UnixMs() => Unix;
+            public bool UnixTimeKnown() => true;
         }
 
         [Fact]
