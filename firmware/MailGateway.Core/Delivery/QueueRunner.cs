@@ -21,6 +21,8 @@
 // the card, flagged in its recipient log, never tried, expired or bounced until Release. Storage
 // that fails after acceptance is tried again later (Spool.SaveUnsaved, removal), never fatal.
 // At the first pass, damaged files recovery set aside are reported to queue.postmaster.
+// Reports carry dates, so while the platform says the wall clock is not set (IClock.UnixTimeKnown)
+// they wait, and nothing expires meanwhile: ages run on the queue clock.
 // Bounces are never sent for a message with the null sender (RFC 5321 §4.5.5): it is logged, and
 // a copy goes to queue.postmaster when one is configured.
 // Times: ages (queue.lifetime, queue.warn_after) and attempt times are on the queue clock
@@ -61,6 +63,7 @@ namespace MailGateway.Core.Delivery
         private bool _clockFailing;    // said once until a checkpoint succeeds
         private long _unreadableRetryMs; // monotonic: when unreadable queue files are tried again
         private bool _started;
+        private bool _reportsWaitingForClock;
 
         /// <summary>recipients: what a report's recipient stands for (aliases of the local domains); null: itself.</summary>
         public QueueRunner(Spool.Spool spool, GatewayConfig config, IClock clock, ILog log, IRandom random,
@@ -89,7 +92,7 @@ namespace MailGateway.Core.Delivery
         {
             _queueClock.Load(nowMs);
             _clockLoaded = true;
-            long downtimeMs = _queueClock.DowntimeMs(_clock.UnixMs());
+            long downtimeMs = _queueClock.DowntimeMs(WallMs());
             for (int i = 0; i < _spool.Count; i++)
             {
                 long arrival = _spool.Message(i).Envelope.ArrivalQueueMs;
@@ -144,7 +147,7 @@ namespace MailGateway.Core.Delivery
             if (nowMs < _clockRetryMs) return;
             try
             {
-                _queueClock.Checkpoint(nowMs, _clock.UnixMs(), force);
+                _queueClock.Checkpoint(nowMs, WallMs(), force);
                 _clockFailing = false;
             }
             catch (System.IO.IOException e)
@@ -162,7 +165,7 @@ namespace MailGateway.Core.Delivery
         {
             if (!_clockLoaded) Start(nowMs);
             long nowQueueMs = _queueClock.NowMs(nowMs);
-            if (!_started)
+            if (!_started && _clock.UnixTimeKnown())
             {
                 _started = true;
                 ReportQuarantined(nowQueueMs);
@@ -575,7 +578,8 @@ namespace MailGateway.Core.Delivery
             else
             {
                 r.NextAttemptQueueMs = _retry.NextAttemptMs(nowQueueMs, r.Attempts, _random.Next(1000));
-                r.NextAttemptUnixMs = _clock.UnixMs() + (r.NextAttemptQueueMs - nowQueueMs);
+                long wall = WallMs();
+                r.NextAttemptUnixMs = wall > 0 ? wall + (r.NextAttemptQueueMs - nowQueueMs) : 0;
             }
             _spool.UpdateRecipient(m, outcome.Recipient);
             _log.Line(m.QueueId + ": to=<" + r.Address + ">, relay=" + (outcome.RemoteHost.Length > 0 ? outcome.RemoteHost : "none") +
@@ -679,6 +683,16 @@ namespace MailGateway.Core.Delivery
                 notify = _config.Postmaster;
                 what = "postmaster non-delivery notification";
             }
+            if (!_clock.UnixTimeKnown())
+            {
+                // A report carries dates (Date:, Arrival-Date:, the retry deadline): it waits for
+                // the clock to be set rather than tell the sender of 1970. Nothing expires meanwhile.
+                if (!_reportsWaitingForClock) _log.Line("reports wait: the clock is not set yet");
+                _reportsWaitingForClock = true;
+                m.NextReportQueueMs = nowQueueMs + ReportRetryMs;
+                return;
+            }
+            _reportsWaitingForClock = false;
             RecipientStatus[] about = new RecipientStatus[recipients.Length];
             for (int i = 0; i < recipients.Length; i++) about[i] = m.Recipients[recipients[i]];
             long nowUnixMs = _clock.UnixMs();
@@ -811,6 +825,13 @@ namespace MailGateway.Core.Delivery
         }
 
         // ---- Helpers ---------------------------------------------------------------------------
+
+        // The wall clock when the platform says it is set, else 0 ("cannot tell"): what is kept on
+        // the card beside queue times never records 1970 as if it were a date.
+        private long WallMs()
+        {
+            return _clock.UnixTimeKnown() ? _clock.UnixMs() : 0;
+        }
 
         private void SpreadOverdue(long nowQueueMs)
         {

@@ -151,6 +151,14 @@ namespace MailGateway.Core.Runtime
         private void StartMessage(Connection c)
         {
             SmtpServerSession s = c.Session;
+            if (!_clock.UnixTimeKnown())
+            {
+                // Received: and a repaired Date: need the date, and one stamped 1970 would be wrong
+                // for ever: the client keeps the message and tries again (README, time).
+                _log.Line("warning: " + c.ClientName + ": message deferred: the clock is not set yet");
+                s.FailDataStart(Replies.ClockNotSet);
+                return;
+            }
             Envelope envelope = new Envelope();
             envelope.ArrivalUnixMs = _clock.UnixMs();
             envelope.ArrivalQueueMs = _queue.QueueTimeMs(_clock.MonotonicMs());

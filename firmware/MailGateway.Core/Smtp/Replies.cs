@@ -28,6 +28,7 @@ namespace MailGateway.Core.Smtp
         public static readonly Reply InternalError = new Reply(421, "4.3.0", "Internal error, closing connection", true);
         public static readonly Reply SpoolFull = new Reply(452, "4.3.1", "Insufficient system storage");
         public static readonly Reply SpoolError = new Reply(451, "4.3.0", "Could not store the message, try again later");
+        public static readonly Reply ClockNotSet = new Reply(451, "4.3.0", "Clock not set yet, try again in a minute");
         public static readonly Reply TooManyRecipients = new Reply(452, "4.5.3", "Too many recipients");
         public static readonly Reply TooManyExpandedRecipients = new Reply(452, "4.5.3", "Too many recipients after alias expansion");
         public static readonly Reply AuthTemporaryFailure = new Reply(454, "4.7.0", "Temporary authentication failure"); // RFC 4954 §6 (throttled, no user table)

@@ -236,7 +236,7 @@ namespace MailGateway.Emulator.Platform
                 new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, critical: false)); // serverAuth
             request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
 
-            DateTimeOffset now = DateTimeOffset.UtcNow;
+            DateTimeOffset now = ValidityStart(DateTimeOffset.UtcNow);
             byte[] serial = RandomNumberGenerator.GetBytes(16);
             serial[0] &= 0x7F; // RFC 5280 §4.1.2.2: a positive number
             using X509Certificate2 certificate = request.Create(
@@ -259,6 +259,17 @@ namespace MailGateway.Emulator.Platform
             {
                 throw new TlsCertificateException(dataDir, "cannot save a new TLS certificate there (" + e.Message + ")", e);
             }
+        }
+
+        /// <summary>
+        /// Where a new certificate's validity starts: the system clock, or the build date when the
+        /// clock reads earlier (not set yet: a board that starts at 1970 would otherwise make a
+        /// certificate that has expired by the time the clock is right).
+        /// </summary>
+        public static DateTimeOffset ValidityStart(DateTimeOffset systemNow)
+        {
+            var built = DateTimeOffset.FromUnixTimeMilliseconds(HostClock.BuildUnixMs);
+            return systemNow < built ? built : systemNow;
         }
 
         private static void WriteSynced(string path, string text, bool ownerOnly)

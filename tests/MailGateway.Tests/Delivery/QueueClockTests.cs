@@ -7,6 +7,7 @@
 using System.Text.RegularExpressions;
 using MailGateway.Core.Spool;
 using MailGateway.Emulator.Simulation;
+using MailGateway.Emulator.Simulation.Worlds;
 using MailGateway.Tests.Runtime;
 
 namespace MailGateway.Tests.Delivery;
@@ -39,20 +40,85 @@ public class QueueClockTests
     private static bool Bounced(SimulatedGateway gw, string id) => gw.Log.Any(l => l.StartsWith(id + ": sender non-delivery notification"));
 
     [Fact]
-    public void MailTakenBeforeSntp_IsNotExpiredWhenTheClockIsSet_AndIsDeliveredWhenTheHostReturns()
+    public void BeforeSntp_MailIsDeferredWith451_ThenAcceptedOnceTheClockIsSet_AndNeverExpiredByTheStep()
     {
         var gw = new SimulatedGateway(clock: new VirtualClock(12_345)); // 1970: no real-time clock
         gw.Deliveries.Defer("down.test");
-        string id = Send(gw);
-        Run(gw, 10 * Minute);
-        gw.Clock.SetUnixMs(Year2026); // SNTP answers
+        var client = gw.Connect();
+        gw.Settle();
+        string reply = gw.SendMessage(client, "cam@lan.test", new[] { "owner@down.test" }, Content);
+        Assert.Contains("\r\n451 4.3.0 Clock not set yet, try again in a minute\r\n", reply);
+        Assert.DoesNotContain("354 ", reply);
+        Assert.DoesNotContain(gw.Storage.List(), n => n.EndsWith(".MSG") || n.EndsWith(".TMP")); // nothing stamped 1970 reached the card
+        Assert.Equal(0, gw.Gateway.Spool.Count);
+        gw.Say(client, "RSET\r\n");
+        gw.Clock.SetUnixMs(Year2026);                             // SNTP answers
+        Match m = Regex.Match(gw.SendMessage(client, "cam@lan.test", new[] { "owner@down.test" }, Content), @"queued as (\w{8})\r\n$");
+        Assert.True(m.Success);
+        string id = m.Groups[1].Value;
         Run(gw, 30 * Minute);
         Assert.DoesNotContain(gw.Log, l => l.Contains("status=expired"));
-        Assert.False(Bounced(gw, id));
         gw.Deliveries.Deliver("down.test");
         Run(gw, 2 * Hour);
         Assert.Contains(id + ": removed", gw.Log);
         Assert.False(Bounced(gw, id));
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<owner@down.test>") && l.Contains("status=sent"));
+    }
+
+    [Fact]
+    public void ClockJumpingByYears_AndResettingTo1970AtEachBoot_BouncesNothing_AndRepeatsNoQueueId()
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        var card = new SimulatedStorage();
+        var clock = new VirtualClock(Year2026);
+        var ids = new List<string>();
+        var logs = new List<string>();
+        for (int boot = 0; boot < 4; boot++)
+        {
+            var gw = new SimulatedGateway(config, storage: card, clock: clock);
+            gw.Deliveries.Defer("down.test");
+            if (boot > 0) clock.SetUnixMs(12_345 + boot);        // each boot starts at 1970 until SNTP
+            Run(gw, 2 * Minute);
+            clock.SetUnixMs(Year2026 + (boot % 2 == 0 ? 10 : -1) * 365 * Day); // SNTP: ten years on, or a year back
+            ids.Add(Send(gw));
+            Run(gw, 20 * Minute);
+            clock.SetUnixMs(clock.UnixMs() + (boot % 2 == 0 ? -20 : 20) * 365 * Day); // a wrong NTP step of decades
+            Run(gw, 20 * Minute);
+            logs.AddRange(gw.Log);
+            card.CutPowerNow();
+            card.Reboot();
+        }
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.DoesNotContain(logs, l => l.Contains("status=expired") || l.Contains("notification"));
+        var last = new SimulatedGateway(config, storage: card, clock: clock);
+        Assert.Equal(ids.Count, last.Gateway.Spool.Count);        // every message still queued, none lost
+    }
+
+    [Fact]
+    public void Bounce_WaitsForTheClock_ThenCarriesTheRightDate()
+    {
+        var gw = new SimulatedGateway(clock: new VirtualClock(Year2026));
+        gw.Deliveries.Defer("down.test");
+        string id = Send(gw);
+        gw.Storage.CutPowerNow();
+        gw.Storage.Reboot();
+        gw.Clock.SetUnixMs(12_345);                                // reboots at 1970
+        var again = new SimulatedGateway(gw.Config, storage: gw.Storage, clock: gw.Clock);
+        again.Deliveries.Reject("down.test");                      // the attempt fails for good
+        Run(again, 30 * Minute);
+        Assert.Contains(again.Log, l => l.StartsWith(id + ": to=<owner@down.test>") && l.Contains("status=bounced"));
+        Assert.Contains("reports wait: the clock is not set yet", again.Log);
+        Assert.False(Bounced(again, id));
+        again.Clock.SetUnixMs(Year2026 + Day);                     // SNTP answers
+        Run(again, 5 * Minute);
+        Assert.True(Bounced(again, id));
+        QueuedMessage report = Enumerable.Range(0, again.Gateway.Spool.Count).Select(again.Gateway.Spool.Message)
+            .Single(q => q.Envelope.Sender == "");
+        string bounce = System.Text.Encoding.UTF8.GetString(SpoolPeek.BodyOf(again.Storage.PeekFile(report.FileName)));
+        string expectedDay = DateTimeOffset.FromUnixTimeMilliseconds(Year2026 + Day).ToString("d MMM yyyy", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains("Date: ", bounce);
+        Assert.Contains(expectedDay, bounce);
+        Assert.DoesNotContain("1970", bounce);
     }
 
     [Fact]

@@ -30,6 +30,24 @@ namespace MailGateway.Tests.Network
         }
 
         [Fact]
+        public void HostClock_CountsAsSet_FromTheBuildDateOn()
+        {
+            // The build date is stamped by the project file: today's build, never 1970.
+            Assert.True(HostClock.BuildUnixMs >= new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds());
+            Assert.True(HostClock.BuildUnixMs <= DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            Assert.True(new HostClock().UnixTimeKnown());
+        }
+
+        [Fact]
+        public void SelfSignedCertificate_MadeWithTheClockUnset_StartsAtTheBuildDate()
+        {
+            var built = DateTimeOffset.FromUnixTimeMilliseconds(HostClock.BuildUnixMs);
+            Assert.Equal(built, TlsCertificates.ValidityStart(DateTimeOffset.FromUnixTimeSeconds(12)));
+            var later = built.AddDays(40);
+            Assert.Equal(later, TlsCertificates.ValidityStart(later));
+        }
+
+        [Fact]
         public void HostClock_UnixMs_IsTheSystemTime()
         {
             long expected = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
