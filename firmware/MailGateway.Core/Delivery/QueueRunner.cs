@@ -38,7 +38,7 @@ using MailGateway.Core.Spool;
 
 namespace MailGateway.Core.Delivery
 {
-    public sealed class QueueRunner
+    public sealed partial class QueueRunner
     {
         public const long StartupSpreadMs = 30 * 1000;
         /// <summary>The envelope protocol of the reports this runner writes (bounces, warnings).</summary>
@@ -79,6 +79,8 @@ namespace MailGateway.Core.Delivery
             _router = new Router(config);
             _retry = new RetrySchedule(config.RetryWaitsMs);
             _queueClock = new QueueClock(spool.Storage);
+            _capacity = config.QueueIndexSize;
+            spool.PageSize = _capacity < 16 ? 16 : _capacity > 256 ? 256 : _capacity;
         }
 
         /// <summary>
@@ -92,15 +94,10 @@ namespace MailGateway.Core.Delivery
         {
             _queueClock.Load(nowMs);
             _clockLoaded = true;
-            long downtimeMs = _queueClock.DowntimeMs(WallMs());
-            for (int i = 0; i < _spool.Count; i++)
-            {
-                long arrival = _spool.Message(i).Envelope.ArrivalQueueMs;
-                if (arrival >= 0) _queueClock.Raise(arrival, nowMs);
-            }
-            long nowQueueMs = _queueClock.NowMs(nowMs);
-            for (int i = 0; i < _spool.Count; i++) Adopt(_spool.Message(i), nowQueueMs, downtimeMs);
-            SpreadOverdue(nowQueueMs);
+            _downtimeMs = _queueClock.DowntimeMs(WallMs());
+            // The messages themselves come as the card scan finds them (AdoptFromCard).
+            _cardHasMore = true;
+            _nextCycleQueueMs = 0;
             // Where this start begins, with the wall clock of now, for the next start's downtime.
             CheckpointClock(nowMs, true);
         }
@@ -172,6 +169,7 @@ namespace MailGateway.Core.Delivery
             }
             CheckpointClock(nowMs, false);
             LoadUnreadable(nowMs, nowQueueMs);
+            nowQueueMs = ScanCard(nowMs, nowQueueMs);
             PumpJobs(nowMs);
             CollectFinishedJobs(nowMs, nowQueueMs);
             for (int i = _spool.Count - 1; i >= 0; i--)
@@ -234,6 +232,8 @@ namespace MailGateway.Core.Delivery
             long checkpoint = nowMs < _clockRetryMs ? _clockRetryMs : _queueClock.CheckpointDueMs();
             if (checkpoint < next) next = checkpoint;
             if (_spool.UnreadableCount + _spool.LeftoverCount > 0 && _unreadableRetryMs < next) next = _unreadableRetryMs;
+            long scan = ScanDueMs(nowMs, nowQueueMs);
+            if (scan < next) next = scan;
             return next;
         }
 
@@ -293,7 +293,7 @@ namespace MailGateway.Core.Delivery
         /// <summary>Holds a queued message (the console's "queue hold"); null on success, else why not.</summary>
         public string Hold(string queueId)
         {
-            QueuedMessage m = _spool.Find(queueId);
+            QueuedMessage m = _spool.FindOrLoad(queueId);
             if (m == null) return "no message " + queueId + " in the queue";
             if (m.Held) return null;
             Hold(m, "held by the operator");
@@ -306,7 +306,7 @@ namespace MailGateway.Core.Delivery
         /// </summary>
         public string Release(string queueId)
         {
-            QueuedMessage m = _spool.Find(queueId);
+            QueuedMessage m = _spool.FindOrLoad(queueId);
             if (m == null) return "no message " + queueId + " in the queue";
             if (!m.Held) return null;
             try
@@ -333,6 +333,8 @@ namespace MailGateway.Core.Delivery
         public void FlushNow()
         {
             long nowQueueMs = QueueTimeMs(_clock.MonotonicMs());
+            _flushCard = true;          // and those on the card, as the next cycle finds them
+            _nextCycleQueueMs = 0;
             for (int i = 0; i < _spool.Count; i++)
             {
                 QueuedMessage m = _spool.Message(i);
@@ -831,20 +833,6 @@ namespace MailGateway.Core.Delivery
         private long WallMs()
         {
             return _clock.UnixTimeKnown() ? _clock.UnixMs() : 0;
-        }
-
-        private void SpreadOverdue(long nowQueueMs)
-        {
-            for (int i = 0; i < _spool.Count; i++)
-            {
-                QueuedMessage m = _spool.Message(i);
-                long next = EarliestPending(m);
-                if (next < nowQueueMs && m.Recipients.Length > 0 && HasState(m, RecipientStatus.Pending) && AttemptedBefore(m))
-                {
-                    next = nowQueueMs + _random.Next((int)StartupSpreadMs);
-                }
-                m.NextAttemptQueueMs = next;
-            }
         }
 
         private static bool AttemptedBefore(QueuedMessage m)

@@ -47,6 +47,12 @@ namespace MailGateway.Core.Runtime
 
         /// <summary>Names of all files in the folder, in no particular order.</summary>
         string[] List();
+        /// <summary>
+        /// At most max names that sort after 'after' (ordinal; null: from the first), in ordinal
+        /// order: a long folder is walked a page at a time, in memory bounded by max, and a cursor
+        /// that is a name stays valid while files come and go.
+        /// </summary>
+        string[] ListAfter(string after, int max);
 
         /// <summary>Makes creations, renames and deletions durable (fsync of the folder).</summary>
         void SyncDirectory();

@@ -1,6 +1,9 @@
 // Checks a committed message file: Check() validates every record (file header, one envelope and
 // its recipient records, the arrival clock if the file has one, body chunks, an end record whose
 // counts match, nothing after it) without keeping the body.
+// ReadEnvelope() is the light read for a message already checked once since start-up (the card
+// scan brings it back into memory): the envelope records at the start, and the end record, found at
+// the file's tail, for the body's size; the body itself is not read again.
 // MessageBody streams the body back out.
 using MailGateway.Core.Runtime;
 
@@ -33,6 +36,49 @@ namespace MailGateway.Core.Spool
         }
 
         /// <summary>
+        /// The envelope and body size of a message checked before (see the header); Problem says
+        /// what is wrong when the start or the end of the file no longer reads.
+        /// </summary>
+        public static MessageFile ReadEnvelope(IStorage storage, string name)
+        {
+            MessageFile file = new MessageFile();
+            file.FileBytes = storage.Length(name);
+            int handle = storage.OpenRead(name);
+            try
+            {
+                file.Problem = file.ReadStart(new RecordReader(storage, handle));
+                if (file.Problem == null) file.Problem = file.ReadEnd(storage, handle);
+            }
+            finally
+            {
+                CloseRead(storage, handle);
+            }
+            return file;
+        }
+
+        // The end record is the last thing in a committed file: type 'Z', 16 bytes of payload.
+        private string ReadEnd(IStorage storage, int handle)
+        {
+            byte[] tail = new byte[RecordFormat.Overhead + 16];
+            long at = FileBytes - tail.Length;
+            if (at < 0) return "too short for an end record";
+            int got = 0;
+            while (got < tail.Length)
+            {
+                int n = storage.Read(handle, at + got, tail, got, tail.Length - got);
+                if (n <= 0) return "end record cannot be read";
+                got += n;
+            }
+            if (tail[0] != RecordFormat.End || RecordFormat.ReadUInt32(tail, 1) != 16 ||
+                Crc32.Compute(tail, 0, RecordFormat.HeaderBytes + 16) != RecordFormat.ReadUInt32(tail, RecordFormat.HeaderBytes + 16))
+            {
+                return "no valid end record";
+            }
+            BodyBytes = RecordFormat.ReadInt64(tail, RecordFormat.HeaderBytes);
+            return null;
+        }
+
+        /// <summary>
         /// Closes a file opened for reading: an error there is ignored (the handle is released
         /// all the same, IStorage.Close, and what was read stands). A card that is full fails
         /// closes, and a full card is when the queue most needs to be read and drained.
@@ -48,7 +94,8 @@ namespace MailGateway.Core.Spool
             }
         }
 
-        private string Validate(RecordReader reader)
+        // The file header, the envelope and its recipients, and the arrival clock if there is one.
+        private string ReadStart(RecordReader reader)
         {
             int type = reader.Next();
             if (type != RecordFormat.FileHeader || reader.PayloadLength != 4 || reader.Buffer[reader.PayloadOffset] != (byte)'M')
@@ -63,16 +110,26 @@ namespace MailGateway.Core.Spool
                 if (reader.Next() != RecordFormat.Recipient) return "recipient " + Envelope.RecipientsRead.ToString() + " missing";
                 if (!Envelope.ReadRecipient(reader.Buffer, reader.PayloadOffset, reader.PayloadLength)) return "recipient record does not parse";
             }
-            long bodyBytes = 0;
-            long bodyRecords = 0;
-            type = reader.Next();
-            if (type == RecordFormat.ArrivalClock)
+            _afterStart = reader.Next();
+            if (_afterStart == RecordFormat.ArrivalClock)
             {
                 // Files written before the queue clock was kept have none (ArrivalQueueMs stays -1).
                 if (reader.PayloadLength != 8) return "bad arrival clock record";
                 Envelope.ArrivalQueueMs = RecordFormat.ReadInt64(reader.Buffer, reader.PayloadOffset);
-                type = reader.Next();
+                _afterStart = reader.Next();
             }
+            return null;
+        }
+
+        private int _afterStart;   // the record type ReadStart stopped at
+
+        private string Validate(RecordReader reader)
+        {
+            string problem = ReadStart(reader);
+            if (problem != null) return problem;
+            long bodyBytes = 0;
+            long bodyRecords = 0;
+            int type = _afterStart;
             for (; ; type = reader.Next())
             {
                 if (type == RecordFormat.Body)

@@ -34,12 +34,19 @@ namespace MailGateway.Core.Spool
             _files = new RecordPair(storage, FileA, FileB, RecordFormat.QueueIdBound, 8);
         }
 
+        /// <summary>Load found a valid record of the sequence on the card.</summary>
+        public bool Found { get; private set; }
+
+        /// <summary>The next ID's number: every ID handed out from now on is at least this.</summary>
+        public long NextValue { get { return _next; } }
+
         /// <summary>Reads where the sequence stands (both files; a damaged or unreadable one is ignored).</summary>
         public void Load()
         {
             byte[] record = _files.Load();
             long bound = record == null ? 0 : RecordFormat.ReadInt64(record, 0);
-            if (bound > 0 && bound <= MaxId + BlockSize && bound > _next) _next = bound;
+            Found = bound > 0 && bound <= MaxId + BlockSize;
+            if (Found && bound > _next) _next = bound;
             _reservedUntil = 0;
         }
 

@@ -27,7 +27,7 @@ using MailGateway.Core.Runtime;
 
 namespace MailGateway.Core.Spool
 {
-    public sealed class Spool
+    public sealed partial class Spool
     {
         private readonly IStorage _storage;
         private readonly SpoolSpace _space;
@@ -414,9 +414,10 @@ namespace MailGateway.Core.Spool
         // ---- Start-up ------------------------------------------------------------------------
 
         /// <summary>
-        /// Brings the queue back from the card after a start or a crash (see the header). A file that
-        /// cannot be read or checked is set aside (.BAD) and reported (Quarantined), never a crash;
-        /// only a card that cannot even be listed throws (IOException), for the caller to report.
+        /// Starts bringing the queue back from the card after a start or a crash (see the header):
+        /// reads where the queue ID sequence stands and begins the recovery cycle of the card scan
+        /// (Spool.Scan), which does the rest a page per loop pass, so the gateway listens at once
+        /// whatever the queue's length. Never throws for what is on the card.
         /// </summary>
         public void Recover()
         {
@@ -424,110 +425,12 @@ namespace MailGateway.Core.Spool
             _quarantined.Clear();
             _leftovers.Clear();
             _leftoverBytes.Clear();
-            string[] names = _storage.List();
-            bool changed = false;
-            _ids.Load();
-            for (int i = 0; i < names.Length; i++)
-            {
-                // Queue files name the sequence; the sequence's own files (QUEUEIDS.A/.B) do not.
-                if (names[i] == QueueIds.FileA || names[i] == QueueIds.FileB) continue;
-                if (names[i].Length >= 9 && names[i][8] == '.') _ids.Raise(names[i].Substring(0, 8));
-            }
-            for (int i = 0; i < names.Length; i++)
-            {
-                string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary);
-                if (id == null) continue;
-                try
-                {
-                    if (_storage.Exists(id + SpoolNames.Message))
-                    {
-                        // A rename torn by a power cut on FAT leaves both names on one cluster chain:
-                        // deleting the .TMP would free the committed message's clusters. Leave it;
-                        // and do not count it: its bytes are the message's, counted with it.
-                        _log.Line(id + ": warning: " + names[i] + " left in place beside its committed message; check the card");
-                        continue;
-                    }
-                    _storage.Delete(names[i]);
-                    changed = true;
-                    _log.Line(id + ": removed unfinished message (no 250 was sent for it)");
-                }
-                catch (System.Exception e)
-                {
-                    if (Failures.IsHalt(e)) throw;
-                    _log.Line(id + ": warning: cannot remove unfinished " + names[i] + ": " + Failures.Describe(e) + "; will try again");
-                    long bytes = 0;
-                    try
-                    {
-                        bytes = _storage.Length(names[i]);
-                    }
-                    catch (System.Exception lengthFailure)
-                    {
-                        if (Failures.IsHalt(lengthFailure)) throw;
-                    }
-                    _space.Take(bytes);
-                    _leftovers.Add(names[i]);   // TidyLeftovers deletes it once the card lets it
-                    _leftoverBytes.Add(bytes);
-                }
-            }
             _unreadable.Clear();
             _unreadableBytes.Clear();
             _setAsideSinceSync = false;
-            for (int i = 0; i < names.Length; i++)
-            {
-                string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Message);
-                if (id == null) continue;
-                if (Load(id, names[i], false)) continue;
-                // The card could not give it now (an I/O error is not damage): kept as it is, its
-                // bytes counted, and loaded later (LoadUnreadable).
-                long bytes = 0;
-                try
-                {
-                    bytes = _storage.Length(names[i]) + LengthOrZero(id + SpoolNames.Recipients);
-                }
-                catch (System.Exception e)
-                {
-                    if (Failures.IsHalt(e)) throw;
-                }
-                _space.Take(bytes);
-                _unreadable.Add(names[i]);
-                _unreadableBytes.Add(bytes);
-            }
-            for (int i = 0; i < names.Length; i++)
-            {
-                try
-                {
-                    string id = SpoolNames.QueueIdOf(names[i], SpoolNames.Recipients);
-                    if (id != null && Find(id) == null && !_unreadable.Contains(id + SpoolNames.Message))
-                    {
-                        _storage.Delete(names[i]);
-                        changed = true;
-                    }
-                    else if (id == null && SpoolNames.QueueIdOf(names[i], SpoolNames.Message) == null &&
-                             SpoolNames.QueueIdOf(names[i], SpoolNames.Temporary) == null &&
-                             names[i] != QueueIds.FileA && names[i] != QueueIds.FileB &&
-                             names[i] != QueueClock.FileA && names[i] != QueueClock.FileB)
-                    {
-                        _space.Take(_storage.Length(names[i])); // quarantined or foreign files still use the card
-                    }
-                }
-                catch (System.Exception e)
-                {
-                    if (Failures.IsHalt(e)) throw;
-                    _log.Line("warning: spool: cannot tidy " + names[i] + ": " + Failures.Describe(e));
-                }
-            }
-            if (changed || _setAsideSinceSync)
-            {
-                _setAsideSinceSync = false;
-                try
-                {
-                    _storage.SyncDirectory();
-                }
-                catch (System.IO.IOException e)
-                {
-                    _log.Line("warning: spool: cannot sync the folder: " + e.Message);
-                }
-            }
+            _ids.Load();
+            if (!_ids.Found) RaiseIdsAboveTheCard();
+            _firstIdThisBoot = _ids.NextValue;
             try
             {
                 _ids.ReserveNow();
@@ -536,23 +439,24 @@ namespace MailGateway.Core.Spool
             {
                 _log.Line("warning: spool: cannot record the queue ID sequence: " + e.Message + "; new mail waits for the card");
             }
-            int held = HeldCount;
-            _log.Line("spool: " + _queue.Count.ToString() + " queued message(s)" + (held > 0 ? ", " + held.ToString() + " on hold" : "") +
-                      ", " + _space.UsedBytes.ToString() + " of " + _space.MaxBytes.ToString() + " bytes used");
+            BeginRecoveryCycle();
         }
 
-        // Loads one committed message into the queue: true when it is queued or was set aside as
-        // damaged; false when the card could not give it now (an IOException reading the message
-        // or its recipient log), so that it is kept for LoadUnreadable. Taking a read error for
-        // damage would set a good message aside and lose it; forgetting the recipient log would
-        // deliver again what was delivered and bounce again what was bounced.
-        private bool Load(string id, string name, bool quiet)
+        // Loads one committed message (into loaded; null when it was set aside): true when it was
+        // read or set aside as damaged; false when the card could not give it now (an IOException
+        // reading the message or its recipient log), so that it is kept for LoadUnreadable. Taking
+        // a read error for damage would set a good message aside and lose it; forgetting the
+        // recipient log would deliver again what was delivered and bounce again what was bounced.
+        // checkAll reads every record (the first time since start-up), else only the envelope and
+        // the end record (MessageFile.ReadEnvelope); count takes its bytes against the card.
+        private bool Load(string id, string name, bool quiet, bool checkAll, bool count, out QueuedMessage loaded)
         {
+            loaded = null;
             string problem;
             MessageFile file = null;
             try
             {
-                file = MessageFile.Check(_storage, name);
+                file = checkAll ? MessageFile.Check(_storage, name) : MessageFile.ReadEnvelope(_storage, name);
                 problem = !file.IsValid ? file.Problem
                         : file.Envelope.QueueId != id ? "queue ID does not match file name" : null;
             }
@@ -568,6 +472,7 @@ namespace MailGateway.Core.Spool
             }
             if (problem != null)
             {
+                if (!count && file != null) file.FileBytes = 0;   // already counted: SetAside must not count it twice
                 SetAside(id, name, problem, file);
                 _setAsideSinceSync = true;
                 return true;
@@ -588,8 +493,8 @@ namespace MailGateway.Core.Spool
                 if (!quiet) _log.Line(id + ": warning: recipient log cannot be read now (" + e.Message + "); the message is kept, and tried again");
                 return false;
             }
-            _space.Take(message.FileBytes);
-            _queue.Add(message);
+            if (count) _space.Take(message.FileBytes);
+            loaded = message;
             return true;
         }
 
@@ -607,17 +512,21 @@ namespace MailGateway.Core.Spool
             {
                 string name = (string)_unreadable[i];
                 string id = name.Substring(0, 8);
-                int before = _queue.Count;
                 long bytes = (long)_unreadableBytes[i];
                 _space.Release(bytes);
-                if (!Load(id, name, true))
+                QueuedMessage message;
+                if (!Load(id, name, true, true, true, out message))
                 {
                     _space.Take(bytes);
                     continue;
                 }
                 _unreadable.RemoveAt(i);
                 _unreadableBytes.RemoveAt(i);
-                if (_queue.Count > before) loaded.Add(_queue[_queue.Count - 1]);
+                if (message != null)
+                {
+                    _queue.Add(message);
+                    loaded.Add(message);
+                }
             }
             if (_setAsideSinceSync)
             {

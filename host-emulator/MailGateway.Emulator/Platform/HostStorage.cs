@@ -230,6 +230,34 @@ namespace MailGateway.Emulator.Platform
             return names.ToArray();
         }
 
+        public string[] ListAfter(string after, int max)
+        {
+            // One pass over the directory keeps the max smallest names after the cursor: memory
+            // stays bounded by max however many files the folder holds.
+            var page = new SortedSet<string>(StringComparer.Ordinal);
+            try
+            {
+                foreach (string path in Directory.EnumerateFiles(_directory))
+                {
+                    string name = Path.GetFileName(path);
+                    if (!FatName.IsValid(name) || (after != null && string.CompareOrdinal(name, after) <= 0)) continue;
+                    if (page.Count == max)
+                    {
+                        if (string.CompareOrdinal(name, page.Max) >= 0) continue;
+                        page.Remove(page.Max);
+                    }
+                    page.Add(name);
+                }
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                throw new IOException("Cannot list the storage directory " + _directory + ": " + e.Message, e);
+            }
+            var names = new string[page.Count];
+            page.CopyTo(names);
+            return names;
+        }
+
         public void SyncDirectory()
         {
             if (!OperatingSystem.IsLinux()) return;

@@ -89,6 +89,16 @@ namespace MailGateway.Emulator.Platform
             return new FileInfo(Path.Combine(dir.DirectoryPath, file)).Length;
         }
 
+        public string[] ListAfter(string after, int max)
+        {
+            // A mailbox is listed whole elsewhere (MailboxStore.Messages); paging is for the spool.
+            var names = new List<string>(List());
+            names.RemoveAll(n => after != null && string.CompareOrdinal(n, after) <= 0);
+            names.Sort(StringComparer.Ordinal);
+            if (names.Count > max) names.RemoveRange(max, names.Count - max);
+            return names.ToArray();
+        }
+
         public string[] List()
         {
             var names = new List<string>();

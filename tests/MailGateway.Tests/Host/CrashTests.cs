@@ -80,7 +80,9 @@ public class CrashTests : IDisposable
 
         using (var restarted = MailgwProcess.Run(config))
         {
-            Assert.Contains(restarted.Output, l => l.Contains("spool: ") && l.Contains(" queued message(s)"));
+            // The card is checked in the background after the gateway listens.
+            Assert.True(restarted.WaitForLine(l => l.Contains("spool: ") && l.Contains(" queued message(s)"), TimeSpan.FromSeconds(60)),
+                        string.Join("\n", restarted.Output));
             Assert.DoesNotContain(restarted.Output, l => l.Contains("quarantined"));
             Assert.Equal(0, restarted.Terminate());
             Assert.Contains(restarted.Output, l => l.EndsWith(": stopped"));

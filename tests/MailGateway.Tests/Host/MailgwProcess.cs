@@ -70,6 +70,18 @@ public sealed class MailgwProcess : IDisposable
         return p._process.ExitCode;
     }
 
+    /// <summary>Waits (bounded) until a line of output matches; true when one did.</summary>
+    public bool WaitForLine(Func<string, bool> match, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Output.Any(match)) return true;
+            Thread.Sleep(20);
+        }
+        return Output.Any(match);
+    }
+
     public string[] Output
     {
         get { lock (_output) return _output.ToArray(); }

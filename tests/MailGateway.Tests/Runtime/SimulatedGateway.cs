@@ -24,10 +24,15 @@ public sealed class SimulatedGateway
 
     public readonly MailGateway.Tests.Delivery.ScriptedDeliveries Deliveries;
 
-    /// <summary>deliveries: what outbound attempts find; by default every attempt hangs (mail stays queued).</summary>
+    /// <summary>
+    /// deliveries: what outbound attempts find; by default every attempt hangs (mail stays queued).
+    /// backgroundRecovery: leave the card's recovery cycle to the loop passes, as the real gateway
+    /// does; by default it is finished before the constructor returns, so a test sees the whole queue.
+    /// </summary>
     public SimulatedGateway(GatewayConfig config = null, SimulatedStorage storage = null, VirtualClock clock = null,
                             MailGateway.Tests.Delivery.ScriptedDeliveries deliveries = null, bool realDelivery = false,
-                            MailGateway.Core.Local.IUsers users = null, SimulatedStorageFolders folders = null)
+                            MailGateway.Core.Local.IUsers users = null, SimulatedStorageFolders folders = null,
+                            bool backgroundRecovery = false)
     {
         Folders = folders ?? new SimulatedStorageFolders();
         Deliveries = deliveries ?? new MailGateway.Tests.Delivery.ScriptedDeliveries();
@@ -54,6 +59,7 @@ public sealed class SimulatedGateway
         }
         Gateway = new Gateway(Config, Network, Storage, Clock, log, random, factory, local);
         Gateway.Start();
+        if (!backgroundRecovery) Gateway.Queue.CompleteRecovery(Clock.MonotonicMs());
     }
 
     public static GatewayConfig DefaultConfig()

@@ -62,7 +62,7 @@ public class SpoolRecoveryTests
         _storage.Reboot();
 
         var recovered = NewSpool();
-        recovered.Recover();
+        recovered.RecoverAll();
         Assert.Equal(2, recovered.Count);
         var stored = SpoolContents.ReadAll(_storage).ToDictionary(m => m.Envelope.QueueId);
         Assert.Equal("Subject: a\r\n\r\nsmall\r\n", stored[a.QueueId].BodyText);
@@ -83,7 +83,7 @@ public class SpoolRecoveryTests
         _storage.Reboot();
         Assert.Single(SpoolContents.Names(_storage, SpoolNames.Temporary));
         var recovered = NewSpool();
-        recovered.Recover();
+        recovered.RecoverAll();
         Assert.Equal(0, recovered.Count);
         Assert.Empty(SpoolContents.QueueFiles(_storage));
         Assert.Contains(_log, l => l.Contains("removed unfinished message"));
@@ -110,7 +110,7 @@ public class SpoolRecoveryTests
         ReplaceFile(bad.FileName, mangle(ReadFile(bad.FileName)));
 
         var recovered = NewSpool();
-        recovered.Recover();
+        recovered.RecoverAll();
         Assert.Equal(1, recovered.Count);
         Assert.NotNull(recovered.Find(good.QueueId));
         Assert.Null(recovered.Find(bad.QueueId));
@@ -143,7 +143,7 @@ public class SpoolRecoveryTests
         _storage.Reboot();
 
         var recovered = NewSpool();
-        recovered.Recover();
+        recovered.RecoverAll();
         var m = recovered.Find(message.QueueId);
         Assert.Equal(before, ReadFile(message.FileName));
         Assert.Equal(RecipientStatus.Delivered, m.Recipients[0].State);
@@ -169,7 +169,7 @@ public class SpoolRecoveryTests
         ReplaceFile(log, bytes.Take(bytes.Length - 3).ToArray());
 
         var recovered = NewSpool();
-        recovered.Recover();
+        recovered.RecoverAll();
         var m = recovered.Find(message.QueueId);
         Assert.Equal(RecipientStatus.Delivered, m.Recipients[0].State);
         Assert.Equal(RecipientStatus.Pending, m.Recipients[1].State); // delivered twice at worst, never lost
@@ -191,13 +191,13 @@ public class SpoolRecoveryTests
         ReplaceFile(log, bytes.Concat(second.Take(second.Length / 2)).ToArray()); // torn half-way
 
         var restarted = NewSpool();
-        restarted.Recover();
+        restarted.RecoverAll();
         var m = restarted.Find(message.QueueId);
         m.Recipients[2].State = RecipientStatus.Failed;
         restarted.UpdateRecipient(m, 2);                                           // appended after the torn bytes
 
         var recovered = NewSpool();
-        recovered.Recover();
+        recovered.RecoverAll();
         m = recovered.Find(message.QueueId);
         Assert.Equal(RecipientStatus.Delivered, m.Recipients[0].State);
         Assert.Equal(RecipientStatus.Pending, m.Recipients[1].State);  // the torn change is forgotten: delivered twice at worst
@@ -217,7 +217,7 @@ public class SpoolRecoveryTests
         _storage.Reboot();
 
         var recovered = NewSpool();
-        recovered.Recover();
+        recovered.RecoverAll();
         Assert.Equal(recipients, recovered.Find(message.QueueId).Envelope.Recipients);
         Assert.Empty(SpoolContents.Names(_storage, SpoolNames.Quarantine));
     }
@@ -248,7 +248,7 @@ public class SpoolRecoveryTests
         _storage.Close(h);
 
         var recovered = NewSpool();
-        recovered.Recover();
+        recovered.RecoverAll();
         Assert.Equal(new[] { "a@x.test", "b@y.test" }, recovered.Find("LC9RG001").Envelope.Recipients);
     }
 
@@ -262,7 +262,7 @@ public class SpoolRecoveryTests
             if (_storage.Exists(sequence)) _storage.Delete(sequence); // so that the first read is a queue file's
         _storage.FailNext(StorageOperation.OpenRead, new IOException("I/O error reading sector 4711"));
         var recovered = NewSpool();
-        recovered.Recover();
+        recovered.RecoverAll();
         // The first file read fails, whichever it is; the other is fine. An I/O error is not damage.
         Assert.Empty(SpoolContents.Names(_storage, SpoolNames.Quarantine));
         Assert.Empty(recovered.TakeQuarantined());
@@ -281,11 +281,11 @@ public class SpoolRecoveryTests
         // Found in the fault campaign's transcripts: after a restart the IDs jumped to QUEUEIDT,
         // the name of the sequence's own file taken for a queue ID.
         var spool = NewSpool();
-        spool.Recover();
+        spool.RecoverAll();
         var first = Commit(spool, "Subject: a\r\n\r\nbody\r\n");
         Assert.Contains(_storage.List(), n => n == QueueIds.FileA || n == QueueIds.FileB);
         var again = NewSpool();
-        again.Recover();
+        again.RecoverAll();
         var second = Commit(again, "Subject: b\r\n\r\nbody\r\n");
         Assert.StartsWith("0000", second.QueueId);
         Assert.True(string.CompareOrdinal(second.QueueId, first.QueueId) > 0);
@@ -303,7 +303,7 @@ public class SpoolRecoveryTests
             {
                 var storage = new SimulatedStorage();
                 var spool = new MailGateway.Core.Spool.Spool(storage, new SpoolSpace(1 << 30), new ListLog(new List<string>()));
-                spool.Recover();
+                spool.RecoverAll();
                 var envelope = new Envelope
                 {
                     ArrivalUnixMs = _clock.UnixMs(), ClientAddress = "192.168.1.9", Helo = "cam", Protocol = "ESMTP",
@@ -356,7 +356,7 @@ public class SpoolRecoveryTests
         spool.UpdateRecipient(message, 0);
         _storage.Delete(message.FileName); // a crash between the two deletes of Remove
         _storage.SyncDirectory();
-        NewSpool().Recover();
+        NewSpool().RecoverAll();
         Assert.Empty(SpoolContents.QueueFiles(_storage));
     }
 

@@ -36,8 +36,8 @@ public class UnreadableAtStartTests
         gw.Settle();
         gw.Storage.CutPowerNow();
         gw.Storage.Reboot();
-        foreach (string sequence in new[] { QueueIds.FileA, QueueIds.FileB })
-            if (gw.Storage.Exists(sequence)) gw.Storage.Delete(sequence); // so that the first read is the queue file's
+        foreach (string record in new[] { QueueIds.FileA, QueueIds.FileB, QueueClock.FileA, QueueClock.FileB })
+            if (gw.Storage.Exists(record)) gw.Storage.Delete(record); // so that the first read is the queue file's
         gw.Storage.FailNext(StorageOperation.Read, new IOException("read error"));
 
         var again = new SimulatedGateway(storage: gw.Storage, clock: gw.Clock);
@@ -86,7 +86,7 @@ public class UnreadableAtStartTests
         var card = new FlakyLogReads(new SimulatedStorage());
         var log = new List<string>();
         var spool = new MailGateway.Core.Spool.Spool(card, new SpoolSpace(1 << 30), new ListLog(log));
-        spool.Recover();
+        spool.RecoverAll();
         var envelope = new Envelope
         {
             ArrivalUnixMs = 1_790_000_000_000, ClientAddress = "192.168.1.9", Helo = "cam", Protocol = "ESMTP",
@@ -103,7 +103,7 @@ public class UnreadableAtStartTests
 
         card.FailLogReads = true;
         var after = new MailGateway.Core.Spool.Spool(card, new SpoolSpace(1 << 30), new ListLog(log));
-        after.Recover();
+        after.RecoverAll();
         Assert.Null(after.Find(envelope.QueueId));                 // kept aside, not queued with its progress forgotten
         Assert.Contains(card.Inner.List(), n => n == envelope.QueueId + ".RCP");
         card.FailLogReads = false;
@@ -140,6 +140,7 @@ public class UnreadableAtStartTests
         public bool Exists(string name) => Inner.Exists(name);
         public long Length(string name) => Inner.Length(name);
         public string[] List() => Inner.List();
+        public string[] ListAfter(string after, int max) => Inner.ListAfter(after, max);
         public void SyncDirectory() => Inner.SyncDirectory();
     }
 }

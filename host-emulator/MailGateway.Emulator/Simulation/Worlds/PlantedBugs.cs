@@ -59,6 +59,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
             public virtual bool Exists(string name) => Inner.Exists(name);
             public virtual long Length(string name) => Inner.Length(name);
             public virtual string[] List() => Inner.List();
+            public virtual string[] ListAfter(string after, int max) => Inner.ListAfter(after, max);
             public virtual void SyncDirectory() => Inner.SyncDirectory();
         }
 

@@ -62,6 +62,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
             public bool Rename(string from, string to) => throw new NotSupportedException();
             public void Delete(string name) => throw new NotSupportedException();
             public string[] List() => throw new NotSupportedException();
+            public string[] ListAfter(string after, int max) => throw new NotSupportedException();
             public void SyncDirectory() => throw new NotSupportedException();
         }
     }

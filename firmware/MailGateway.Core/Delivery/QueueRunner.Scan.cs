@@ -1,0 +1,204 @@
+// Which queued messages the runner keeps in memory (issue "the queue on the card, a bounded index
+// in memory"): at most queue.index_size, the rest wait on the card (Spool.Scan walks it).
+//
+// How it works, once per loop pass (ScanCard):
+//   - Over the bound (new mail arrived while memory was full), idle messages that are not due go
+//     back to the card, the latest due first (Evict; idle: no job, no report or storage work
+//     pending, no internal error being counted).
+//   - A scan cycle walks the card in queue ID (arrival) order, ScanWorkPerPass names per pass.
+//     Each message it finds that is not in memory is adopted (its times put on the queue clock) and
+//     taken in while there is room; when memory is full, a due message takes the place of an idle
+//     one due later, or else the cycle pauses on it until there is room (so due mail goes oldest
+//     first); a message not due yet is left on the card, and the earliest such time is when the
+//     next cycle starts. The recovery cycle after start-up never pauses: it must count the whole
+//     card, and what it leaves is found by the next cycle.
+//   - Nothing on the card is forgotten: every message left there or sent back there makes
+//     _cardHasMore true, and a cycle that ends without leaving anything makes it false.
+// Cost: a cycle reads each message's envelope and recipient log once; with memory for C messages
+// and N on the card, draining the card takes about N/C cycles only when every message is due at
+// once and delivery is slower than the scan — in the usual case one cycle per retry round.
+using MailGateway.Core.Spool;
+
+namespace MailGateway.Core.Delivery
+{
+    public sealed partial class QueueRunner
+    {
+        /// <summary>Names of the card the scan looks at per loop pass.</summary>
+        public const int ScanWorkPerPass = 64;
+
+        private readonly int _capacity;
+        private long _downtimeMs;          // how long the gateway was off, as far as the wall clock can tell
+        private bool _cardHasMore;         // messages may be on the card that are not in memory
+        private long _nextCycleQueueMs;    // when the next scan cycle starts (queue clock)
+        private bool _paused;              // the cycle waits for room for a due message
+        private long _pausedDueMs;
+        private bool _flushCard;           // FlushNow: the next cycle makes everything it finds due
+        private bool _flushThisCycle;
+
+        /// <summary>Queued messages kept in memory now (at most about queue.index_size).</summary>
+        public int InMemory { get { return _spool.Count; } }
+
+        /// <summary>
+        /// Runs the recovery cycle to its end now (Start's work at once, without starting
+        /// deliveries): for a caller that must see the whole queue before it goes on (tests, tools).
+        /// </summary>
+        public void CompleteRecovery(long nowMs)
+        {
+            if (!_clockLoaded) Start(nowMs);
+            while (_spool.Recovering && !_spool.ListingFailed) ScanCard(nowMs, _queueClock.NowMs(nowMs));
+        }
+
+        // One pass of the scan (see the header); returns the queue clock now (finding a message
+        // may raise it: a card that lost the clock's files).
+        private long ScanCard(long nowMs, long nowQueueMs)
+        {
+            while (_spool.Count > _capacity && EvictOne(nowQueueMs, nowQueueMs))
+            {
+            }
+            if (!_spool.CycleActive)
+            {
+                if (!_cardHasMore || nowQueueMs < _nextCycleQueueMs || !HasRoomFor(nowQueueMs, nowQueueMs)) return nowQueueMs;
+                _spool.StartCycle();
+                _cardHasMore = false;
+                _nextCycleQueueMs = long.MaxValue;
+                _flushThisCycle = _flushCard;
+                _flushCard = false;
+                _paused = false;
+            }
+            if (_paused && !HasRoomFor(_pausedDueMs, nowQueueMs)) return nowQueueMs;
+            _paused = false;
+            int work = ScanWorkPerPass;
+            while (work > 0 && _spool.CycleActive)
+            {
+                QueuedMessage m = _spool.NextFromCard(ref work);
+                if (m == null) continue;
+                bool recovery = _spool.Recovering;
+                nowQueueMs = AdoptFromCard(m, nowMs, nowQueueMs, recovery);
+                long due = DueQueueMs(m, nowQueueMs);
+                if (_spool.Count < _capacity || (due <= nowQueueMs && EvictOne(nowQueueMs, due)))
+                {
+                    _spool.Admit(m);
+                    continue;
+                }
+                _cardHasMore = true;
+                if (due <= nowQueueMs && !recovery)
+                {
+                    _paused = true;    // offered again once there is room
+                    _pausedDueMs = due;
+                    break;
+                }
+                _spool.Skip();
+                if (due < _nextCycleQueueMs) _nextCycleQueueMs = due;
+            }
+            if (!_spool.CycleActive && _spool.CycleUnread > 0)
+            {
+                _cardHasMore = true;    // messages the card would not give now: the next cycle tries again
+                long retry = nowQueueMs + ReportRetryMs;
+                if (retry < _nextCycleQueueMs) _nextCycleQueueMs = retry;
+            }
+            return nowQueueMs;
+        }
+
+        // When the loop should come back for the scan (monotonic), long.MaxValue when only an event can help.
+        private long ScanDueMs(long nowMs, long nowQueueMs)
+        {
+            if (_spool.CycleActive) return _paused ? long.MaxValue : nowMs;
+            if (!_cardHasMore || _nextCycleQueueMs == long.MaxValue) return long.MaxValue;
+            if (_nextCycleQueueMs <= nowQueueMs) return HasRoomFor(nowQueueMs, nowQueueMs) ? nowMs : long.MaxValue;
+            return nowMs + (_nextCycleQueueMs - nowQueueMs);
+        }
+
+        // A message read from the card put on the queue clock (see Start): the recovery cycle's
+        // finds also get the downtime and the start-up spread.
+        private long AdoptFromCard(QueuedMessage m, long nowMs, long nowQueueMs, bool recovery)
+        {
+            long arrival = m.Envelope.ArrivalQueueMs;
+            if (arrival >= 0 && arrival > nowQueueMs)
+            {
+                _queueClock.Raise(arrival, nowMs);
+                nowQueueMs = _queueClock.NowMs(nowMs);
+            }
+            Adopt(m, nowQueueMs, recovery ? _downtimeMs : 0);
+            if (recovery && m.NextAttemptQueueMs < nowQueueMs && HasState(m, RecipientStatus.Pending) && AttemptedBefore(m))
+            {
+                m.NextAttemptQueueMs = nowQueueMs + _random.Next((int)StartupSpreadMs);
+            }
+            if (_flushThisCycle && !m.Held)
+            {
+                for (int r = 0; r < m.Recipients.Length; r++)
+                {
+                    if (m.Recipients[r].State == RecipientStatus.Pending) m.Recipients[r].NextAttemptQueueMs = nowQueueMs;
+                }
+                m.NextAttemptQueueMs = nowQueueMs;
+            }
+            return nowQueueMs;
+        }
+
+        // When the runner next has work on m (queue clock): an attempt, its expiry, its delay
+        // warning, or now (reports or removal); never for a held message.
+        private long DueQueueMs(QueuedMessage m, long nowQueueMs)
+        {
+            if (m.Held) return long.MaxValue;
+            if (!HasPending(m) || HasState(m, RecipientStatus.Bouncing)) return nowQueueMs;
+            long due = m.NextAttemptQueueMs;
+            long expires = m.Envelope.ArrivalQueueMs + _config.QueueLifetimeMs;
+            if (expires < due) due = expires;
+            if (_config.WarnAfterMs > 0 && !m.WarningSent && m.Envelope.Sender.Length > 0)
+            {
+                long warn = m.Envelope.ArrivalQueueMs + _config.WarnAfterMs;
+                if (warn < due) due = warn;
+            }
+            return due;
+        }
+
+        // Memory has room for a message due at dueMs: a free place, or an idle message due later.
+        private bool HasRoomFor(long dueMs, long nowQueueMs)
+        {
+            if (_spool.Count < _capacity) return true;
+            for (int i = 0; i < _spool.Count; i++)
+            {
+                QueuedMessage m = _spool.Message(i);
+                if (IsIdle(m) && DueQueueMs(m, nowQueueMs) > dueMs) return true;
+            }
+            return false;
+        }
+
+        // Sends the idle message due latest back to the card, if it is due after dueMs.
+        private bool EvictOne(long nowQueueMs, long dueMs)
+        {
+            QueuedMessage victim = null;
+            long victimDue = dueMs;
+            for (int i = 0; i < _spool.Count; i++)
+            {
+                QueuedMessage m = _spool.Message(i);
+                if (!IsIdle(m)) continue;
+                long due = DueQueueMs(m, nowQueueMs);
+                if (due > victimDue)
+                {
+                    victim = m;
+                    victimDue = due;
+                }
+            }
+            if (victim == null) return false;
+            _spool.Evict(victim);
+            _cardHasMore = true;
+            if (victimDue < _nextCycleQueueMs) _nextCycleQueueMs = victimDue;
+            return true;
+        }
+
+        // Nothing of m lives only in memory: it can go back to the card and be read again later.
+        private bool IsIdle(QueuedMessage m)
+        {
+            if (m.InFlight > 0 || IsBouncing(m) || m.StorageRetryQueueMs > 0) return false;
+            if (m.InternalErrors > 0 && !m.Held) return false;
+            if (m.Unsaved != null)
+            {
+                for (int i = 0; i < m.Unsaved.Length; i++)
+                {
+                    if (m.Unsaved[i]) return false;
+                }
+            }
+            return m.Held || (HasPending(m) && !HasState(m, RecipientStatus.Bouncing));
+        }
+    }
+}
