@@ -6,10 +6,12 @@
 //   - Receive reads only what Available says is there (Poll(0, SelectRead) with nothing available
 //     means the peer closed or reset: -1);
 //   - Send first asks Poll(0, SelectWrite) and then offers at most SendChunk bytes, which lwIP
-//     takes into its send buffer at once when the socket is writable;
+//     takes into its send buffer at once, or after a short wait for the window, when the socket
+//     is writable;
 //   - through TLS, Read is called only when decrypted bytes are waiting (DataAvailable) or raw
 //     bytes arrived; a record that is still incomplete makes it wait at most TlsReadTimeoutMs
-//     (the socket's ReceiveTimeout, which SslStream passes to mbedTLS), then it reads as 0.
+//     (the socket's ReceiveTimeout, which SslStream passes to mbedTLS), then it reads as 0
+//     (MaxTlsReadErrors such reads in a row count as a broken connection).
 // Closing while a helper thread still blocks marks the connection abandoned: the thread closes
 // the socket when its call returns (closing it under the blocked call is not safe in lwIP).
 namespace MailGateway.Firmware
@@ -20,8 +22,8 @@ namespace MailGateway.Firmware
         public const int SendChunk = 1460;
         /// <summary>Longest a TLS read may wait for the rest of a record that has started to arrive.</summary>
         public const int TlsReadTimeoutMs = 100;
-        /// <summary>WSAETIMEDOUT, as nanoFramework reports a read that timed out.</summary>
-        public const int TimedOut = 10060;
+        /// <summary>TLS reads that fail in a row before the connection counts as broken.</summary>
+        public const int MaxTlsReadErrors = 3;
 
         private readonly System.Threading.AutoResetEvent _wake;
 
@@ -29,6 +31,7 @@ namespace MailGateway.Firmware
         public readonly string RemoteAddress;
         public bool Watch = true;
         public bool WantWrite;
+        private int _tlsReadErrors;
 
         // Shared with a helper thread: read and written under lock (this)
         private System.Net.Sockets.Socket _socket;
@@ -229,12 +232,18 @@ namespace MailGateway.Firmware
                     if (!tls.DataAvailable && available == 0) return ClosedOrNothing(socket);
                     try
                     {
-                        return tls.Read(buffer, offset, count);
+                        int n = tls.Read(buffer, offset, count);
+                        _tlsReadErrors = 0;
+                        return n;
                     }
-                    catch (System.Net.Sockets.SocketException e)
+                    catch (System.Exception)
                     {
-                        if (e.ErrorCode == TimedOut) return 0;   // a record still on its way
-                        throw;
+                        // A record still on its way ends the read at TlsReadTimeoutMs; nanoFramework
+                        // does not say reliably which exception that is, so a read error is taken as
+                        // "nothing yet" unless the peer closed, or it repeats (then the TLS session
+                        // is broken). The core's own timeouts end a session that never recovers.
+                        if (++_tlsReadErrors >= MaxTlsReadErrors) throw;
+                        return ClosedOrNothing(socket);
                     }
                 }
                 if (available == 0) return ClosedOrNothing(socket);

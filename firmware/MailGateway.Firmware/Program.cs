@@ -71,7 +71,7 @@ namespace MailGateway.Firmware
         // Builds the gateway as the host's "mailgw run" does and runs the loop; returns only when start-up fails.
         private static string Run(GatewayConfig config, DeviceSettings device, DeviceClock clock, DeviceLog log, ConsoleCommands commands)
         {
-            string dataFolder = DataFolder(config.SpoolDir);
+            string dataFolder = CardPath(config.SpoolDir);
             FatStorage storage;
             try
             {
@@ -84,7 +84,7 @@ namespace MailGateway.Firmware
             log.Line("data folder " + dataFolder);
 
             DeviceNetwork network = new DeviceNetwork(clock);
-            network.Tls = TlsMaterial.Load(config.TlsCertFile, config.TlsKeyFile, device.TlsCaFile, log);
+            network.Tls = TlsMaterial.Load(CardPathOrNull(config.TlsCertFile), CardPathOrNull(config.TlsKeyFile), device.TlsCaFile, log);
             config.ServerTlsAvailable = network.Tls.Server != null;
 
             DeviceRandom random = new DeviceRandom();
@@ -183,10 +183,16 @@ namespace MailGateway.Firmware
             return null;
         }
 
-        // spool.dir on the card: a full path (D:\MAILGW) as given, anything else under D:\.
-        private static string DataFolder(string spoolDir)
+        private static string CardPathOrNull(string path)
         {
-            string path = spoolDir.Length >= 3 && spoolDir[1] == ':' && spoolDir[2] == '\\' ? spoolDir : "D:\\" + spoolDir;
+            return path == null ? null : CardPath(path);
+        }
+
+        // A path from the configuration (spool.dir, tls.cert, tls.key) on the card: a full path
+        // (D:\MAILGW) as given, anything else under D:\; '/' becomes '\', no trailing '\'.
+        private static string CardPath(string given)
+        {
+            string path = given.Length >= 3 && given[1] == ':' && given[2] == '\\' ? given : "D:\\" + given;
             char[] chars = path.ToCharArray();
             for (int i = 0; i < chars.Length; i++)
             {
