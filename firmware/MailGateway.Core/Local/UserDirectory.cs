@@ -86,6 +86,12 @@ namespace MailGateway.Core.Local
             return user == null ? null : user.Folder;
         }
 
+        /// <summary>The stored entry of a user (salt, iterations, hash), or null; for PasswordCheck. Do not change it.</summary>
+        public UserEntry Entry(string name)
+        {
+            return Find(name);
+        }
+
         /// <summary>The names (lower case) in the order the users were added.</summary>
         public string[] Names()
         {

@@ -1,6 +1,7 @@
 // Reads a built assembly with System.Reflection.Metadata and lists what compiles against
 // nanoFramework's mscorlib but does not run on the device (see "Keeping the core fit for nanoFramework" in the README):
-//   - an assembly reference other than mscorlib;
+//   - an assembly reference other than mscorlib (or, for the firmware's check assembly, the few
+//     it is allowed: the core and the declared nanoFramework API);
 //   - a generic parameter on a type or method we define;
 //   - a generic instantiation (Func<int>, Action<string>, List<T>) anywhere a type can be written;
 //   - a method specification (a call to a generic method);
@@ -42,18 +43,23 @@ namespace MailGateway.Tests.Fit
         /// <summary>NANO-FIT.md: a type with more methods than this (constructors and accessors included) does not run on the device.</summary>
         public const int MaxMethodsPerType = 255;
 
-        public static IReadOnlyList<NanoFitFinding> Check(string assemblyPath)
+        public static IReadOnlyList<NanoFitFinding> Check(string assemblyPath) => Check(assemblyPath, "mscorlib");
+
+        /// <summary>As Check, with the assembly references that are allowed (mscorlib must be among them).</summary>
+        public static IReadOnlyList<NanoFitFinding> Check(string assemblyPath, params string[] allowedReferences)
         {
             using var stream = File.OpenRead(assemblyPath);
-            return Check(stream);
+            return Check(stream, allowedReferences);
         }
 
         /// <summary>Reads a PE image from the stream; an empty list means the assembly fits.</summary>
-        public static IReadOnlyList<NanoFitFinding> Check(Stream peImage)
+        public static IReadOnlyList<NanoFitFinding> Check(Stream peImage) => Check(peImage, "mscorlib");
+
+        public static IReadOnlyList<NanoFitFinding> Check(Stream peImage, params string[] allowedReferences)
         {
             using var pe = new PEReader(peImage, PEStreamOptions.LeaveOpen);
             var md = pe.GetMetadataReader();
-            var scan = new Scan(pe, md);
+            var scan = new Scan(pe, md, allowedReferences);
             scan.AssemblyReferences();
             scan.Definitions();
             scan.TypeSpecifications();
@@ -72,10 +78,13 @@ namespace MailGateway.Tests.Fit
             readonly Dictionary<StandaloneSignatureHandle, string> localsOwner = new();
             public readonly List<NanoFitFinding> Findings = new();
 
-            public Scan(PEReader pe, MetadataReader md)
+            readonly string[] allowedReferences;
+
+            public Scan(PEReader pe, MetadataReader md, string[] allowedReferences)
             {
                 this.pe = pe;
                 this.md = md;
+                this.allowedReferences = allowedReferences;
                 provider = new TypeText(md);
             }
 
@@ -90,7 +99,7 @@ namespace MailGateway.Tests.Fit
                 {
                     var reference = md.GetAssemblyReference(handle);
                     string name = md.GetString(reference.Name);
-                    if (name != "mscorlib") Add(NanoFitKind.AssemblyReference, "assembly reference " + name + " " + reference.Version);
+                    if (Array.IndexOf(allowedReferences, name) < 0) Add(NanoFitKind.AssemblyReference, "assembly reference " + name + " " + reference.Version);
                 }
             }
 

@@ -1,0 +1,144 @@
+// The minimal console (the full one with queue and user commands comes in a later release):
+//   show               the configuration file's settings (passwords masked) and the board
+//   set KEY VALUE      checks the value (the core's ConfigParser for gateway keys, DeviceSettings
+//                      for device keys) and writes it into the file on the card (CardFiles.Replace:
+//                      earlier lines for KEY are removed, "KEY = VALUE" is appended); it takes
+//                      effect at the next start
+//   reboot             restarts the board
+//   help               this list
+// Commands run between loop passes and touch only the configuration file, never the gateway.
+using MailGateway.Core.Config;
+
+namespace MailGateway.Firmware
+{
+    public sealed class ConsoleCommands
+    {
+        public const int MaxConfigBytes = 64 * 1024;
+
+        private readonly SerialConsole _console;
+        private readonly string _path;
+        private readonly string _temporaryPath;
+
+        public ConsoleCommands(SerialConsole console, string configPath, string temporaryPath)
+        {
+            _console = console;
+            _path = configPath;
+            _temporaryPath = temporaryPath;
+        }
+
+        /// <summary>Reads and runs whatever complete lines were typed; never waits.</summary>
+        public void Poll()
+        {
+            if (_console == null) return;
+            string line;
+            while ((line = _console.PollLine()) != null) Execute(MailGateway.Core.Text.Ascii.Trim(line));
+        }
+
+        private void Execute(string line)
+        {
+            if (line.Length == 0) return;
+            int space = line.IndexOf(' ');
+            string verb = MailGateway.Core.Text.Ascii.ToLower(space < 0 ? line : line.Substring(0, space));
+            string rest = space < 0 ? "" : MailGateway.Core.Text.Ascii.Trim(line.Substring(space + 1));
+            if (verb == "help")
+            {
+                _console.WriteLine("show | set KEY VALUE | reboot | help");
+            }
+            else if (verb == "show")
+            {
+                Show();
+            }
+            else if (verb == "set")
+            {
+                Set(rest);
+            }
+            else if (verb == "reboot")
+            {
+                _console.WriteLine("rebooting");
+                nanoFramework.Runtime.Native.Power.RebootDevice();
+            }
+            else
+            {
+                _console.WriteLine("unknown command \"" + verb + "\"; try help");
+            }
+        }
+
+        private void Show()
+        {
+            _console.WriteLine("board = " + BoardSelection.Id + "  (set at build time)");
+            string text;
+            try
+            {
+                text = ReadText();
+            }
+            catch (System.IO.IOException e)
+            {
+                _console.WriteLine("cannot read " + _path + ": " + e.Message);
+                return;
+            }
+            if (text == null)
+            {
+                _console.WriteLine(_path + " does not exist: the embedded defaults apply");
+                return;
+            }
+            string[] lines = text.Split('\n');
+            for (int i = 0; i < lines.Length; i++)
+            {
+                string key;
+                string value;
+                if (!DeviceSettings.TryKeyValue(lines[i], out key, out value)) continue;
+                if (key.IndexOf("password") >= 0 && value.Length > 0) value = "********";
+                _console.WriteLine(key + " = " + value);
+            }
+        }
+
+        private void Set(string rest)
+        {
+            int space = rest.IndexOf(' ');
+            if (space <= 0)
+            {
+                _console.WriteLine("usage: set KEY VALUE");
+                return;
+            }
+            string key = MailGateway.Core.Text.Ascii.ToLower(rest.Substring(0, space));
+            string value = MailGateway.Core.Text.Ascii.Trim(rest.Substring(space + 1));
+            string problem = DeviceSettings.IsDeviceKey(key) ? DeviceSettings.Check(key, value)
+                                                              : ConfigParser.Set(new GatewayConfig(), key, value);
+            if (problem != null)
+            {
+                _console.WriteLine("not set: " + problem);
+                return;
+            }
+            try
+            {
+                string text = ReadText();
+                string[] lines = text == null ? new string[0] : text.Split('\n');
+                string[] kept = new string[lines.Length + 1];
+                int n = 0;
+                for (int i = 0; i < lines.Length; i++)
+                {
+                    string k;
+                    string v;
+                    if (DeviceSettings.TryKeyValue(lines[i], out k, out v) && k == key) continue;
+                    if (i == lines.Length - 1 && lines[i].Length == 0) continue;    // the final newline
+                    kept[n++] = lines[i] + "\n";
+                }
+                kept[n++] = key + " = " + value + "\n";
+                string[] all = new string[n];
+                System.Array.Copy(kept, all, n);
+                CardFiles.Replace(_path, _temporaryPath, MailGateway.Core.Text.Utf8.GetBytes(string.Concat(all)));
+                _console.WriteLine("ok: " + key + " set; it takes effect after reboot");
+            }
+            catch (System.IO.IOException e)
+            {
+                _console.WriteLine("not set: cannot write " + _path + ": " + e.Message);
+            }
+        }
+
+        private string ReadText()
+        {
+            byte[] data = CardFiles.ReadAll(_path, _temporaryPath, MaxConfigBytes);
+            return data == null ? null : Utf8Decoder.Decode(data, 0, data.Length);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+// The device-only keys of the configuration file on the card (D:\mailgw.conf), which the
+// portable core's ConfigParser does not know: how the board reaches the network and where its TLS
+// trust anchors are. The file has one syntax for both (ConfigParser's: "key = value", '#' at the
+// start of a line or after white space starts a comment, the last of a repeated key wins); this
+// class takes the device keys out and hands the core the rest with those lines blanked, so the
+// core's line numbers in error messages stay right and it never sees a key it would refuse.
+//
+//   board.network  = ethernet | wifi     (default: the board's own, see BoardProfile)
+//   wifi.ssid      = <network name>      (board.network = wifi)
+//   wifi.password  = <passphrase>        (a '#' inside it is fine, as in the core's passwords)
+//   tls.ca_file    = D:\CAROOTS.PEM      trust anchors (PEM, one or more certificates) for
+//                                        verifying the smarthost; the board has no certificate store
+//   console.baud   = 115200              the console UART's speed
+namespace MailGateway.Firmware
+{
+    public sealed class DeviceSettings
+    {
+        public string Network;
+        public string WifiSsid;
+        public string WifiPassword;
+        public string TlsCaFile;
+        public int ConsoleBaud;
+
+        /// <summary>True for a key this class owns (the core never sees it).</summary>
+        public static bool IsDeviceKey(string key)
+        {
+            return key == "board.network" || key == "wifi.ssid" || key == "wifi.password" || key == "tls.ca_file" ||
+                   key == "console.baud";
+        }
+
+        /// <summary>Null when value is acceptable for the device key, else what is wrong.</summary>
+        public static string Check(string key, string value)
+        {
+            if (key == "board.network")
+            {
+                return value == "ethernet" || value == "wifi" ? null : "board.network: \"" + value + "\" is not ethernet or wifi";
+            }
+            if (key == "wifi.ssid")
+            {
+                return value.Length >= 1 && value.Length <= 32 ? null : "wifi.ssid: 1 to 32 characters";
+            }
+            if (key == "wifi.password")
+            {
+                return value.Length == 0 || (value.Length >= 8 && value.Length <= 63) ? null : "wifi.password: 8 to 63 characters (WPA2), or empty for an open network";
+            }
+            if (key == "tls.ca_file")
+            {
+                return value.Length > 3 && value[1] == ':' && value[2] == '\\' ? null : "tls.ca_file: a path on the card, e.g. D:\\CAROOTS.PEM";
+            }
+            if (key == "console.baud")
+            {
+                long baud;
+                bool ok = MailGateway.Core.Text.Ascii.TryParseLong(value, out baud) && baud >= 1200 && baud <= 921600;
+                return ok ? null : "console.baud: a whole number from 1200 to 921600";
+            }
+            return key + ": not a device key";
+        }
+
+        /// <summary>
+        /// Reads the device keys out of the file's text into a new DeviceSettings (defaults from the
+        /// board profile) and returns, in coreText, the text with those lines blanked. Null problem
+        /// when all is well, else "file:line: problem".
+        /// </summary>
+        public static string Split(string text, string fileName, BoardProfile board, out DeviceSettings settings, out string coreText)
+        {
+            settings = new DeviceSettings();
+            settings.Network = board.Network;
+            settings.ConsoleBaud = board.ConsoleBaud;
+            coreText = text;
+            string[] lines = text.Split('\n');
+            bool changed = false;
+            for (int i = 0; i < lines.Length; i++)
+            {
+                string key;
+                string value;
+                if (!TryKeyValue(lines[i], out key, out value) || !IsDeviceKey(key)) continue;
+                string problem = Check(key, value);
+                if (problem != null) return fileName + ":" + (i + 1).ToString() + ": " + problem;
+                settings.Apply(key, value);
+                lines[i] = "";
+                changed = true;
+            }
+            if (settings.Network == "wifi" && (settings.WifiSsid == null || settings.WifiSsid.Length == 0))
+            {
+                return fileName + ": board.network = wifi needs wifi.ssid";
+            }
+            if (changed) coreText = Join(lines);
+            return null;
+        }
+
+        private void Apply(string key, string value)
+        {
+            if (key == "board.network") Network = value;
+            else if (key == "wifi.ssid") WifiSsid = value;
+            else if (key == "wifi.password") WifiPassword = value;
+            else if (key == "tls.ca_file") TlsCaFile = value;
+            else if (key == "console.baud") ConsoleBaud = (int)long.Parse(value);
+        }
+
+        /// <summary>A "key = value" line (comments and CR removed, key lower-cased); false for blank or comment lines and lines without '='.</summary>
+        public static bool TryKeyValue(string line, out string key, out string value)
+        {
+            key = null;
+            value = null;
+            if (line.Length > 0 && line[line.Length - 1] == '\r') line = line.Substring(0, line.Length - 1);
+            int hash = CommentStart(line);
+            if (hash >= 0) line = line.Substring(0, hash);
+            int equals = line.IndexOf('=');
+            if (equals <= 0) return false;
+            key = MailGateway.Core.Text.Ascii.ToLower(MailGateway.Core.Text.Ascii.Trim(line.Substring(0, equals)));
+            value = MailGateway.Core.Text.Ascii.Trim(line.Substring(equals + 1));
+            return key.Length > 0;
+        }
+
+        // As ConfigParser: '#' starts a comment at the start of a line or after a space or tab.
+        private static int CommentStart(string line)
+        {
+            int from = 0;
+            while (true)
+            {
+                int hash = line.IndexOf('#', from);
+                if (hash < 0) return -1;
+                if (hash == 0 || line[hash - 1] == ' ' || line[hash - 1] == '\t') return hash;
+                from = hash + 1;
+            }
+        }
+
+        private static string Join(string[] lines)
+        {
+            string[] parts = new string[lines.Length * 2 - 1];
+            for (int i = 0; i < lines.Length; i++)
+            {
+                parts[i * 2] = lines[i];
+                if (i > 0) parts[i * 2 - 1] = "\n";
+            }
+            return string.Concat(parts);
+        }
+    }
+}

@@ -1,0 +1,277 @@
+// IStorage on the SD card's FAT file system (nanoFramework.System.IO.FileSystem, drive D:\): one
+// folder of 8.3-named files. Every IStorage rule is enforced here because the spool relies on it
+// being the same on the card as in the emulator: 8.3 names (FatName), Rename never replaces (FAT's
+// rename cannot; checked first and refused with false), Rename/Delete of an open file fail, one
+// appender per file, a missing name is an IOException (nanoFramework's File.Delete would silently
+// do nothing), and anything else the driver throws is turned into an IOException.
+//
+// What Sync and SyncDirectory mean here (read from nf-interpreter's ESP32 native code for
+// System.IO.FileStream and File, targets/ESP32/_nanoCLR/System.IO.FileSystem): nanoFramework's
+// FileStream keeps no native handle. Every Write opens the file ("a+"), seeks, fwrite()s and
+// fclose()s it; fclose() flushes the C library's buffer into FatFs and f_close() syncs the file —
+// its data clusters, the FAT and its directory entry (size) are written to the card before Write
+// returns. FileStream.Flush is therefore a no-op in nanoFramework, and so is Sync here: when
+// Append returns, the bytes have been handed to the card. Creating, renaming (f_rename) and
+// deleting (f_unlink) likewise update the directory on the card before they return, so
+// SyncDirectory is a no-op too (DESIGN: "on FAT it is a no-op").
+//
+// What the spool relies on, and what FAT does not give: an Append cut by a power failure can
+// leave part of the bytes (the record CRC catches it), and a rename cut at the wrong moment can
+// leave two names on one cluster chain (UsersFile and the spool's recovery handle both); FAT
+// reports no free space (SpoolSpace counts bytes itself). Beyond the driver, the card's own
+// controller may still hold or tear recent writes on power loss: boards/*/README.md recommend
+// power-loss-protected (industrial) cards for that reason.
+//
+// Cost on the interpreter: each Append and Read is a native open/seek/transfer/close plus one
+// managed copy of the bytes (FileStream copies through a temporary array); the spool writes
+// whole records, so that is a few calls per message chunk, not per byte.
+using System.Collections;
+using MailGateway.Core.Runtime;
+
+namespace MailGateway.Firmware
+{
+    public sealed class FatStorage : IStorage
+    {
+        private readonly string _folder;          // e.g. D:\MAILGW, no trailing backslash
+        private readonly ArrayList _open = new ArrayList();   // OpenFile, index = handle - 1 (null: free)
+
+        private sealed class OpenFile
+        {
+            public string Name;
+            public bool Appending;
+            public System.IO.FileStream Stream;
+        }
+
+        /// <summary>The folder (created when missing). Throws IOException when the card cannot make it.</summary>
+        public FatStorage(string folder)
+        {
+            _folder = folder;
+            try
+            {
+                if (!System.IO.Directory.Exists(folder)) System.IO.Directory.CreateDirectory(folder);
+            }
+            catch (System.Exception e)
+            {
+                throw AsIo("cannot create folder " + folder, e);
+            }
+        }
+
+        public string FolderPath { get { return _folder; } }
+
+        public int Create(string name)
+        {
+            string path = PathOf(name);
+            if (System.IO.File.Exists(path)) throw new System.IO.IOException(name + " exists");
+            return Open(name, path, System.IO.FileMode.CreateNew, System.IO.FileAccess.Write, true);
+        }
+
+        public int OpenAppend(string name)
+        {
+            string path = PathOf(name);
+            if (!System.IO.File.Exists(path)) throw new System.IO.IOException(name + " not found");
+            if (FindOpen(name, true) >= 0) throw new System.IO.IOException(name + " is already open for appending");
+            return Open(name, path, System.IO.FileMode.Append, System.IO.FileAccess.Write, true);
+        }
+
+        public int OpenRead(string name)
+        {
+            string path = PathOf(name);
+            if (!System.IO.File.Exists(path)) throw new System.IO.IOException(name + " not found");
+            return Open(name, path, System.IO.FileMode.Open, System.IO.FileAccess.Read, false);
+        }
+
+        public void Append(int handle, byte[] buffer, int offset, int count)
+        {
+            OpenFile f = Get(handle);
+            if (!f.Appending) throw new System.InvalidOperationException("handle " + handle.ToString() + " is open for reading");
+            if (count == 0) return;
+            try
+            {
+                f.Stream.Write(buffer, offset, count);
+            }
+            catch (System.Exception e)
+            {
+                throw AsIo("cannot append to " + f.Name, e);
+            }
+        }
+
+        public int Read(int handle, long position, byte[] buffer, int offset, int count)
+        {
+            OpenFile f = Get(handle);
+            if (f.Appending) throw new System.InvalidOperationException("handle " + handle.ToString() + " is open for appending");
+            if (count == 0) return 0;
+            try
+            {
+                // FileStream refuses a position past the end; reading there is simply the end.
+                if (position >= f.Stream.Length) return 0;
+                f.Stream.Position = position;
+                return f.Stream.Read(buffer, offset, count);
+            }
+            catch (System.Exception e)
+            {
+                throw AsIo("cannot read " + f.Name, e);
+            }
+        }
+
+        /// <summary>Nothing to do: every Append was synced to the card before it returned (see the header).</summary>
+        public void Sync(int handle)
+        {
+            Get(handle);
+        }
+
+        public void Close(int handle)
+        {
+            OpenFile f = Get(handle);
+            _open[handle - 1] = null;
+            try
+            {
+                f.Stream.Close();
+            }
+            catch (System.Exception e)
+            {
+                throw AsIo("cannot close " + f.Name, e);
+            }
+        }
+
+        public bool Rename(string from, string to)
+        {
+            string fromPath = PathOf(from);
+            string toPath = PathOf(to);
+            if (FindOpen(from, false) >= 0) throw new System.IO.IOException(from + " is open");
+            if (!System.IO.File.Exists(fromPath)) throw new System.IO.IOException(from + " not found");
+            if (System.IO.File.Exists(toPath)) return false;
+            try
+            {
+                System.IO.File.Move(fromPath, toPath);
+            }
+            catch (System.Exception e)
+            {
+                throw AsIo("cannot rename " + from + " to " + to, e);
+            }
+            return true;
+        }
+
+        public void Delete(string name)
+        {
+            string path = PathOf(name);
+            if (FindOpen(name, false) >= 0) throw new System.IO.IOException(name + " is open");
+            if (!System.IO.File.Exists(path)) throw new System.IO.IOException(name + " not found");
+            try
+            {
+                System.IO.File.Delete(path);
+            }
+            catch (System.Exception e)
+            {
+                throw AsIo("cannot delete " + name, e);
+            }
+        }
+
+        public bool Exists(string name)
+        {
+            return System.IO.File.Exists(PathOf(name));
+        }
+
+        public long Length(string name)
+        {
+            string path = PathOf(name);
+            if (!System.IO.File.Exists(path)) throw new System.IO.IOException(name + " not found");
+            System.IO.FileStream s = null;
+            try
+            {
+                s = new System.IO.FileStream(path, System.IO.FileMode.Open, System.IO.FileAccess.Read);
+                return s.Length;
+            }
+            catch (System.Exception e)
+            {
+                throw AsIo("cannot read the length of " + name, e);
+            }
+            finally
+            {
+                if (s != null) s.Close();
+            }
+        }
+
+        public string[] List()
+        {
+            string[] paths;
+            try
+            {
+                paths = System.IO.Directory.GetFiles(_folder);
+            }
+            catch (System.Exception e)
+            {
+                throw AsIo("cannot list " + _folder, e);
+            }
+            string[] names = new string[paths.Length];
+            for (int i = 0; i < paths.Length; i++)
+            {
+                int slash = paths[i].LastIndexOf('\\');
+                names[i] = slash < 0 ? paths[i] : paths[i].Substring(slash + 1);
+            }
+            return names;
+        }
+
+        /// <summary>Nothing to do on FAT: the directory was written when the name changed (see the header).</summary>
+        public void SyncDirectory()
+        {
+        }
+
+        // ---- helpers --------------------------------------------------------------------------
+
+        private string PathOf(string name)
+        {
+            if (!FatName.IsValid(name)) throw new System.ArgumentException("not an 8.3 name: " + name);
+            return _folder + "\\" + name;
+        }
+
+        private int Open(string name, string path, System.IO.FileMode mode, System.IO.FileAccess access, bool appending)
+        {
+            OpenFile f = new OpenFile();
+            f.Name = name;
+            f.Appending = appending;
+            try
+            {
+                f.Stream = new System.IO.FileStream(path, mode, access);
+            }
+            catch (System.Exception e)
+            {
+                throw AsIo("cannot open " + name, e);
+            }
+            for (int i = 0; i < _open.Count; i++)
+            {
+                if (_open[i] == null)
+                {
+                    _open[i] = f;
+                    return i + 1;
+                }
+            }
+            _open.Add(f);
+            return _open.Count;
+        }
+
+        private OpenFile Get(int handle)
+        {
+            OpenFile f = handle >= 1 && handle <= _open.Count ? (OpenFile)_open[handle - 1] : null;
+            if (f == null) throw new System.ArgumentException("unknown file handle " + handle.ToString());
+            return f;
+        }
+
+        // The handle of an open file with this name (only appenders when appendersOnly), or -1.
+        private int FindOpen(string name, bool appendersOnly)
+        {
+            for (int i = 0; i < _open.Count; i++)
+            {
+                OpenFile f = (OpenFile)_open[i];
+                if (f != null && f.Name == name && (f.Appending || !appendersOnly)) return i + 1;
+            }
+            return -1;
+        }
+
+        private static System.IO.IOException AsIo(string what, System.Exception e)
+        {
+            System.IO.IOException io = e as System.IO.IOException;
+            if (io != null) return io;
+            return new System.IO.IOException(what + ": " + e.GetType().Name + ": " + e.Message);
+        }
+    }
+}
