@@ -75,6 +75,8 @@ namespace MailGateway.Firmware.Tests
             return all;
         }
 
+        public string[] ListAfter(string after, int max) { return NamePage.Select(List(), after, max); }
+
         public void SyncDirectory() { }
 
         /// <summary>The file's bytes (for tests that tear or damage them).</summary>

@@ -211,6 +211,15 @@ namespace MailGateway.Firmware
             return names;
         }
 
+        /// <summary>
+        /// A page of the listing. nanoFramework lists a folder only whole, so each page briefly
+        /// holds every name of the folder (Directory.GetFiles); what stays is max names.
+        /// </summary>
+        public string[] ListAfter(string after, int max)
+        {
+            return NamePage.Select(List(), after, max);
+        }
+
         /// <summary>Nothing to do on FAT: the directory was written when the name changed (see the header).</summary>
         public void SyncDirectory()
         {

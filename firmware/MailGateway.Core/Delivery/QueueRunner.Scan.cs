@@ -34,9 +34,13 @@ namespace MailGateway.Core.Delivery
         private long _pausedDueMs;
         private bool _flushCard;           // FlushNow: the next cycle makes everything it finds due
         private bool _flushThisCycle;
+        private long _startQueueMs;        // the queue clock when this run started
 
         /// <summary>Queued messages kept in memory now (at most about queue.index_size).</summary>
         public int InMemory { get { return _spool.Count; } }
+
+        /// <summary>Every queued message is in memory: no scan under way and none left on the card.</summary>
+        public bool AllInMemory { get { return !_cardHasMore && !_spool.CycleActive; } }
 
         /// <summary>
         /// Runs the recovery cycle to its end now (Start's work at once, without starting
@@ -73,7 +77,7 @@ namespace MailGateway.Core.Delivery
                 QueuedMessage m = _spool.NextFromCard(ref work);
                 if (m == null) continue;
                 bool recovery = _spool.Recovering;
-                nowQueueMs = AdoptFromCard(m, nowMs, nowQueueMs, recovery);
+                nowQueueMs = AdoptFromCard(m, nowMs, nowQueueMs);
                 long due = DueQueueMs(m, nowQueueMs);
                 if (_spool.Count < _capacity || (due <= nowQueueMs && EvictOne(nowQueueMs, due)))
                 {
@@ -108,9 +112,12 @@ namespace MailGateway.Core.Delivery
             return nowMs + (_nextCycleQueueMs - nowQueueMs);
         }
 
-        // A message read from the card put on the queue clock (see Start): the recovery cycle's
-        // finds also get the downtime and the start-up spread.
-        private long AdoptFromCard(QueuedMessage m, long nowMs, long nowQueueMs, bool recovery)
+        // A message read from the card put on the queue clock (see Start). A pure function of what
+        // the card says and of this start, so that a message read again after an eviction gets
+        // the same times: retries scheduled before this start come earlier by the downtime, and
+        // those already overdue at the start are spread over StartupSpreadMs, a tenth of it first,
+        // the longest overdue first (monotone in the time each was due, ties by arrival).
+        private long AdoptFromCard(QueuedMessage m, long nowMs, long nowQueueMs)
         {
             long arrival = m.Envelope.ArrivalQueueMs;
             if (arrival >= 0 && arrival > nowQueueMs)
@@ -118,10 +125,20 @@ namespace MailGateway.Core.Delivery
                 _queueClock.Raise(arrival, nowMs);
                 nowQueueMs = _queueClock.NowMs(nowMs);
             }
-            Adopt(m, nowQueueMs, recovery ? _downtimeMs : 0);
-            if (recovery && m.NextAttemptQueueMs < nowQueueMs && HasState(m, RecipientStatus.Pending) && AttemptedBefore(m))
+            if (arrival < 0 || arrival > nowQueueMs) m.Envelope.ArrivalQueueMs = nowQueueMs;
+            for (int r = 0; r < m.Recipients.Length; r++)
             {
-                m.NextAttemptQueueMs = nowQueueMs + _random.Next((int)StartupSpreadMs);
+                RecipientStatus s = m.Recipients[r];
+                if (s.NextAttemptQueueMs < 0) s.NextAttemptQueueMs = _startQueueMs;
+                else if (s.NextAttemptQueueMs < _startQueueMs) s.NextAttemptQueueMs -= _downtimeMs;
+            }
+            m.NextAttemptQueueMs = EarliestPending(m);
+            if (m.NextAttemptQueueMs < _startQueueMs && HasState(m, RecipientStatus.Pending) && AttemptedBefore(m))
+            {
+                long lifetime = _config.QueueLifetimeMs > 0 ? _config.QueueLifetimeMs : 1;
+                long sooner = m.NextAttemptQueueMs - (_startQueueMs - lifetime);   // below lifetime; larger: less overdue
+                if (sooner < 0) sooner = 0;
+                m.NextAttemptQueueMs = _startQueueMs + StartupSpreadMs / 10 + StartupSpreadMs * 9 / 10 * sooner / lifetime;
             }
             if (_flushThisCycle && !m.Held)
             {

@@ -30,7 +30,7 @@
 // is 1970 until SNTP answers and may be stepped by NTP: a clock that jumps never expires, bounces
 // or stalls mail. The wall clock only dates what people read (reports, the log's estimates); jobs
 // get the loop's monotonic clock. After a restart, overdue messages are spread over
-// StartupSpreadMs so that a full queue does not retry in one burst.
+// StartupSpreadMs, the longest overdue first, so that a full queue does not retry in one burst.
 using System.Collections;
 using MailGateway.Core.Config;
 using MailGateway.Core.Runtime;
@@ -95,25 +95,13 @@ namespace MailGateway.Core.Delivery
             _queueClock.Load(nowMs);
             _clockLoaded = true;
             _downtimeMs = _queueClock.DowntimeMs(WallMs());
-            // The messages themselves come as the card scan finds them (AdoptFromCard).
+            _startQueueMs = _queueClock.NowMs(nowMs);
+            // The messages themselves come as the card scan finds them (AdoptFromCard); what the
+            // recovery cycle leaves on the card sets when the next cycle starts.
             _cardHasMore = true;
-            _nextCycleQueueMs = 0;
+            _nextCycleQueueMs = long.MaxValue;
             // Where this start begins, with the wall clock of now, for the next start's downtime.
             CheckpointClock(nowMs, true);
-        }
-
-        // Puts a message read from the card on the queue clock: one from before the clock was kept
-        // starts its age now; retries move earlier by the time the gateway was off.
-        private static void Adopt(QueuedMessage m, long nowQueueMs, long downtimeMs)
-        {
-            if (m.Envelope.ArrivalQueueMs < 0 || m.Envelope.ArrivalQueueMs > nowQueueMs) m.Envelope.ArrivalQueueMs = nowQueueMs;
-            for (int r = 0; r < m.Recipients.Length; r++)
-            {
-                RecipientStatus s = m.Recipients[r];
-                if (s.NextAttemptQueueMs < 0) s.NextAttemptQueueMs = nowQueueMs;
-                else s.NextAttemptQueueMs -= downtimeMs;
-            }
-            m.NextAttemptQueueMs = EarliestPending(m);
         }
 
         // Messages the spool could not read at start-up, and files the card would not delete, are
@@ -126,7 +114,7 @@ namespace MailGateway.Core.Delivery
             QueuedMessage[] loaded = _spool.LoadUnreadable();
             for (int i = 0; i < loaded.Length; i++)
             {
-                Adopt(loaded[i], nowQueueMs, 0);
+                AdoptFromCard(loaded[i], nowMs, nowQueueMs);
                 _log.Line(loaded[i].QueueId + ": read from the card at last; queued");
             }
         }
@@ -439,7 +427,11 @@ namespace MailGateway.Core.Delivery
                 {
                     QueuedMessage m = _spool.Message(i);
                     if (m.InFlight > 0 || m.Held || m.NextAttemptQueueMs > nowQueueMs || IsBouncing(m) || !HasDue(m, nowQueueMs)) continue;
-                    if (oldest == null || m.NextAttemptQueueMs < oldest.NextAttemptQueueMs) oldest = m;
+                    if (oldest == null || m.NextAttemptQueueMs < oldest.NextAttemptQueueMs ||
+                        (m.NextAttemptQueueMs == oldest.NextAttemptQueueMs && m.Sequence < oldest.Sequence))
+                    {
+                        oldest = m;   // equal times: the one that came first
+                    }
                 }
                 if (oldest == null) return;
                 try

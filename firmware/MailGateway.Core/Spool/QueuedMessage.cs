@@ -27,9 +27,13 @@ namespace MailGateway.Core.Spool
         /// <summary>In memory only: recipients a delivery attempt is working on now.</summary>
         public int InFlight;
 
+        /// <summary>The queue ID's number (QueueIds): which of two messages came first.</summary>
+        public readonly long Sequence;
+
         public QueuedMessage(Envelope envelope, long bodyBytes, long fileBytes)
         {
             Envelope = envelope;
+            Sequence = SpoolNames.ParseQueueId(envelope.QueueId);
             BodyBytes = bodyBytes;
             FileBytes = fileBytes;
             Recipients = new RecipientStatus[envelope.Recipients.Length];

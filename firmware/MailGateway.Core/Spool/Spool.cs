@@ -14,12 +14,14 @@
 // not yet durable — whose client got no 250 and will send it again: a duplicate, never a loss.
 // A crash after it leaves a complete, self-checking .MSG.
 //
-// Recover() runs at start-up: removes .TMP files, validates every .MSG (setting damaged ones aside
-// as .BAD and listing them for the postmaster), drops recipient logs whose message is gone,
-// replays recipient logs (stepping over a torn record), and counts every byte on the card against
-// spool.max_bytes. A message the card cannot give at that moment (an I/O error, not damage) is
-// kept as it is and loaded later (LoadUnreadable). No file on the card can make it throw; only a
-// card that cannot be listed at all does.
+// Recover() runs at start-up and only reads where the queue ID sequence stands; the recovery
+// cycle of the card scan (Spool.Scan) then, a page per loop pass while the gateway already
+// listens, removes .TMP files, validates every .MSG (setting damaged ones aside as .BAD and listing
+// them for the postmaster), drops recipient logs whose message is gone, replays recipient logs
+// (stepping over a torn record), and counts every byte on the card against spool.max_bytes. A
+// message the card cannot give at that moment (an I/O error, not damage) is kept as it is and
+// loaded later (LoadUnreadable). No file on the card can make it throw. Memory holds only the
+// messages the queue runner keeps (Count, Message(i): at most about queue.index_size).
 // After acceptance, a card that fails never stops the queue: recipient progress that cannot be
 // written is kept in memory (UpdateRecipient, SaveUnsaved) and removal can be tried again.
 using System.Collections;

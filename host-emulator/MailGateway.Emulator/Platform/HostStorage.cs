@@ -67,6 +67,7 @@ namespace MailGateway.Emulator.Platform
             {
                 throw new IOException("Cannot create " + name + ": " + e.Message, e);
             }
+            _listing.Added(name);
             return _open.Add(name, stream, true);
         }
 
@@ -163,6 +164,8 @@ namespace MailGateway.Emulator.Platform
             try
             {
                 File.Move(fromPath, toPath, false);
+                _listing.Removed(from);
+                _listing.Added(to);
                 return true;
             }
             catch (IOException) when (NameTaken(toPath) && File.Exists(fromPath))
@@ -183,6 +186,7 @@ namespace MailGateway.Emulator.Platform
             try
             {
                 File.Delete(path);
+                _listing.Removed(name);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -230,32 +234,11 @@ namespace MailGateway.Emulator.Platform
             return names.ToArray();
         }
 
+        private readonly ListingIndex _listing = new ListingIndex();
+
         public string[] ListAfter(string after, int max)
         {
-            // One pass over the directory keeps the max smallest names after the cursor: memory
-            // stays bounded by max however many files the folder holds.
-            var page = new SortedSet<string>(StringComparer.Ordinal);
-            try
-            {
-                foreach (string path in Directory.EnumerateFiles(_directory))
-                {
-                    string name = Path.GetFileName(path);
-                    if (!FatName.IsValid(name) || (after != null && string.CompareOrdinal(name, after) <= 0)) continue;
-                    if (page.Count == max)
-                    {
-                        if (string.CompareOrdinal(name, page.Max) >= 0) continue;
-                        page.Remove(page.Max);
-                    }
-                    page.Add(name);
-                }
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                throw new IOException("Cannot list the storage directory " + _directory + ": " + e.Message, e);
-            }
-            var names = new string[page.Count];
-            page.CopyTo(names);
-            return names;
+            return _listing.Page(after, max, List);
         }
 
         public void SyncDirectory()

@@ -91,12 +91,7 @@ namespace MailGateway.Emulator.Platform
 
         public string[] ListAfter(string after, int max)
         {
-            // A mailbox is listed whole elsewhere (MailboxStore.Messages); paging is for the spool.
-            var names = new List<string>(List());
-            names.RemoveAll(n => after != null && string.CompareOrdinal(n, after) <= 0);
-            names.Sort(StringComparer.Ordinal);
-            if (names.Count > max) names.RemoveRange(max, names.Count - max);
-            return names.ToArray();
+            return NamePage.Select(List(), after, max);
         }
 
         public string[] List()

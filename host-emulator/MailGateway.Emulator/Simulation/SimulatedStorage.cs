@@ -89,7 +89,7 @@ namespace MailGateway.Emulator.Simulation
 
         // Card
         private Dictionary<string, StoredFile> _names = new Dictionary<string, StoredFile>(StringComparer.Ordinal);
-        private SortedSet<string> _sorted = new SortedSet<string>(StringComparer.Ordinal); // _names' keys, for ListAfter
+        private ListingIndex _listing = new ListingIndex(); // for ListAfter
         private Dictionary<string, StoredFile> _durableNames = new Dictionary<string, StoredFile>(StringComparer.Ordinal);
         private readonly List<DirectoryChange> _unsyncedChanges = new List<DirectoryChange>();
 
@@ -204,7 +204,7 @@ namespace MailGateway.Emulator.Simulation
             if (_names.ContainsKey(name)) throw new IOException("Cannot create " + name + ": it already exists.");
             var file = new StoredFile();
             _names.Add(name, file);
-            _sorted.Add(name);
+            _listing.Added(name);
             _unsyncedChanges.Add(new DirectoryChange { Kind = ChangeKind.Create, Name = name, File = file });
             return _open.Add(name, file, true);
         }
@@ -275,8 +275,8 @@ namespace MailGateway.Emulator.Simulation
             if (_names.ContainsKey(to)) return false;
             _names.Remove(from);
             _names.Add(to, file);
-            _sorted.Remove(from);
-            _sorted.Add(to);
+            _listing.Removed(from);
+            _listing.Added(to);
             _unsyncedChanges.Add(new DirectoryChange { Kind = ChangeKind.Rename, Name = from, NewName = to, File = file });
             return true;
         }
@@ -287,7 +287,7 @@ namespace MailGateway.Emulator.Simulation
             StoredFile file = RequireFile(name);
             if (_open.IsOpen(file)) throw new IOException("Cannot delete " + name + ": it is open.");
             _names.Remove(name);
-            _sorted.Remove(name);
+            _listing.Removed(name);
             _unsyncedChanges.Add(new DirectoryChange { Kind = ChangeKind.Delete, Name = name, File = file });
         }
 
@@ -338,16 +338,12 @@ namespace MailGateway.Emulator.Simulation
         public string[] ListAfter(string after, int max)
         {
             Begin(StorageOperation.List);
-            var page = new List<string>(Math.Min(max, _sorted.Count));
-            IEnumerable<string> from = after == null || _sorted.Count == 0 || string.CompareOrdinal(after, _sorted.Max) >= 0
-                ? (after == null ? _sorted : Array.Empty<string>())
-                : _sorted.GetViewBetween(after, _sorted.Max);
-            foreach (string name in from)
+            return _listing.Page(after, max, () =>
             {
-                if (page.Count == max) break;
-                if (after == null || string.CompareOrdinal(name, after) > 0) page.Add(name);
-            }
-            return page.ToArray();
+                var names = new string[_names.Count];
+                _names.Keys.CopyTo(names, 0);
+                return names;
+            });
         }
 
         public void SyncDirectory()
@@ -434,7 +430,7 @@ namespace MailGateway.Emulator.Simulation
             }
 
             _names = result;
-            _sorted = new SortedSet<string>(result.Keys, StringComparer.Ordinal);
+            _listing = new ListingIndex();
             _durableNames = new Dictionary<string, StoredFile>(result, StringComparer.Ordinal);
             _unsyncedChanges.Clear();
             _open.Clear();

@@ -148,6 +148,33 @@ namespace MailGateway.Tests.Storage
             Assert.False(Storage.Exists("C"));
         }
 
+        [Fact]
+        public void ListAfter_WalksEveryNameOnceInOrder_APageAtATime_WhileFilesComeAndGo()
+        {
+            var rng = new Random(11);
+            var names = Enumerable.Range(0, 300).Select(i => (i * 7919 % 1000).ToString("D8") + (i % 3 == 0 ? ".RCP" : ".MSG")).Distinct().ToList();
+            foreach (string name in names) Write(Storage, name, "x");
+            Assert.Empty(Storage.ListAfter("~", 10));
+            var seen = new List<string>();
+            string cursor = null;
+            while (true)
+            {
+                string[] page = Storage.ListAfter(cursor, 16);
+                Assert.InRange(page.Length, 0, 16);
+                seen.AddRange(page);
+                if (page.Length < 16) break;
+                cursor = page[^1];
+                // Behind the cursor files go, ahead of it they come: the walk neither repeats nor skips.
+                string gone = seen[rng.Next(seen.Count)];
+                if (Storage.Exists(gone)) Storage.Delete(gone);
+                Write(Storage, "99999" + seen.Count.ToString("D3") + ".MSG", "new");
+            }
+            var expected = names.Concat(seen.Where(n => n.StartsWith("99999"))).OrderBy(n => n, StringComparer.Ordinal).ToList();
+            Assert.Equal(seen.OrderBy(n => n, StringComparer.Ordinal), seen);
+            Assert.Equal(expected.Where(n => !n.StartsWith("99999")), seen.Where(n => !n.StartsWith("99999")));
+            Assert.Equal(seen.Count, seen.Distinct().Count());
+        }
+
         // Rename
 
         [Fact]

@@ -15,9 +15,10 @@
 // and faults strike: hosts refusing or black-holed, sinks' smtp-sink switches, links reset or
 // stalled, DNS silent/SERVFAIL/REFUSED/garbage/unreachable, power cuts after k card operations
 // (clean or torn reboots), scripted card errors (writes, reads, a full card, a small spool
-// budget), clocks without a real-time clock and NTP steps. Then everything heals (dead hosts of
-// the truth stay dead) and the world runs on until every queue has drained, within
-// queue.lifetime and a margin; then the checker judges it.
+// budget), a queue index of 4-7 messages (most of the queue waits on the card), clocks without
+// a real-time clock and NTP steps. Then everything heals (dead hosts of the truth stay dead) and
+// the world runs on until every queue has drained, within queue.lifetime and a margin; then the
+// checker judges it.
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -156,6 +157,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
             {
                 if (!g.IsUp) return false;
                 if (g.Gateway.Spool.Count > g.Gateway.Spool.HeldCount || g.Gateway.Queue.RunningJobs > 0) return false;
+                if (!g.Gateway.Queue.AllInMemory) return false;
                 if (g.Gateway.Spool.UnreadableCount > 0 || g.Gateway.Spool.LeftoverCount > 0) return false;
             }
             return world.Internet.OpenLinks == 0;
@@ -166,6 +168,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
             GatewayConfig c = GatewayConfigFor(hostname, address, localDomain, postmaster);
             c.WarnAfterMs = r.Next(3) == 0 ? 0 : Hour;
             if (r.Next(100) < 15) c.SpoolMaxBytes = 48 * 1024 + r.Next(112) * 1024;
+            if (r.Next(100) < 30) c.QueueIndexSize = 4 + r.Next(4); // most of the queue waits on the card
             return c;
         }
 

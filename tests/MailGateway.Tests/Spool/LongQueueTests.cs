@@ -1,0 +1,188 @@
+// A queue far longer than memory (the queue on the card, a bounded index in memory): a week-long
+// uplink outage with cameras mailing all the time leaves 100,000 messages on the card. The gateway
+// must listen at once, keep only queue.index_size of them in memory, and when the smarthost comes
+// back deliver them all, the oldest first. Memory is measured around the real objects
+// (GC.GetTotalMemory after a full collection), against the same gateway over an empty card.
+using MailGateway.Core.Config;
+using MailGateway.Core.Spool;
+using MailGateway.Emulator.Simulation;
+using MailGateway.Tests.Runtime;
+using Xunit.Abstractions;
+
+namespace MailGateway.Tests.Spool;
+
+public class LongQueueTests
+{
+    private const long Second = 1000, Minute = 60 * Second;
+    private readonly ITestOutputHelper _output;
+
+    public LongQueueTests(ITestOutputHelper output)
+    {
+        _output = output;
+    }
+
+    // A small board's limits: 16 messages in memory (the WT32-ETH01 profile's order of size).
+    private static GatewayConfig SmallBoard()
+    {
+        GatewayConfig config = SimulatedGateway.DefaultConfig();
+        Assert.Null(ConfigParser.Set(config, "queue.index_size", "16"));
+        Assert.Null(ConfigParser.Set(config, "relay.smarthost", "smarthost.isp.test:587"));
+        Assert.Null(ConfigParser.Set(config, "relay.smarthost_tls", "none"));
+        Assert.Null(ConfigParser.Set(config, "queue.lifetime", "30d"));
+        Assert.Null(ConfigParser.Set(config, "queue.warn_after", "0"));
+        Assert.Null(ConfigParser.Set(config, "delivery.concurrency", "8"));
+        return config;
+    }
+
+    // The card after the outage: count camera alerts, one a second, each tried once and deferred
+    // for 5 minutes (the smarthost was down), written through the spool as the gateway writes them.
+    private static SimulatedStorage CardAfterOutage(int count)
+    {
+        var card = new SimulatedStorage();
+        var spool = new MailGateway.Core.Spool.Spool(card, new SpoolSpace(1L << 40), new ListLog(new List<string>()));
+        spool.RecoverAll();
+        byte[] body = System.Text.Encoding.ASCII.GetBytes(
+            "Received: from cam (192.168.1.50)\r\nSubject: motion detected\r\nFrom: cam@lan.test\r\n\r\n" + new string('x', 200) + "\r\n");
+        for (int i = 0; i < count; i++)
+        {
+            var envelope = new Envelope
+            {
+                Sender = "cam@lan.test",
+                Recipients = new[] { "owner@isp.test" },
+                ClientAddress = "192.168.1.50",
+                Helo = "cam",
+                Protocol = "ESMTP",
+                ArrivalUnixMs = 1_790_000_000_000 + i * Second,
+                ArrivalQueueMs = i * Second,
+            };
+            MessageWriter writer = spool.Begin(envelope);
+            Assert.True(writer.Write(body, 0, body.Length));
+            spool.RequestCommit(writer);
+            if (i % 1000 != 999 && i != count - 1) continue;
+            spool.CommitPending();
+            for (int k = spool.Count - 1; k >= 0; k--)
+            {
+                QueuedMessage m = spool.Message(k);
+                m.Recipients[0].Attempts = 1;
+                m.Recipients[0].LastReply = "421 4.4.2 smarthost.isp.test: connection refused";
+                m.Recipients[0].NextAttemptQueueMs = m.Envelope.ArrivalQueueMs + 5 * Minute;
+                spool.UpdateRecipient(m, 0);
+                spool.Evict(m);   // on the card only, as in a gateway whose memory is full
+            }
+        }
+        // The queue clock went on meanwhile, as the gateway keeps it on the card, for another ten
+        // minutes after the last alert: every retry is due, in the order the alerts came.
+        var clock = new QueueClock(card);
+        clock.Load(0);
+        clock.Raise(count * Second + 10 * Minute, 0);
+        clock.Checkpoint(0, 1_790_000_000_000 + count * Second, true);
+        return card;
+    }
+
+    private static long Retained()
+    {
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    // A gateway over this card, its recovery cycle done (the harness's log and attempt lists
+    // emptied). The uplink is still down: attempts hang (no reply yet).
+    private static (SimulatedGateway gw, int startOperations) StartOver(SimulatedStorage card)
+    {
+        int operations = card.OperationCount;
+        var gw = new SimulatedGateway(SmallBoard(), storage: card, clock: new VirtualClock(1_800_000_000_000), backgroundRecovery: true);
+        int startOperations = card.OperationCount - operations;
+        Assert.True(gw.Gateway.ListenerCount > 0);
+        for (int pass = 0; gw.Gateway.Spool.Recovering; pass++)
+        {
+            Assert.True(pass < 100_000, "the recovery cycle does not end");
+            gw.Gateway.RunOnce();
+        }
+        gw.Log.Clear();
+        gw.Log.TrimExcess();
+        gw.Deliveries.Attempts.Clear();
+        gw.Deliveries.Attempts.TrimExcess();
+        return (gw, startOperations);
+    }
+
+    // What a whole gateway over this card retains once its recovery cycle is done: memory with it
+    // minus memory once it is gone (what the card itself kept is in both).
+    private static long RetainedBy(SimulatedStorage card, out int startOperations)
+    {
+        WeakReference gateway = StartAndMeasure(card, out long with, out startOperations);
+        long without = Retained();
+        Assert.False(gateway.IsAlive, "the gateway must be gone for the measurement");
+        return with - without;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference StartAndMeasure(SimulatedStorage card, out long with, out int startOperations)
+    {
+        var (gw, operations) = StartOver(card);
+        startOperations = operations;
+        with = Retained();
+        GC.KeepAlive(gw);
+        return new WeakReference(gw);
+    }
+
+    [Fact]
+    public void HundredThousandQueuedMessages_ListenAtOnce_FitASmallBoardsHeap_AndLeaveOldestFirst()
+    {
+        int Count = int.Parse(Environment.GetEnvironmentVariable("LONGQUEUE_COUNT") ?? "100000");
+        RetainedBy(CardAfterOutage(100), out _);   // warm-up: code run once leaves its own allocations behind
+        long emptyBytes = RetainedBy(new SimulatedStorage(), out _);
+        long smallBytes = RetainedBy(CardAfterOutage(1000), out int smallStart);
+        SimulatedStorage card = CardAfterOutage(Count);
+        long bytes = RetainedBy(card, out int startOperations);
+
+        // Start-up reads a few records whatever the queue's length: it listens at once.
+        _output.WriteLine("card operations at start: 1,000 messages " + smallStart + ", " + Count + " messages " + startOperations);
+        Assert.InRange(startOperations, 0, 20);   // the ID sequence's and the clock's records, and the listeners
+
+        // The queue's memory: the same with 100,000 messages as with 1,000, and a small part of a
+        // board's heap (16 messages of one recipient, and a page of names).
+        _output.WriteLine("a whole gateway retains: empty queue " + emptyBytes + " B, 1,000 queued " + smallBytes + " B, " +
+                          Count + " queued " + bytes + " B; the queue's part " + (bytes - emptyBytes) + " B");
+        Assert.InRange(bytes - emptyBytes, 0, 16 * 1024);
+        Assert.InRange(bytes - smallBytes, -2048, 2048);
+
+        // Restarted again; the recovery cycle brings the queue back with the uplink still down.
+        var (gw, _) = StartOver(card);
+        Assert.Equal(Count, gw.Gateway.Spool.MessagesOnCard);
+        Assert.InRange(gw.Gateway.Spool.Count, 1, 16);
+
+        // The smarthost returns: every message leaves, the oldest first (by when it is due: on this
+        // card, arrival order).
+        gw.Deliveries.Deliver("isp.test");
+        var order = new List<string>();
+        for (int pass = 0; order.Count < Count; pass++)
+        {
+            if (pass >= 2_000_000)
+            {
+                var missing = Enumerable.Range(0, Count).Select(k => SpoolNames.MakeQueueId(order.Select(SpoolNames.ParseQueueId).Min() + k)).Except(order).Take(10);
+                Assert.Fail("delivered " + order.Count + " of " + Count + "; in memory " + gw.Gateway.Spool.Count + ", cycle " + gw.Gateway.Spool.CycleActive +
+                            ", all in memory " + gw.Gateway.Queue.AllInMemory + ", missing " + string.Join(" ", missing));
+            }
+            gw.Clock.Advance(10);
+            gw.Gateway.RunOnce();
+            foreach (string line in gw.Log)
+            {
+                if (line.Contains(", status=sent ")) order.Add(line.Substring(0, 8));
+            }
+            gw.Deliveries.Attempts.Clear();
+            gw.Log.Clear();
+            if (pass % 10_000 == 0)
+            {
+                // Memory stays bounded while the card drains.
+                Assert.InRange(gw.Gateway.Spool.Count, 0, 16 + 8);
+            }
+        }
+        Assert.Equal(Count, order.Distinct().Count());
+        // Queue IDs are a sequence: on this card, rank in arrival order is the ID minus the first.
+        long first = order.Select(SpoolNames.ParseQueueId).Min();
+        int worst = 0;
+        for (int k = 0; k < order.Count; k++) worst = Math.Max(worst, (int)Math.Abs(SpoolNames.ParseQueueId(order[k]) - first - k));
+        _output.WriteLine("largest distance from arrival order: " + worst);
+        Assert.InRange(worst, 0, 16);
+        Assert.Equal(0, gw.Gateway.Spool.Count);
+    }
+}
