@@ -35,7 +35,10 @@ namespace MailGateway.Core.Runtime
                 switch (e)
                 {
                     case Pop3Event.AuthRequested: Pop3Login(c); break;
-                    case Pop3Event.StartTls: c.StartTlsAfterFlush = true; break;
+                    case Pop3Event.StartTls:
+                        c.StartTlsAfterFlush = true;
+                        TakeTls(c);
+                        break;
                     case Pop3Event.Commit: s.CompleteCommit(s.Maildrop.CommitDeletions()); break;
                 }
             }

@@ -99,7 +99,7 @@ namespace MailGateway.Tests.Smtp
             var message = Enumerable.Repeat(line, 20).SelectMany(l => l).ToArray();
             int used = session.Receive(message, 0, message.Length, 1_000_000);
             Assert.InRange(used, 1, SmtpServerSession.BodyChunk);
-            Assert.InRange(session.Body.Count, SmtpServerSession.BodyChunk - 1, SmtpServerSession.BodyChunk + 1024);
+            Assert.InRange(session.Body.Count, SmtpServerSession.BodyChunk - 1, SmtpServerSession.BodyChunk + SmtpServerSession.BodyHeadroom);
             Assert.Equal(0, session.Receive(message, used, message.Length - used, 1_000_000));
             Assert.Equal(SessionEvent.BodyReady, session.PollEvent());
             session.Body.Consume(session.Body.Count);
