@@ -290,7 +290,11 @@ namespace MailGateway.Core.Delivery
                         _waitingForTls = true;
                         return;
                     }
-                    else settings.Tls = ClientTls.Off;
+                    else
+                    {
+                        settings.Tls = ClientTls.Off;
+                        _owner.Log.Line(_message.QueueId + ": every TLS session is in use (limits.tls_sessions); this attempt goes without TLS");
+                    }
                 }
                 _waitingForTls = false;
                 _target = _targets[_nextTarget++];

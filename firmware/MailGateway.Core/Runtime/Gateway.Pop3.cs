@@ -23,6 +23,7 @@ namespace MailGateway.Core.Runtime
             s.Hostname = _config.Hostname;
             s.TlsAvailable = _config.ServerTlsAvailable;
             s.AllowPlaintextLogin = _config.Pop3AuthPlaintext;
+            s.TlsSessions = _tlsSessions;
             return s;
         }
 
