@@ -3,6 +3,8 @@
 // what is wrong, and shells can complete it (dotnet-suggest).
 //   mailgw run [--config FILE]                      start the gateway (embedded defaults without --config)
 //   mailgw check-config FILE                        read a configuration file and report the first error
+//                                                   (and refuse one whose memory or sockets do not fit the board)
+//   mailgw budget [--config FILE]                   the memory and socket budget against the board (Budget/)
 //   mailgw user add|passwd|del|list [NAME] [--config FILE] [--iterations N]   the local users (UserCommand)
 //   mailgw simulate seed-story | campaign --seeds A..B [--plant NAME] [--verbose]   (SimulateCommand)
 // Exit codes: 0 ok, 1 runtime failure (a port that cannot be opened), 2 usage or configuration error
@@ -35,6 +37,7 @@ namespace MailGateway.Emulator
             var root = new RootCommand("mailgw: a store-and-forward SMTP gateway for small hardware (host build and emulator)");
             root.Subcommands.Add(RunCommand());
             root.Subcommands.Add(CheckConfigCommand());
+            root.Subcommands.Add(Budget.BudgetCommand.Command());
             root.Subcommands.Add(UserCommand.Command());
             root.Subcommands.Add(SimulateCommand.Command());
             return root;

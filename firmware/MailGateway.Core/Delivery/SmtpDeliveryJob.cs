@@ -43,7 +43,7 @@ namespace MailGateway.Core.Delivery
         public const int BytesPerStep = 64 * 1024;
         // Bytes taken from the session and not yet by the socket, at most: the buffer has this size
         // from the start and never grows (the session is asked for no more than the room left).
-        private const int PendingBytes = 2048;
+        private const int PendingBytes = 1024;
 
         private readonly SmtpDeliveries _owner;
         private readonly QueuedMessage _message;

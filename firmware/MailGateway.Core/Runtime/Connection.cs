@@ -12,10 +12,10 @@ namespace MailGateway.Core.Runtime
     {
         /// <summary>Bytes read from the socket and not yet taken by the session; the loop reads
         /// again within the same pass while the session keeps taking them (Gateway.ReadsPerPass).</summary>
-        public const int InputBytes = 2048;
+        public const int InputBytes = 1024;
         /// <summary>Reply bytes taken from the session before it is asked for more (backpressure);
         /// the buffer is this size from the start and never grows.</summary>
-        public const int OutputBytes = 2048;
+        public const int OutputBytes = 1024;
 
         public readonly int Handle;
         /// <summary>The protocol machine, whatever the protocol.</summary>

@@ -29,9 +29,9 @@ namespace MailGateway.Core.Runtime
         /// Socket reads per connection and pass at most while the session keeps taking what is read
         /// (Connection.InputBytes each): big messages arrive at network speed through a small buffer.
         /// </summary>
-        public const int ReadsPerPass = 32;
+        public const int ReadsPerPass = 64;
         /// <summary>The scratch buffer's size when the delivery factory does not lend its own.</summary>
-        public const int ScratchBytes = 4096;
+        public const int ScratchBytes = 2048;
 
         private readonly GatewayConfig _config;
         private readonly INetwork _network;

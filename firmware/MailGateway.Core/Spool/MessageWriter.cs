@@ -14,7 +14,9 @@ namespace MailGateway.Core.Spool
 {
     public sealed class MessageWriter
     {
-        public const int ChunkBytes = 4096;
+        // Body records of this version are at most this long (files of earlier versions have 4 KiB
+        // ones, which RecordReader still reads).
+        public const int ChunkBytes = 2048;
         /// <summary>The writer's one buffer: a full body record, and the end record behind it.</summary>
         public const int RecordBytes = ChunkBytes + 2 * RecordFormat.Overhead + 16;
 

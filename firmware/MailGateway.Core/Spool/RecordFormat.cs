@@ -18,9 +18,10 @@ namespace MailGateway.Core.Spool
         /// The largest payload this version writes: a body chunk (MessageWriter.ChunkBytes), or a
         /// recipient-log record with its two clipped texts (RecipientLog). A reader's buffer of this
         /// size reads every record written since; only envelope records of the first file format
-        /// can be larger (RecordReader then makes room once, up to MaxPayload).
+        /// and body chunks of earlier versions (4 KiB) can be larger: RecordReader then makes room
+        /// once, up to MaxPayload.
         /// </summary>
-        public const int CommonPayload = 4096 + 160;
+        public const int CommonPayload = 2048 + 64;
 
         // Record types
         public const byte FileHeader = (byte)'H';   // magic "MGW1"

@@ -4,8 +4,9 @@
 // trusted. NextSkippingDamage() is for the append-only recipient log instead: it steps over the
 // damage to the next record whose CRC matches, so one torn write does not hide later ones.
 // The buffer holds RecordFormat.CommonPayload (every record this version writes: body chunks,
-// recipient-log records); a bigger record, which only the first file format has (envelopes with
-// their recipients inside), gets a buffer of its size once, up to RecordFormat.MaxPayload.
+// recipient-log records); a bigger record, which only files of earlier versions have (4 KiB body
+// chunks, envelopes with their recipients inside), gets a buffer of its size once, up to
+// RecordFormat.MaxPayload.
 using MailGateway.Core.Runtime;
 
 namespace MailGateway.Core.Spool

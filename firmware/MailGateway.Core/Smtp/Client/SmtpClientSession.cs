@@ -56,7 +56,7 @@ namespace MailGateway.Core.Smtp
     {
         public const long NoDeadline = long.MaxValue;
         /// <summary>Encoded body bytes the session holds before it stops taking more (WantsBody).</summary>
-        public const int BodyOutputLimit = 2048;
+        public const int BodyOutputLimit = 1024;
         // Pipelined commands are queued while less than this waits to be sent; the rest follow as
         // PollTransmit drains the output, so 100 recipients do not grow the buffer (RFC 2920 §3.1
         // lets a group span many writes).

@@ -34,7 +34,7 @@ namespace MailGateway.Core.Smtp
     {
         public const long NoDeadline = long.MaxValue;
         /// <summary>Body is handed to the loop in chunks of about this size.</summary>
-        public const int BodyChunk = 2048;
+        public const int BodyChunk = 1024;
         /// <summary>
         /// Room in Body beyond BodyChunk, so that it never grows: one held header line
         /// (HeaderFilter.MaxHeaderLine) and the Message-ID and Date fields added behind it.
