@@ -60,12 +60,14 @@ namespace MailGateway.Emulator
             run.Options.Add(config);
             run.SetAction(parsed =>
             {
-                GatewayConfig loaded = ConfigFile.Load(parsed.GetValue(config), out string error);
+                string path = parsed.GetValue(config);
+                GatewayConfig loaded = ConfigFile.Load(path, out string error);
                 if (loaded == null)
                 {
                     Console.Error.WriteLine("mailgw: " + error);
                     return 2;
                 }
+                if (!Fits(loaded, path)) return 2;
                 return HostLoop.Run(loaded);
             });
             return run;
@@ -79,15 +81,30 @@ namespace MailGateway.Emulator
             check.SetAction(parsed =>
             {
                 string path = parsed.GetValue(file);
-                if (ConfigFile.Load(path, out string error) == null)
+                GatewayConfig loaded = ConfigFile.Load(path, out string error);
+                if (loaded == null)
                 {
                     Console.Error.WriteLine("mailgw: " + error);
                     return 2;
                 }
+                if (!Fits(loaded, path)) return 2;
                 Console.Out.WriteLine(path + ": ok");
                 return 0;
             });
             return check;
+        }
+
+        // The configuration's memory and sockets must fit its board (board.heap, board.native_heap,
+        // board.sockets): otherwise each problem is printed, naming the part and the key to change.
+        private static bool Fits(GatewayConfig config, string path)
+        {
+            var problems = Budget.MemoryBudget.For(config).Problems();
+            foreach (string problem in problems)
+            {
+                Console.Error.WriteLine("mailgw: " + (path ?? "(embedded defaults)") + ": does not fit the board: " + problem +
+                                        " (mailgw budget shows every part)");
+            }
+            return problems.Count == 0;
         }
 
         // "user add " for the hint after a parse error.

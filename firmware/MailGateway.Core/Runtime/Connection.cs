@@ -15,7 +15,7 @@ namespace MailGateway.Core.Runtime
         public const int InputBytes = 1024;
         /// <summary>Reply bytes taken from the session before it is asked for more (backpressure);
         /// the buffer is this size from the start and never grows.</summary>
-        public const int OutputBytes = 1024;
+        public const int OutputBytes = 512;
 
         public readonly int Handle;
         /// <summary>The protocol machine, whatever the protocol.</summary>

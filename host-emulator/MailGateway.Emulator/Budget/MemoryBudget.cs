@@ -6,13 +6,17 @@
 //
 // Counting (README, "Memory budget"):
 //   SMTP sessions  limits.smtp_sessions, or limits.sessions when it is 0;
-//   POP3 sessions  the sessions left (limits.sessions minus the SMTP ones), when mailboxes are kept;
+//   POP3 sessions  the sessions left (limits.sessions minus the SMTP ones), and POP3's listeners,
+//                  whether or not mailboxes are kept yet (a profile must leave room for them);
 //   recipients     limits.recipients per SMTP session (each measured at PartSizes.RecipientLength);
 //   deliveries     delivery.concurrency, and as many parked connections when connections are reused;
 //   DNS            one resolver and dns.concurrency lookups;
 //   TLS            limits.tls_sessions, or every session and delivery when it is 0 (native memory);
 //   queue index    queue.index_size entries; configuration, the loop and its shared buffers once;
-//                  one transient spool reader (loading the queue, replaying a recipient log).
+//                  one transient spool reader (loading the queue, replaying a recipient log);
+//                  the addresses remembered after logins (2 x Gateway.MaxPopLogins).
+//   sockets        listeners + sessions + deliveries (+ parked) + DNS (dns.udp_sockets per address
+//                  family of dns.servers, one family when none is set, plus one TCP connection).
 using System.Collections.Generic;
 using MailGateway.Core.Config;
 
@@ -45,10 +49,11 @@ namespace MailGateway.Emulator.Budget
             Rows.Add(new BudgetRow("configuration", sizes.Configuration, 1, "(the file)"));
             Rows.Add(new BudgetRow("loop, shared buffers", sizes.Loop, 1, "-"));
             Rows.Add(new BudgetRow("spool reader (transient)", sizes.SpoolReader, 1, "-"));
+            Rows.Add(new BudgetRow("remembered login address", sizes.LoginAddress, 2 * MailGateway.Core.Runtime.Gateway.MaxPopLogins, "- (Gateway.MaxPopLogins)"));
             Rows.Add(new BudgetRow("TLS session (native)", config.BoardTlsSessionBytes, TlsSessions(config), "limits.tls_sessions", native: true));
 
-            int listeners = config.SmtpListen.Length + config.SmtpListenTls.Length +
-                            (KeepsMailboxes(config) ? config.Pop3Listen.Length + config.Pop3ListenTls.Length : 0);
+            // POP3's listeners count like its sessions: whether or not mailboxes are kept yet.
+            int listeners = config.SmtpListen.Length + config.SmtpListenTls.Length + config.Pop3Listen.Length + config.Pop3ListenTls.Length;
             SocketRows.Add(new BudgetRow("listeners", 1, listeners, "smtp.listen, pop3.listen, *_tls"));
             SocketRows.Add(new BudgetRow("sessions", 1, smtp + pop3, "limits.sessions"));
             SocketRows.Add(new BudgetRow("deliveries", 1, deliveries, "delivery.concurrency"));
@@ -59,17 +64,12 @@ namespace MailGateway.Emulator.Budget
         public static int SmtpSessions(GatewayConfig c) =>
             c.MaxSmtpSessions > 0 && c.MaxSmtpSessions < c.MaxSessions ? c.MaxSmtpSessions : c.MaxSessions;
 
-        public static int Pop3Sessions(GatewayConfig c) => KeepsMailboxes(c) ? c.MaxSessions - SmtpSessions(c) : 0;
+        // Counted whether or not this configuration keeps mailboxes yet: a board's profile must leave
+        // room for POP3 once local.domains is set.
+        public static int Pop3Sessions(GatewayConfig c) => c.MaxSessions - SmtpSessions(c);
 
         public static int TlsSessions(GatewayConfig c) =>
             c.MaxTlsSessions > 0 ? c.MaxTlsSessions : c.MaxSessions + c.MaxDeliveries;
-
-        // POP3 is served only where the gateway keeps mailboxes: a local domain without a route.
-        private static bool KeepsMailboxes(GatewayConfig c)
-        {
-            foreach (string domain in c.LocalDomains) if (!c.HasRoute(domain)) return true;
-            return false;
-        }
 
         private static int DnsFamilies(GatewayConfig c)
         {

@@ -41,6 +41,7 @@ namespace MailGateway.Emulator.Budget
         public Weight Configuration;
         public Weight Loop;
         public Weight SpoolReader;
+        public Weight LoginAddress;
 
         /// <summary>Measures every part for this configuration.</summary>
         public static PartSizes Measure(GatewayConfig config)
@@ -57,6 +58,7 @@ namespace MailGateway.Emulator.Budget
             sizes.DnsLookup = world.Part().Share(typeof(DnsSettings)).Share(typeof(DnsServerHealth))
                 .Weigh(new DnsLookup("mx1.recipient-domain.example", DnsType.MX, Servers(config), world.Random, new DnsSettings()));
             sizes.DeliveryJob = MeasureDelivery(world, out sizes.ParkedConnection);
+            sizes.LoginAddress = LoginAddressBytes();
             return sizes;
         }
 
@@ -73,6 +75,19 @@ namespace MailGateway.Emulator.Budget
             var loaded = new SpoolStore(card, new SpoolSpace(1L << 30), new SilentLog());
             loaded.Recover();
             return new ObjectSize().Weigh(loaded.Message(0));
+        }
+
+        // One address the loop remembers after a login (POP-before-SMTP, the session reserve): the
+        // average over a full AddressMemory of IPv4 LAN addresses.
+        private static Weight LoginAddressBytes()
+        {
+            const int n = Gateway.MaxPopLogins;
+            var empty = new AddressMemory(n);
+            var full = new AddressMemory(n);
+            for (int i = 0; i < n; i++) full.Remember("192.168.100." + (100 + i).ToString(), 1000);
+            Weight a = new ObjectSize().Weigh(empty);
+            Weight b = new ObjectSize().Weigh(full);
+            return new Weight((b.DotNet - a.DotNet + n - 1) / n, (b.Nano - a.Nano + n - 1) / n);
         }
 
         // ---- SMTP --------------------------------------------------------------------------------

@@ -37,9 +37,10 @@ namespace MailGateway.Core.Smtp
         public const int BodyChunk = 1024;
         /// <summary>
         /// Room in Body beyond BodyChunk, so that it never grows: one held header line
-        /// (HeaderFilter.MaxHeaderLine) and the Message-ID and Date fields added behind it.
+        /// (HeaderFilter.MaxHeaderLine) and the Message-ID and Date fields added behind it; and, in an
+        /// empty Body, the Received field (a HELO name of up to limits.command_line).
         /// </summary>
-        public const int BodyHeadroom = 1536;
+        public const int BodyHeadroom = 1024;
         // Commands are not read while this many reply bytes wait for PollTransmit: a client that
         // pipelines without reading its replies must not grow our memory (RFC 2920 §3.1 lets the
         // server stop reading).
