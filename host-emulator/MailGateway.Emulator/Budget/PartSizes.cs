@@ -27,8 +27,6 @@ namespace MailGateway.Emulator.Budget
     {
         /// <summary>The address length the per-recipient figures are measured with (a typical address; RFC 5321 allows 254).</summary>
         public const int RecipientLength = 40;
-        /// <summary>Recipients added to measure one recipient's cost (the figure is their average).</summary>
-        private const int RecipientSample = 16;
 
         public Weight SmtpSession;
         public Weight SmtpRecipient;
@@ -94,15 +92,15 @@ namespace MailGateway.Emulator.Budget
 
         // A session at the start of DATA: greeted, sender and one recipient given, its spool file
         // open; recipients beyond the first are measured as the average cost of RecipientSample more.
+        // limits.recipients of them, so that the lists' growth to that size is in the average.
         private static Weight MeasureSmtpSession(World world, out Weight perRecipient)
         {
+            int sample = world.Config.MaxRecipients > 1 ? world.Config.MaxRecipients - 1 : 1;
             Weight one = SmtpSessionAt(world, 1);
-            Weight many = SmtpSessionAt(world, 1 + RecipientSample);
-            perRecipient = new Weight(Average(many.DotNet - one.DotNet), Average(many.Nano - one.Nano));
+            Weight many = SmtpSessionAt(world, 1 + sample);
+            perRecipient = new Weight((many.DotNet - one.DotNet + sample - 1) / sample, (many.Nano - one.Nano + sample - 1) / sample);
             return one - perRecipient;
         }
-
-        private static long Average(long bytes) => (bytes + RecipientSample - 1) / RecipientSample;
 
         private static Weight SmtpSessionAt(World world, int recipients)
         {
@@ -151,9 +149,9 @@ namespace MailGateway.Emulator.Budget
         // ---- Delivery ----------------------------------------------------------------------------
 
         // One delivery attempt at its fullest: the job (a route to an address, so no DNS), its SMTP
-        // client with the message's limits.recipients recipients begun, the spool reader of the body,
-        // and an MX planner as an MX delivery has while resolving. A parked connection is the client
-        // session alone.
+        // client through a whole pipelined transaction of limits.recipients recipients (each keeps
+        // its reply) and a body, the spool reader of the body, and an MX planner as an MX delivery
+        // has while resolving. A parked connection is the client session alone.
         private static Weight MeasureDelivery(World world, out Weight parked)
         {
             GatewayConfig config = world.Config;
@@ -170,6 +168,7 @@ namespace MailGateway.Emulator.Budget
             IDeliveryJob job = world.Deliveries.Start(message, indexes, destination, 0);
             var client = new SmtpClientSession(ClientSettings.ForMx(config.Hostname), 0);
             client.BeginMessage(message.Envelope.Sender, addresses, message.BodyBytes, 0);
+            DriveClient(client, recipients);
             var body = new MessageBody(world.Storage, message.FileName);
             var planner = new MxPlanner("recipient-domain.example", new[] { config.Hostname }, new[] { "192.0.2.1" }, world.Random, new MxSettings());
             ObjectSize part = world.Part().Share(message).Share(addresses);
@@ -178,6 +177,34 @@ namespace MailGateway.Emulator.Budget
             Weight total = part.Weigh(job, client, body, planner);
             body.Close();
             return total;
+        }
+
+        // A server's side of one transaction, as a typical MTA words it, and a body.
+        private static void DriveClient(SmtpClientSession client, int recipients)
+        {
+            client.Connected(0);
+            var output = new byte[4096];
+            void Reply(string text)
+            {
+                byte[] bytes = System.Text.Encoding.ASCII.GetBytes(text);
+                client.Receive(bytes, 0, bytes.Length, 0);
+                while (client.PollTransmit(output, 0, output.Length) > 0) { }
+                while (client.PollEvent() != ClientEvent.None) { }
+            }
+            Reply("220 mx.recipient-domain.example ESMTP\r\n");
+            Reply("250-mx.recipient-domain.example\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n");
+            var replies = new System.Text.StringBuilder("250 2.1.0 Ok\r\n");
+            for (int i = 0; i < recipients; i++) replies.Append("250 2.1.5 Ok\r\n");
+            Reply(replies.Append("354 End data with <CR><LF>.<CR><LF>\r\n").ToString());
+            byte[] line = System.Text.Encoding.ASCII.GetBytes(new string('y', 998) + "\r\n");
+            for (int n = 0; n < 64; n++)
+            {
+                for (int at = 0; at < line.Length;)
+                {
+                    at += client.WriteBody(line, at, line.Length - at, 0);
+                    while (client.PollTransmit(output, 0, output.Length) > 0) { }
+                }
+            }
         }
 
         // ---- Helpers -----------------------------------------------------------------------------
