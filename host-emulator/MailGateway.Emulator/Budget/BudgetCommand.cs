@@ -66,7 +66,8 @@ namespace MailGateway.Emulator.Budget
         private static string Against(string key, long limit, long used, double margin)
         {
             if (limit <= 0) return key + " not set: no limit";
-            string verdict = used > limit ? "DOES NOT FIT" : margin < MemoryBudget.ProfileMargin ? "fits, less than 20% left" : "fits";
+            // Whole numbers, so that exactly a fifth left counts as a fifth.
+            string verdict = used > limit ? "DOES NOT FIT" : used * 5 > limit * 4 ? "fits, less than 20% left" : "fits";
             return "of " + key + " = " + limit.ToString("N0") + ": " + (margin * 100).ToString("0.0") + "% left (" + verdict + ")";
         }
     }

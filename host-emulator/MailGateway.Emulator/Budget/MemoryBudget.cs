@@ -144,9 +144,16 @@ namespace MailGateway.Emulator.Budget
             return problems;
         }
 
+        // The largest part a key can still lower (its count is above 1), else the largest of all.
         private BudgetRow Largest(bool native)
         {
             BudgetRow biggest = null;
+            foreach (BudgetRow r in Rows)
+            {
+                if (r.Native != native || r.Count < 2 || !r.Key.Contains('.')) continue;
+                if (biggest == null || r.Total > biggest.Total) biggest = r;
+            }
+            if (biggest != null) return biggest;
             foreach (BudgetRow r in Rows) if (r.Native == native && (biggest == null || r.Total > biggest.Total)) biggest = r;
             return biggest;
         }
