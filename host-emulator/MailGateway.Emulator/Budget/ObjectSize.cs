@@ -11,8 +11,8 @@
 // objects shared with other parts — the configuration, settings, policy and platform objects, the
 // loop's scratch buffer — which the caller names (by type or by reference), so each byte belongs to
 // one part only. Deterministic and independent of what other threads allocate, so tests can hold a
-// part to its figure after driving it through real work. AllocationCheck (a test) compares it with
-// the runtime's own allocation counter for freshly built objects.
+// part to its figure after driving it through real work. A test compares it with the runtime's own
+// allocation counter for freshly built objects.
 using System;
 using System.Collections.Generic;
 using System.Reflection;
@@ -160,23 +160,5 @@ namespace MailGateway.Emulator.Budget
         }
 
         private static long Pad(long bytes) => (bytes + 7) & ~7L;
-    }
-
-    /// <summary>A part's bytes in both layouts; Budget counts the larger.</summary>
-    public readonly struct Weight
-    {
-        public readonly long DotNet;
-        public readonly long Nano;
-
-        public Weight(long dotNet, long nano)
-        {
-            DotNet = dotNet;
-            Nano = nano;
-        }
-
-        public long Budget => DotNet > Nano ? DotNet : Nano;
-
-        public static Weight operator +(Weight a, Weight b) => new Weight(a.DotNet + b.DotNet, a.Nano + b.Nano);
-        public static Weight operator -(Weight a, Weight b) => new Weight(a.DotNet - b.DotNet, a.Nano - b.Nano);
     }
 }

@@ -60,6 +60,19 @@ public class BoardProfileTests
     }
 
     [Fact]
+    public void BudgetCommand_PrintsEveryPartAndThePeakAgainstTheHeap()
+    {
+        string file = Path.Combine(ConfigParserTests.RepositoryRoot(), "boards", "wt32-eth01", "board.conf");
+        Assert.Equal(0, MailgwProcess.RunToEnd("budget --config " + file, out string output));
+        foreach (string part in new[] { "SMTP session", "SMTP recipient", "POP3 session", "delivery job", "DNS lookup", "queue index entry",
+                                        "configuration", "loop, shared buffers", "TLS session (native)", "sockets in all" })
+        {
+            Assert.Contains("\n" + part + " ", "\n" + output);
+        }
+        Assert.Matches(@"peak \(managed heap\) +[\d,]+  of board\.heap = 61,440: \d+\.\d% left \(fits\)", output);
+    }
+
+    [Fact]
     public void CheckConfig_RefusesWhatDoesNotFit_WithExitCode2()
     {
         string file = Path.Combine(Path.GetTempPath(), "mailgw-budget-" + Guid.NewGuid().ToString("N") + ".conf");
