@@ -3,6 +3,8 @@
 // what is wrong, and shells can complete it (dotnet-suggest).
 //   mailgw run [--config FILE]                      start the gateway (embedded defaults without --config)
 //   mailgw check-config FILE                        read a configuration file and report the first error
+//                                                   (and refuse one whose memory or sockets do not fit the board)
+//   mailgw budget [--config FILE]                   the memory and socket budget against the board (Budget/)
 //   mailgw user add|passwd|del|list [NAME] [--config FILE] [--iterations N]   the local users (UserCommand)
 //   mailgw simulate seed-story | campaign --seeds A..B [--plant NAME] [--verbose]   (SimulateCommand)
 // Exit codes: 0 ok, 1 runtime failure (a port that cannot be opened), 2 usage or configuration error
@@ -35,6 +37,7 @@ namespace MailGateway.Emulator
             var root = new RootCommand("mailgw: a store-and-forward SMTP gateway for small hardware (host build and emulator)");
             root.Subcommands.Add(RunCommand());
             root.Subcommands.Add(CheckConfigCommand());
+            root.Subcommands.Add(Budget.BudgetCommand.Command());
             root.Subcommands.Add(UserCommand.Command());
             root.Subcommands.Add(SimulateCommand.Command());
             return root;
@@ -57,12 +60,14 @@ namespace MailGateway.Emulator
             run.Options.Add(config);
             run.SetAction(parsed =>
             {
-                GatewayConfig loaded = ConfigFile.Load(parsed.GetValue(config), out string error);
+                string path = parsed.GetValue(config);
+                GatewayConfig loaded = ConfigFile.Load(path, out string error);
                 if (loaded == null)
                 {
                     Console.Error.WriteLine("mailgw: " + error);
                     return 2;
                 }
+                if (!Fits(loaded, path)) return 2;
                 return HostLoop.Run(loaded);
             });
             return run;
@@ -76,15 +81,30 @@ namespace MailGateway.Emulator
             check.SetAction(parsed =>
             {
                 string path = parsed.GetValue(file);
-                if (ConfigFile.Load(path, out string error) == null)
+                GatewayConfig loaded = ConfigFile.Load(path, out string error);
+                if (loaded == null)
                 {
                     Console.Error.WriteLine("mailgw: " + error);
                     return 2;
                 }
+                if (!Fits(loaded, path)) return 2;
                 Console.Out.WriteLine(path + ": ok");
                 return 0;
             });
             return check;
+        }
+
+        // The configuration's memory and sockets must fit its board (board.heap, board.native_heap,
+        // board.sockets): otherwise each problem is printed, naming the part and the key to change.
+        private static bool Fits(GatewayConfig config, string path)
+        {
+            var problems = Budget.MemoryBudget.For(config).Problems();
+            foreach (string problem in problems)
+            {
+                Console.Error.WriteLine("mailgw: " + (path ?? "(embedded defaults)") + ": does not fit the board: " + problem +
+                                        " (mailgw budget shows every part)");
+            }
+            return problems.Count == 0;
         }
 
         // "user add " for the hint after a parse error.

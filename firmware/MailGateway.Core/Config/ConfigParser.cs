@@ -80,6 +80,18 @@ namespace MailGateway.Core.Config
                     return SetInt(key, value, 1, Spool.Envelope.MaxRecipients, out config.MaxRecipients);
                 case "limits.sessions":
                     return SetInt(key, value, 1, 10000, out config.MaxSessions);
+                case "limits.smtp_sessions":
+                    return SetInt(key, value, 0, 10000, out config.MaxSmtpSessions);
+                case "limits.tls_sessions":
+                    return SetInt(key, value, 0, 10000, out config.MaxTlsSessions);
+                case "board.heap":
+                    return SetSize(key, value, 0, out config.BoardHeapBytes);
+                case "board.native_heap":
+                    return SetSize(key, value, 0, out config.BoardNativeHeapBytes);
+                case "board.tls_session_bytes":
+                    return SetSize(key, value, 0, out config.BoardTlsSessionBytes);
+                case "board.sockets":
+                    return SetInt(key, value, 0, 65535, out config.BoardSockets);
                 case "limits.sessions_per_client":
                     return SetInt(key, value, 1, 10000, out config.SessionsPerClient);
                 case "limits.sessions_reserved":

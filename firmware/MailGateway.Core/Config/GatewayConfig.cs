@@ -17,6 +17,10 @@ namespace MailGateway.Core.Config
         public long MessageSizeBytes = 10 * 1024 * 1024;
         public int MaxRecipients = 100;
         public int MaxSessions = 20;
+        /// <summary>limits.smtp_sessions: the most of limits.sessions that may be SMTP at once; 0: any.</summary>
+        public int MaxSmtpSessions;
+        /// <summary>limits.tls_sessions: TLS sessions at once, inbound and outbound (TlsSessions); 0: no limit of its own.</summary>
+        public int MaxTlsSessions;
         /// <summary>limits.sessions_per_client: sessions one client address may hold at once.</summary>
         public int SessionsPerClient = 5;
         /// <summary>limits.sessions_reserved: sessions only trusted clients may use; -1: a quarter of limits.sessions.</summary>
@@ -89,6 +93,16 @@ namespace MailGateway.Core.Config
         public string Postmaster;
         /// <summary>queue.index_size: queued messages kept in memory (the next due); the rest wait on the card.</summary>
         public int QueueIndexSize = 1000;
+
+        // Board (the memory budget: mailgw budget, check-config, run)
+        /// <summary>board.heap: the managed heap in bytes that every fixed buffer must fit in; 0: no limit (a host).</summary>
+        public long BoardHeapBytes;
+        /// <summary>board.native_heap: native memory left for TLS sessions (mbedTLS on the device); 0: not counted.</summary>
+        public long BoardNativeHeapBytes;
+        /// <summary>board.tls_session_bytes: native memory one TLS session takes on this board; 0: not counted.</summary>
+        public long BoardTlsSessionBytes;
+        /// <summary>board.sockets: sockets the network stack has for everything (lwIP: about 10); 0: no limit.</summary>
+        public int BoardSockets;
 
         /// <summary>limits.sessions_per_client, never above limits.sessions.</summary>
         public int EffectiveSessionsPerClient

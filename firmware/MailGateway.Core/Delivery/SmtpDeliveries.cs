@@ -24,7 +24,12 @@ namespace MailGateway.Core.Delivery
         internal readonly ILog Log;
         internal readonly MxSettings MxSettings = new MxSettings();
         internal readonly string[] OwnNames;
-        internal readonly byte[] Scratch = new byte[4096];
+        /// <summary>The loop's one scratch buffer: delivery I/O here, and the Gateway borrows it for its own pass work.</summary>
+        internal readonly byte[] Scratch = new byte[Runtime.Gateway.ScratchBytes];
+        /// <summary>limits.tls_sessions, shared with the loop's inbound TLS (the Gateway sets it); null: no limit.</summary>
+        internal Runtime.TlsSessions TlsSessions;
+        /// <summary>How often a delivery that waits for a free TLS session looks again.</summary>
+        public const long TlsWaitPollMs = 100;
         private readonly DnsResolver _resolver;
         private string[] _ownAddresses;
         private long _lastPumpMs;
@@ -65,6 +70,7 @@ namespace MailGateway.Core.Delivery
             public SmtpClientSession Session;
             public MxTarget Target;
             public long SinceMs;
+            public bool HoldsTls;
         }
 
         private readonly System.Collections.ArrayList _parked = new System.Collections.ArrayList();
@@ -76,9 +82,10 @@ namespace MailGateway.Core.Delivery
             return Config.ConnectionReuseMs > 0 && _parked.Count < Config.MaxDeliveries;
         }
 
-        internal void Park(string key, int connection, SmtpClientSession session, MxTarget target, long nowMs)
+        internal void Park(string key, int connection, SmtpClientSession session, MxTarget target, bool holdsTls, long nowMs)
         {
             Parked p = new Parked();
+            p.HoldsTls = holdsTls;
             p.Key = key;
             p.Connection = connection;
             p.Session = session;
@@ -116,6 +123,7 @@ namespace MailGateway.Core.Delivery
                 int out1 = p.Session.PollTransmit(Scratch, 0, Scratch.Length);
                 if (out1 > 0) Network.Send(p.Connection, Scratch, 0, out1);
                 Network.Close(p.Connection);
+                if (p.HoldsTls) ReleaseTls();
             }
         }
 
@@ -150,6 +158,22 @@ namespace MailGateway.Core.Delivery
             _lastPumpMs = nowMs;
             if (_resolver != null) _resolver.Pump(nowMs);
             if (_parked.Count > 0) TendParked(nowMs);
+        }
+
+        internal bool TryTakeTls()
+        {
+            return TlsSessions == null || TlsSessions.TryTake();
+        }
+
+        internal void ReleaseTls()
+        {
+            if (TlsSessions != null) TlsSessions.Release();
+        }
+
+        /// <summary>When a job waiting for a free TLS session should look again.</summary>
+        internal long TlsWaitDeadline()
+        {
+            return _lastPumpMs + TlsWaitPollMs;
         }
 
         /// <summary>When a job waiting for DNS should look again (the core resolver tells by its own deadline).</summary>

@@ -41,8 +41,9 @@ namespace MailGateway.Core.Delivery
 
         /// <summary>Bytes sent per Step at most while the socket keeps taking them (then the loop serves the others).</summary>
         public const int BytesPerStep = 64 * 1024;
-        // Bytes taken from the session and not yet by the socket, at most (plus one scratch read).
-        private const int PendingBytes = 8192;
+        // Bytes taken from the session and not yet by the socket, at most: the buffer has this size
+        // from the start and never grows (the session is asked for no more than the room left).
+        private const int PendingBytes = 1024;
 
         private readonly SmtpDeliveries _owner;
         private readonly QueuedMessage _message;
@@ -72,6 +73,8 @@ namespace MailGateway.Core.Delivery
         private bool _again;              // the state is the same but has more to do now (next address)
         private string _tlsFailure;       // why STARTTLS's handshake failed, for the log
         private bool _withoutTls;         // this address is being tried again in plaintext
+        private bool _holdsTls;           // this connection holds one of limits.tls_sessions
+        private bool _waitingForTls;      // required TLS, and every TLS session is in use
 
         // Results
         private string _lastError = "";
@@ -98,6 +101,7 @@ namespace MailGateway.Core.Delivery
                 if (parked.Session.BeginMessage(_message.Envelope.Sender, Addresses(), _message.BodyBytes, nowMs))
                 {
                     _connection = parked.Connection;
+                    _holdsTls = parked.HoldsTls;
                     _session = parked.Session;
                     _target = parked.Target;
                     _targets = new MxTarget[] { parked.Target };
@@ -106,6 +110,7 @@ namespace MailGateway.Core.Delivery
                     return true;
                 }
                 _owner.Network.Close(parked.Connection);
+                if (parked.HoldsTls) _owner.ReleaseTls();
             }
             return false;
         }
@@ -151,6 +156,7 @@ namespace MailGateway.Core.Delivery
         {
             if (_state == Done || _moreNow) return 0;
             if (_state == Resolving) return _owner.LookupPollDeadline();
+            if (_waitingForTls) return _owner.TlsWaitDeadline();
             if (_session != null) return _session.PollDeadline();
             return SmtpClientSession.NoDeadline;
         }
@@ -271,9 +277,27 @@ namespace MailGateway.Core.Delivery
                     FinishAll(AttemptOutcome.Transient, "4.4.1", _lastError, _lastHost);
                     return;
                 }
-                _target = _targets[_nextTarget++];
                 ClientSettings settings = _owner.SessionSettings(_destination, ImplicitTls);
                 if (_withoutTls) settings.Tls = ClientTls.Off;
+                if ((ImplicitTls || settings.Tls != ClientTls.Off) && !_holdsTls)
+                {
+                    // limits.tls_sessions: a TLS session is reserved before connecting, for the
+                    // connection's life. Required TLS waits for one; opportunistic TLS goes without.
+                    if (_owner.TryTakeTls()) _holdsTls = true;
+                    else if (ImplicitTls || settings.Tls == ClientTls.Required)
+                    {
+                        if (!_waitingForTls) _owner.Log.Line(_message.QueueId + ": waiting for a free TLS session (limits.tls_sessions)");
+                        _waitingForTls = true;
+                        return;
+                    }
+                    else
+                    {
+                        settings.Tls = ClientTls.Off;
+                        _owner.Log.Line(_message.QueueId + ": every TLS session is in use (limits.tls_sessions); this attempt goes without TLS");
+                    }
+                }
+                _waitingForTls = false;
+                _target = _targets[_nextTarget++];
                 _session = new SmtpClientSession(settings, nowMs);
                 _session.BeginMessage(_message.Envelope.Sender, Addresses(), _message.BodyBytes, nowMs);
                 _tlsRequested = false;
@@ -415,7 +439,8 @@ namespace MailGateway.Core.Delivery
                         {
                             // Keep the connection for the next message to this destination.
                             RecordOutcomes();
-                            _owner.Park(_destination.Key, _connection, _session, _target, nowMs);
+                            _owner.Park(_destination.Key, _connection, _session, _target, _holdsTls, nowMs);
+                            _holdsTls = false;
                             _connection = -1;
                             _session = null;
                             _state = Done;
@@ -475,9 +500,10 @@ namespace MailGateway.Core.Delivery
             {
                 FeedBody(nowMs);
                 if (_connection < 0) return false;
-                while (_pending.Count < PendingBytes)
+                int room;
+                while ((room = PendingBytes - _pending.Count) > 0)
                 {
-                    int n = _session.PollTransmit(buffer, 0, buffer.Length);
+                    int n = _session.PollTransmit(buffer, 0, room < buffer.Length ? room : buffer.Length);
                     if (n == 0) break;
                     _pending.Append(buffer, 0, n);
                 }
@@ -599,6 +625,11 @@ namespace MailGateway.Core.Delivery
             if (_connection >= 0) _owner.Network.Close(_connection);
             _connection = -1;
             _pending.Clear();
+            if (_holdsTls)
+            {
+                _holdsTls = false;
+                _owner.ReleaseTls();
+            }
         }
 
         // A read handle that fails to close holds nothing (and is released anyway, IStorage.Close).

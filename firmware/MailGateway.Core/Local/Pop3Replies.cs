@@ -16,6 +16,8 @@ namespace MailGateway.Core.Local
         public static readonly Pop3Reply SendPass = Pop3Reply.Positive("Send PASS");
         public static readonly Pop3Reply CapabilityList = Pop3Reply.Positive("Capability list follows");
         public static readonly Pop3Reply BeginTls = Pop3Reply.Positive("Begin TLS negotiation");
+        /// <summary>Every TLS session is in use (limits.tls_sessions): try again later (RFC 3206 §4).</summary>
+        public static readonly Pop3Reply TlsBusy = Pop3Reply.Negative("[SYS/TEMP] TLS not available now, try again later");
         public static readonly Pop3Reply TopFollows = Pop3Reply.Positive("Top of message follows");
         public static readonly Pop3Reply UidListFollows = Pop3Reply.Positive("Unique-ID listing follows");
 

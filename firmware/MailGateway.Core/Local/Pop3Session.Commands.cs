@@ -123,6 +123,11 @@ namespace MailGateway.Core.Local
                 SendError(Pop3Replies.TlsUnavailable);
                 return;
             }
+            if (_settings.TlsSessions != null && !_settings.TlsSessions.HasFree)
+            {
+                SendError(Pop3Replies.TlsBusy);
+                return;
+            }
             // The +OK goes out in clear before the handshake: the loop flushes it at StartTls.
             Send(Pop3Replies.BeginTls);
             Ask(Pop3Event.StartTls, Pop3State.AwaitingTls);

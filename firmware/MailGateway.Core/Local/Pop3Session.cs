@@ -37,7 +37,7 @@ namespace MailGateway.Core.Local
     {
         public const long NoDeadline = long.MaxValue;
         /// <summary>Message bytes and listing lines are pulled only while fewer than this many reply bytes wait.</summary>
-        public const int TransmitLimit = 2048;
+        public const int TransmitLimit = 1024;
         // Commands are not read while this many reply bytes wait for PollTransmit.
         private const int MaxPendingOutput = 1024;
         // Message bytes read from the maildrop at a time.
@@ -76,7 +76,8 @@ namespace MailGateway.Core.Local
         private int _topCount;
 
         // Output
-        private readonly ByteBuffer _output = new ByteBuffer(512);
+        // Never grows: TransmitLimit plus one read chunk, doubled by byte-stuffing at worst.
+        private readonly ByteBuffer _output = new ByteBuffer(TransmitLimit + 2 * ReadChunk + 16);
         private readonly ArrayList _events = new ArrayList();
         private readonly ArrayList _logLines = new ArrayList();
 

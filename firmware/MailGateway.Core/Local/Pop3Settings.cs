@@ -7,6 +7,8 @@ namespace MailGateway.Core.Local
         public string Hostname = "mailgw.local";
         /// <summary>The loop can upgrade this connection to TLS: CAPA lists STLS and STLS is accepted (RFC 2595).</summary>
         public bool TlsAvailable;
+        /// <summary>The TLS sessions the loop may still start (limits.tls_sessions); null: no limit. STLS at the limit gets -ERR [SYS/TEMP].</summary>
+        public Runtime.TlsSessions TlsSessions;
         /// <summary>USER/PASS accepted without TLS. Off by default: a password in clear on the LAN is readable by anyone on it.</summary>
         public bool AllowPlaintextLogin;
         /// <summary>Idle time before the session is closed (RFC 1939 §3: at least 10 minutes).</summary>

@@ -1,6 +1,8 @@
 // One accepted TCP connection as the loop keeps it: the socket handle, the session (SMTP or POP3),
 // bytes read but not yet consumed by the session, reply bytes not yet taken by the socket, the
 // spool file the current message is streaming into (SMTP), and where its TLS handshake stands.
+// Its buffers are fixed-size (InputBytes, OutputBytes): a connection's memory does not depend on
+// what the client sends.
 using MailGateway.Core.Smtp;
 using MailGateway.Core.Text;
 
@@ -8,9 +10,12 @@ namespace MailGateway.Core.Runtime
 {
     public sealed class Connection
     {
-        public const int InputBytes = 8192;
-        /// <summary>Reply bytes taken from the session before it is asked for more (backpressure).</summary>
-        public const int OutputBytes = 4096;
+        /// <summary>Bytes read from the socket and not yet taken by the session; the loop reads
+        /// again within the same pass while the session keeps taking them (Gateway.ReadsPerPass).</summary>
+        public const int InputBytes = 1024;
+        /// <summary>Reply bytes taken from the session before it is asked for more (backpressure);
+        /// the buffer is this size from the start and never grows.</summary>
+        public const int OutputBytes = 512;
 
         public readonly int Handle;
         /// <summary>The protocol machine, whatever the protocol.</summary>
@@ -26,7 +31,7 @@ namespace MailGateway.Core.Runtime
         public bool PeerClosed;
         /// <summary>Sending failed: the connection is dead both ways.</summary>
         public bool SendFailed;
-        public readonly ByteBuffer Output = new ByteBuffer(512);
+        public readonly ByteBuffer Output = new ByteBuffer(OutputBytes);
         public Spool.MessageWriter Writer;
         /// <summary>When a closing connection is dropped even if its last reply was not taken (0: not closing).</summary>
         public long CloseByMs;
@@ -35,6 +40,8 @@ namespace MailGateway.Core.Runtime
         /// <summary>The TLS handshake is running; nothing is read or sent meanwhile.</summary>
         public bool TlsPending;
         public long TlsDeadlineMs;
+        /// <summary>This connection holds one of limits.tls_sessions (given back when it closes).</summary>
+        public bool HoldsTls;
         /// <summary>The client was trusted when it connected (relay.allow, a recent login): it may use the reserved sessions.</summary>
         public bool Trusted;
         /// <summary>What the loop last told INetwork.WatchReceive for this connection.</summary>

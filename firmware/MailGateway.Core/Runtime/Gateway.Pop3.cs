@@ -12,8 +12,9 @@ namespace MailGateway.Core.Runtime
     {
         // ---- POP-before-SMTP (relay.pop_before_smtp) ----------------------------------------------
 
-        /// <summary>Client addresses remembered for POP-before-SMTP at the most (the oldest is forgotten).</summary>
-        public const int MaxPopLogins = 64;
+        /// <summary>Client addresses remembered for POP-before-SMTP (and, apart, for recent logins) at the
+        /// most, the oldest forgotten first: a LAN box has few users, and each costs memory (mailgw budget).</summary>
+        public const int MaxPopLogins = 16;
 
         private readonly AddressMemory _popBeforeSmtp = new AddressMemory(MaxPopLogins);
 
@@ -23,6 +24,7 @@ namespace MailGateway.Core.Runtime
             s.Hostname = _config.Hostname;
             s.TlsAvailable = _config.ServerTlsAvailable;
             s.AllowPlaintextLogin = _config.Pop3AuthPlaintext;
+            s.TlsSessions = _tlsSessions;
             return s;
         }
 
@@ -35,7 +37,10 @@ namespace MailGateway.Core.Runtime
                 switch (e)
                 {
                     case Pop3Event.AuthRequested: Pop3Login(c); break;
-                    case Pop3Event.StartTls: c.StartTlsAfterFlush = true; break;
+                    case Pop3Event.StartTls:
+                        c.StartTlsAfterFlush = true;
+                        TakeTls(c);
+                        break;
                     case Pop3Event.Commit: s.CompleteCommit(s.Maildrop.CommitDeletions()); break;
                 }
             }

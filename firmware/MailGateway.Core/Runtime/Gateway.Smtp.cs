@@ -29,7 +29,10 @@ namespace MailGateway.Core.Runtime
                     case SessionEvent.DataEnded: EndMessage(c); break;
                     case SessionEvent.DataAborted: AbortMessage(c); break;
                     case SessionEvent.AuthRequested: Authenticate(c); break;
-                    case SessionEvent.StartTls: c.StartTlsAfterFlush = true; break;
+                    case SessionEvent.StartTls:
+                        c.StartTlsAfterFlush = true;
+                        TakeTls(c);
+                        break;
                 }
             }
             string line;

@@ -10,6 +10,22 @@ namespace MailGateway.Core.Runtime
         /// <summary>How long a client may take to finish the TLS handshake.</summary>
         public const long TlsHandshakeMs = 30 * 1000;
 
+        // The connection's TLS session counts against limits.tls_sessions from the moment its
+        // handshake is agreed (the session checked TlsSessions.HasFree before agreeing, in this pass).
+        private void TakeTls(Connection c)
+        {
+            if (c.HoldsTls) return;
+            if (_tlsSessions.TryTake()) c.HoldsTls = true;
+            else _log.Line("warning: " + c.ClientName + ": TLS started beyond limits.tls_sessions");
+        }
+
+        private void ReleaseTls(Connection c)
+        {
+            if (!c.HoldsTls) return;
+            c.HoldsTls = false;
+            _tlsSessions.Release();
+        }
+
         private void BeginTls(Connection c, long nowMs)
         {
             // The client's read-ahead behind STARTTLS is plaintext it pipelined: never commands

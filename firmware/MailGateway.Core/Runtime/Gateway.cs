@@ -25,6 +25,13 @@ namespace MailGateway.Core.Runtime
         public const long CloseLingerMs = 10000;
         /// <summary>Bytes sent to one client per pass at most while its socket keeps taking them.</summary>
         public const int FlushBytesPerPass = 64 * 1024;
+        /// <summary>
+        /// Socket reads per connection and pass at most while the session keeps taking what is read
+        /// (Connection.InputBytes each): big messages arrive at network speed through a small buffer.
+        /// </summary>
+        public const int ReadsPerPass = 64;
+        /// <summary>The scratch buffer's size when the delivery factory does not lend its own.</summary>
+        public const int ScratchBytes = 2048;
 
         private readonly GatewayConfig _config;
         private readonly INetwork _network;
@@ -39,7 +46,10 @@ namespace MailGateway.Core.Runtime
         private readonly Spool.Spool _spool;
         private readonly Delivery.QueueRunner _queue;
         private readonly ArrayList _connections = new ArrayList();
-        private readonly byte[] _scratch = new byte[2048];
+        // One scratch buffer for all work done within one pass (the loop is single-threaded): reply
+        // bytes on their way from a session to its output, DATA being decoded, delivery I/O.
+        private readonly byte[] _scratch;
+        private readonly TlsSessions _tlsSessions;
         private int[] _listeners = new int[0];
         private int _internalErrors;
         private bool[] _implicitTls = new bool[0];
@@ -55,6 +65,12 @@ namespace MailGateway.Core.Runtime
             _clock = clock;
             _log = log;
             _settings = config.ToServerSettings();
+            Delivery.SmtpDeliveries smtp = deliveries as Delivery.SmtpDeliveries;
+            _scratch = smtp != null ? smtp.Scratch : new byte[ScratchBytes];
+            _settings.Scratch = _scratch;
+            _tlsSessions = new TlsSessions(config.MaxTlsSessions);
+            _settings.TlsSessions = _tlsSessions;
+            if (smtp != null) smtp.TlsSessions = _tlsSessions;
             _policy = config.ToRelayPolicy(local);
             _recipients = new Local.RecipientExpansion(new Local.AliasTable(config.Aliases), _policy);
             _pop3Settings = Pop3Settings();
@@ -67,6 +83,8 @@ namespace MailGateway.Core.Runtime
         public Delivery.QueueRunner Queue { get { return _queue; } }
 
         public Spool.Spool Spool { get { return _spool; } }
+        /// <summary>TLS sessions in use, inbound and outbound (limits.tls_sessions).</summary>
+        public TlsSessions TlsSessions { get { return _tlsSessions; } }
         public int ConnectionCount { get { return _connections.Count; } }
         public int ListenerCount { get { return _listeners.Length; } }
         public int Listener(int index) { return _listeners[index]; }
@@ -142,8 +160,13 @@ namespace MailGateway.Core.Runtime
                 Connection c = (Connection)_connections[i];
                 try
                 {
-                    progress |= ReadSocket(c);
-                    progress |= Feed(c, nowMs);
+                    for (int reads = 0; reads < ReadsPerPass; reads++)
+                    {
+                        bool read = ReadSocket(c);
+                        bool fed = Feed(c, nowMs);
+                        progress |= read | fed;
+                        if (!read || c.InputCount > 0) break; // nothing more now, or the session is full
+                    }
                 }
                 catch (System.Exception e)
                 {
@@ -254,6 +277,7 @@ namespace MailGateway.Core.Runtime
                     if (Failures.IsHalt(unlockFailure)) throw;
                 }
             }
+            ReleaseTls(c);
             int index = _connections.IndexOf(c);
             if (index < 0) return;
             try
@@ -343,7 +367,7 @@ namespace MailGateway.Core.Runtime
         private Connection Open(int l, int handle, long nowMs)
         {
             string address = _network.RemoteAddress(handle);
-            string refusal = SessionRefusal(address, nowMs);
+            string refusal = SessionRefusal(address, _pop3Listener[l], nowMs);
             if (refusal != null)
             {
                 // Like Postfix, with the enhanced code although no EHLO was seen: it says why (RFC 3463 4.7.0).
@@ -352,6 +376,14 @@ namespace MailGateway.Core.Runtime
                 _network.Send(handle, bytes, 0, bytes.Length);
                 _network.Close(handle);
                 _log.Line("warning: " + refusal + ", refused unknown[" + address + "]");
+                return null;
+            }
+            if (_implicitTls[l] && !_tlsSessions.HasFree)
+            {
+                // No plaintext reply can be given on a TLS port; the client tries again later.
+                _network.Close(handle);
+                _log.Line("warning: every TLS session is in use (limits.tls_sessions = " + _tlsSessions.Limit.ToString() +
+                          "), refused unknown[" + address + "]");
                 return null;
             }
             Connection c = _pop3Listener[l]
@@ -365,7 +397,11 @@ namespace MailGateway.Core.Runtime
                 c.Session.TrustClient();
                 _log.Line(c.ClientName + ": may relay (POP-before-SMTP)");
             }
-            if (_implicitTls[l]) BeginTls(c, nowMs); // RFC 8314: TLS first, then the greeting
+            if (_implicitTls[l])
+            {
+                TakeTls(c);
+                BeginTls(c, nowMs); // RFC 8314: TLS first, then the greeting
+            }
             else Flush(c);
             return c;
         }
@@ -387,17 +423,24 @@ namespace MailGateway.Core.Runtime
         // camera cannot take the box), and the last limits.sessions_reserved sessions are kept for
         // clients in relay.allow and addresses that logged in lately, so strangers that connect and
         // say nothing cannot lock out the LAN's devices.
-        private string SessionRefusal(string address, long nowMs)
+        private string SessionRefusal(string address, bool pop3, long nowMs)
         {
             int total = _connections.Count;
             if (total >= _config.MaxSessions) return "too many sessions (limits.sessions = " + _config.MaxSessions.ToString() + ")";
             int fromClient = 0;
             int strangers = 0;
+            int smtp = 0;
             for (int i = 0; i < _connections.Count; i++)
             {
                 Connection c = (Connection)_connections[i];
                 if (c.Server.ClientAddress == address) fromClient++;
                 if (!c.Trusted) strangers++;
+                if (c.Session != null) smtp++;
+            }
+            // limits.smtp_sessions keeps the rest of limits.sessions for POP3 (and the memory budget counts on it).
+            if (!pop3 && _config.MaxSmtpSessions > 0 && smtp >= _config.MaxSmtpSessions)
+            {
+                return "too many SMTP sessions (limits.smtp_sessions = " + _config.MaxSmtpSessions.ToString() + ")";
             }
             int perClient = _config.EffectiveSessionsPerClient;
             if (fromClient >= perClient) return "too many sessions from one client (limits.sessions_per_client = " + perClient.ToString() + ")";
@@ -482,7 +525,9 @@ namespace MailGateway.Core.Runtime
             while (true)
             {
                 int n;
-                while (c.Output.Count < Connection.OutputBytes && (n = s.PollTransmit(_scratch, 0, _scratch.Length)) > 0)
+                int room;
+                while ((room = Connection.OutputBytes - c.Output.Count) > 0 &&
+                       (n = s.PollTransmit(_scratch, 0, room < _scratch.Length ? room : _scratch.Length)) > 0)
                 {
                     c.Output.Append(_scratch, 0, n);
                 }
@@ -505,6 +550,7 @@ namespace MailGateway.Core.Runtime
 
         private void CloseConnection(Connection c, int index)
         {
+            ReleaseTls(c);
             if (c.Writer != null && c.Writer.Outcome == MessageWriter.Open)
             {
                 _spool.Abort(c.Writer);

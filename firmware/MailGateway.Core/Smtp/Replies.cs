@@ -14,6 +14,7 @@ namespace MailGateway.Core.Smtp
         public static readonly Reply CannotVerify = new Reply(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery");
         public static readonly Reply Help = new Reply(214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP");
         public static readonly Reply ReadyToStartTls = new Reply(220, "2.0.0", "Ready to start TLS");            // RFC 3207 §4
+        public static readonly Reply TlsBusy = new Reply(454, "4.7.0", "TLS not available due to temporary reason"); // RFC 3207 §4 (limits.tls_sessions)
         public static readonly Reply AuthSucceeded = new Reply(235, "2.7.0", "Authentication successful");      // RFC 4954 §6
         // RFC 4954 §4: "334" SP [base64]; no enhanced code, the text is the Base64 challenge.
         public static readonly Reply AuthEmptyChallenge = new Reply(334, null, "");

@@ -3,6 +3,10 @@
 // most ChunkBytes, and at commit the end record that makes the file
 // complete. Space is taken from SpoolSpace before every append, so a full card is noticed before a
 // byte is lost, and is handed back if the message is abandoned.
+// One fixed buffer (RecordBytes) holds whatever is not yet on the card: the body chunk being
+// filled sits in it behind room for its record header, so a full chunk is framed in place and
+// appended without a copy; the envelope's records are framed into it before the body starts, and
+// at the end the last chunk and the end record go out together. It never grows.
 using MailGateway.Core.Runtime;
 using MailGateway.Core.Text;
 
@@ -10,7 +14,11 @@ namespace MailGateway.Core.Spool
 {
     public sealed class MessageWriter
     {
-        public const int ChunkBytes = 4096;
+        // Body records of this version are at most this long (files of earlier versions have 4 KiB
+        // ones, which RecordReader still reads).
+        public const int ChunkBytes = 2048;
+        /// <summary>The writer's one buffer: a full body record, and the end record behind it.</summary>
+        public const int RecordBytes = ChunkBytes + 2 * RecordFormat.Overhead + 16;
 
         // Commit outcome, set by Spool.CommitPending
         public const int Open = 0;
@@ -20,8 +28,9 @@ namespace MailGateway.Core.Spool
 
         private readonly IStorage _storage;
         private readonly SpoolSpace _space;
-        private readonly ByteBuffer _chunk = new ByteBuffer(ChunkBytes);
-        private readonly ByteBuffer _record = new ByteBuffer(ChunkBytes + RecordFormat.Overhead);
+        private readonly byte[] _buffer = new byte[RecordBytes];
+        private int _used;                // framed bytes waiting in _buffer (before the body starts, and at the end)
+        private int _chunk;               // body bytes at _buffer[HeaderBytes ..) of the record being filled
         private int _handle = -1;
         private long _bodyRecords;
 
@@ -53,25 +62,33 @@ namespace MailGateway.Core.Spool
             _handle = _storage.Create(TemporaryName);
             ByteBuffer payload = new ByteBuffer(256);
             payload.Append("MGW1");
-            _record.Clear();
-            RecordFormat.Append(_record, RecordFormat.FileHeader, payload.Array, payload.Start, payload.Count);
+            AddRecord(RecordFormat.FileHeader, payload);
             payload.Clear();
             Envelope.WriteTo(payload);
-            RecordFormat.Append(_record, RecordFormat.Envelope, payload.Array, payload.Start, payload.Count);
+            AddRecord(RecordFormat.Envelope, payload);
             for (int i = 0; i < Envelope.Recipients.Length; i++)
             {
                 payload.Clear();
                 Envelope.WriteRecipientTo(i, payload);
-                RecordFormat.Append(_record, RecordFormat.Recipient, payload.Array, payload.Start, payload.Count);
-                if (_record.Count >= ChunkBytes && !Flush()) throw new System.IO.IOException("spool.max_bytes reached");
+                AddRecord(RecordFormat.Recipient, payload);
             }
             if (Envelope.ArrivalQueueMs >= 0)
             {
                 payload.Clear();
                 payload.AppendInt64(Envelope.ArrivalQueueMs);
-                RecordFormat.Append(_record, RecordFormat.ArrivalClock, payload.Array, payload.Start, payload.Count);
+                AddRecord(RecordFormat.ArrivalClock, payload);
             }
             if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
+        }
+
+        // Frames one envelope record into the buffer, appending what is there first when it does not fit.
+        private void AddRecord(byte type, ByteBuffer payload)
+        {
+            int size = payload.Count + RecordFormat.Overhead;
+            if (_used + size > _buffer.Length && !Flush()) throw new System.IO.IOException("spool.max_bytes reached");
+            if (size > _buffer.Length) throw new System.ArgumentOutOfRangeException("payload", "envelope record larger than the writer's buffer");
+            System.Array.Copy(payload.Array, payload.Start, _buffer, _used + RecordFormat.HeaderBytes, payload.Count);
+            _used += RecordFormat.Frame(_buffer, _used, type, payload.Count);
         }
 
         /// <summary>Appends body bytes; false when the spool is out of space (nothing more is written).</summary>
@@ -80,13 +97,14 @@ namespace MailGateway.Core.Spool
             if (OutOfSpace) return false;
             while (count > 0)
             {
-                int room = ChunkBytes - _chunk.Count;
+                int room = ChunkBytes - _chunk;
                 int n = count < room ? count : room;
-                _chunk.Append(buffer, offset, n);
+                System.Array.Copy(buffer, offset, _buffer, RecordFormat.HeaderBytes + _chunk, n);
+                _chunk += n;
                 offset += n;
                 count -= n;
                 BodyBytes += n;
-                if (_chunk.Count == ChunkBytes && !FlushChunk()) return false;
+                if (_chunk == ChunkBytes && !FlushChunk()) return false;
             }
             return true;
         }
@@ -94,17 +112,17 @@ namespace MailGateway.Core.Spool
         /// <summary>Appends the last body chunk and the end record, and syncs the file.</summary>
         internal void Finish()
         {
-            if (_chunk.Count > 0)
+            if (_chunk > 0)
             {
                 // The last chunk and the end record go out in one append.
-                RecordFormat.Append(_record, RecordFormat.Body, _chunk.Array, _chunk.Start, _chunk.Count);
-                _chunk.Clear();
+                _used = RecordFormat.Frame(_buffer, 0, RecordFormat.Body, _chunk);
+                _chunk = 0;
                 _bodyRecords++;
             }
-            ByteBuffer payload = new ByteBuffer(16);
-            payload.AppendInt64(BodyBytes);
-            payload.AppendInt64(_bodyRecords);
-            RecordFormat.Append(_record, RecordFormat.End, payload.Array, payload.Start, payload.Count);
+            int at = _used + RecordFormat.HeaderBytes;
+            WriteInt64(_buffer, at, BodyBytes);
+            WriteInt64(_buffer, at + 8, _bodyRecords);
+            _used += RecordFormat.Frame(_buffer, _used, RecordFormat.End, 16);
             if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
             _storage.Sync(_handle);
             int handle = _handle;
@@ -128,25 +146,30 @@ namespace MailGateway.Core.Spool
             }
         }
 
+        private static void WriteInt64(byte[] buffer, int at, long value)
+        {
+            for (int i = 0; i < 8; i++) buffer[at + i] = (byte)(value >> (8 * i));
+        }
+
         private bool FlushChunk()
         {
-            RecordFormat.Append(_record, RecordFormat.Body, _chunk.Array, _chunk.Start, _chunk.Count);
-            _chunk.Clear();
+            _used = RecordFormat.Frame(_buffer, 0, RecordFormat.Body, _chunk);
+            _chunk = 0;
             _bodyRecords++;
             return Flush();
         }
 
         private bool Flush()
         {
-            if (!_space.TryTake(_record.Count, AllowanceBytes))
+            if (!_space.TryTake(_used, AllowanceBytes))
             {
                 OutOfSpace = true;
-                _record.Clear();
+                _used = 0;
                 return false;
             }
-            FileBytes += _record.Count;
-            _storage.Append(_handle, _record.Array, _record.Start, _record.Count);
-            _record.Clear();
+            FileBytes += _used;
+            if (_used > 0) _storage.Append(_handle, _buffer, 0, _used);
+            _used = 0;
             return true;
         }
     }

@@ -48,11 +48,13 @@ namespace MailGateway.Core.Spool
             if (!exists) storage.SyncDirectory();
         }
 
-        // A reply text is kept for the log and the bounce; 2 KiB of it is plenty and keeps every
-        // record far below what the reader takes.
+        /// <summary>Characters of a reply text (and of the host) kept: plenty for the log and the bounce,
+        /// and every record fits RecordFormat.CommonPayload.</summary>
+        public const int MaxText = 1000;
+
         private static string Clip(string text)
         {
-            return text.Length > 2048 ? text.Substring(0, 2048) : text;
+            return text.Length > MaxText ? text.Substring(0, MaxText) : text;
         }
 
         /// <summary>

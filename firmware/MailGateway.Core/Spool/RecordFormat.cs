@@ -14,6 +14,14 @@ namespace MailGateway.Core.Spool
         public const int Overhead = HeaderBytes + TrailerBytes;
         /// <summary>Largest payload a reader accepts; anything larger is corruption.</summary>
         public const int MaxPayload = 16384;
+        /// <summary>
+        /// The largest payload this version writes: a body chunk (MessageWriter.ChunkBytes), or a
+        /// recipient-log record with its two clipped texts (RecipientLog). A reader's buffer of this
+        /// size reads every record written since; only envelope records of the first file format
+        /// and body chunks of earlier versions (4 KiB) can be larger: RecordReader then makes room
+        /// once, up to MaxPayload.
+        /// </summary>
+        public const int CommonPayload = 2048 + 64;
 
         // Record types
         public const byte FileHeader = (byte)'H';   // magic "MGW1"
@@ -37,6 +45,28 @@ namespace MailGateway.Core.Spool
             output.Append(payload, offset, count);
             uint crc = Crc32.Compute(output.Array, output.Start + start, HeaderBytes + count);
             output.AppendUInt32(crc);
+        }
+
+        /// <summary>
+        /// Frames a record in place: the payload already sits at buffer[at + HeaderBytes ..); the type,
+        /// the length and the CRC are written around it. Returns the record's whole length.
+        /// </summary>
+        public static int Frame(byte[] buffer, int at, byte type, int count)
+        {
+            if (count > MaxPayload) throw new System.ArgumentOutOfRangeException("count", "record payload over MaxPayload");
+            buffer[at] = type;
+            WriteUInt32(buffer, at + 1, (uint)count);
+            int crcAt = at + HeaderBytes + count;
+            WriteUInt32(buffer, crcAt, Crc32.Compute(buffer, at, HeaderBytes + count));
+            return Overhead + count;
+        }
+
+        private static void WriteUInt32(byte[] buffer, int at, uint value)
+        {
+            buffer[at] = (byte)value;
+            buffer[at + 1] = (byte)(value >> 8);
+            buffer[at + 2] = (byte)(value >> 16);
+            buffer[at + 3] = (byte)(value >> 24);
         }
 
         public static uint ReadUInt32(byte[] buffer, int offset)

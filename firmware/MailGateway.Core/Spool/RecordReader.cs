@@ -3,6 +3,10 @@
 // torn tail, a bad length, a CRC mismatch) — after damage nothing further in a message file is
 // trusted. NextSkippingDamage() is for the append-only recipient log instead: it steps over the
 // damage to the next record whose CRC matches, so one torn write does not hide later ones.
+// The buffer holds RecordFormat.CommonPayload (every record this version writes: body chunks,
+// recipient-log records); a bigger record, which only files of earlier versions have (4 KiB body
+// chunks, envelopes with their recipients inside), gets a buffer of its size once, up to
+// RecordFormat.MaxPayload.
 using MailGateway.Core.Runtime;
 
 namespace MailGateway.Core.Spool
@@ -14,7 +18,7 @@ namespace MailGateway.Core.Spool
 
         private readonly IStorage _storage;
         private readonly int _handle;
-        private readonly byte[] _buffer = new byte[RecordFormat.HeaderBytes + RecordFormat.MaxPayload + RecordFormat.TrailerBytes];
+        private byte[] _buffer = new byte[RecordFormat.Overhead + RecordFormat.CommonPayload];
         private long _position;
 
         public RecordReader(IStorage storage, int handle)
@@ -60,6 +64,12 @@ namespace MailGateway.Core.Spool
             if (got < RecordFormat.HeaderBytes) return Damaged;
             uint length = RecordFormat.ReadUInt32(_buffer, 1);
             if (length > RecordFormat.MaxPayload) return Damaged;
+            if (RecordFormat.Overhead + length > _buffer.Length)
+            {
+                byte[] bigger = new byte[RecordFormat.Overhead + length];
+                System.Array.Copy(_buffer, bigger, RecordFormat.HeaderBytes);
+                _buffer = bigger;
+            }
             int rest = (int)length + RecordFormat.TrailerBytes;
             if (ReadFully(_position + RecordFormat.HeaderBytes, RecordFormat.HeaderBytes, rest) < rest) return Damaged;
             int crcAt = RecordFormat.HeaderBytes + (int)length;

@@ -15,7 +15,7 @@ namespace MailGateway.Core.Text
         public const int BareLF = 4;
         public const int Nul = 5;
 
-        private readonly ByteBuffer _line = new ByteBuffer(128);
+        private readonly ByteBuffer _line;
         private bool _overflow;
         private bool _afterCR;
 
@@ -25,6 +25,8 @@ namespace MailGateway.Core.Text
         public CommandLineReader(int maxLine)
         {
             MaxLine = maxLine;
+            // The longest line fits from the start: the buffer never grows while a line is read.
+            _line = new ByteBuffer(maxLine);
         }
 
         /// <summary>

@@ -161,12 +161,23 @@ namespace MailGateway.Core.Smtp
             return "DATA";
         }
 
+        // Pipelined commands of the current group not yet queued (PollTransmit queues them).
+        private bool CommandsWaiting
+        {
+            get
+            {
+                return _outcome != null && _server.Pipelining && _rcptIndex != null && _sendCursor > 0 && _sendCursor <= DataCommand &&
+                       (_state == ClientState.AwaitingMail || _state == ClientState.AwaitingRcpt || _state == ClientState.AwaitingData);
+            }
+        }
+
         private void SendCommands()
         {
             if (_server.Pipelining)
             {
-                // RFC 2920 §3.1: MAIL, every RCPT and DATA in one group; DATA ends it.
-                while (_sendCursor <= DataCommand) Queue(Command(_sendCursor++));
+                // RFC 2920 §3.1: MAIL, every RCPT and DATA in one group; DATA ends it. The group
+                // is queued as the output drains (PollTransmit), never all at once.
+                while (_sendCursor <= DataCommand && _output.Count < CommandOutputLimit) Queue(Command(_sendCursor++));
             }
             else if (_sendCursor == _replyCursor && _sendCursor <= DataCommand)
             {

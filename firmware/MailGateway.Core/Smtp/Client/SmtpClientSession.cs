@@ -56,7 +56,11 @@ namespace MailGateway.Core.Smtp
     {
         public const long NoDeadline = long.MaxValue;
         /// <summary>Encoded body bytes the session holds before it stops taking more (WantsBody).</summary>
-        public const int BodyOutputLimit = 4096;
+        public const int BodyOutputLimit = 1024;
+        // Pipelined commands are queued while less than this waits to be sent; the rest follow as
+        // PollTransmit drains the output, so 100 recipients do not grow the buffer (RFC 2920 §3.1
+        // lets a group span many writes).
+        private const int CommandOutputLimit = 1024;
         // RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF.
         private const int MaxCommandLine = 512;
 
@@ -80,7 +84,9 @@ namespace MailGateway.Core.Smtp
         private string _greeting;
 
         // Output: commands, or encoded body up to BodyOutputLimit + 1 bytes.
-        private readonly ByteBuffer _output = new ByteBuffer(BodyOutputLimit + 512);
+        // Sized so that it never grows: body up to BodyOutputLimit + 1, or commands up to
+        // CommandOutputLimit plus one command line (AUTH PLAIN's may be longer than 512).
+        private readonly ByteBuffer _output = new ByteBuffer(BodyOutputLimit + 1024);
         private readonly ArrayList _events = new ArrayList();
 
         /// <summary>A session for a connection the loop is about to open; the connect timeout runs from nowMs.</summary>
@@ -119,7 +125,7 @@ namespace MailGateway.Core.Smtp
         public bool IsTls { get { return _tls; } }
         /// <summary>For the loop at StartTls: whether to verify the server's certificate.</summary>
         public bool VerifyCertificate { get { return _settings.VerifyCertificate; } }
-        public bool HasOutput { get { return _output.Count > 0; } }
+        public bool HasOutput { get { return _output.Count > 0 || CommandsWaiting; } }
 
         // ---- Driving API ---------------------------------------------------------------------
 
@@ -177,7 +183,9 @@ namespace MailGateway.Core.Smtp
         /// <summary>Copies bytes to send into dst; returns how many.</summary>
         public int PollTransmit(byte[] dst, int offset, int max)
         {
-            return _output.Take(dst, offset, max);
+            int n = _output.Take(dst, offset, max);
+            if (n > 0 && CommandsWaiting) SendCommands();
+            return n;
         }
 
         /// <summary>The next ClientEvent, or ClientEvent.None.</summary>

@@ -12,7 +12,9 @@ namespace MailGateway.Core.Smtp
 {
     public sealed class HeaderFilter
     {
-        public const int MaxHeaderLine = 1000;
+        // Enough to classify a line (its field name) and keep the usual field whole; a longer line is
+        // passed on in pieces, still as a header field.
+        public const int MaxHeaderLine = 256;
 
         private readonly Text.ByteBuffer _line = new Text.ByteBuffer(MaxHeaderLine + 2);
         private bool _inHeaders;

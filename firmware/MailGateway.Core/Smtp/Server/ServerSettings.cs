@@ -23,5 +23,13 @@ namespace MailGateway.Core.Smtp
         /// TLS). Otherwise AUTH is offered only once TLS is active (RFC 4954 §4, §14).
         /// </summary>
         public bool AuthPlaintext;
+        /// <summary>
+        /// A buffer a session may use during one Receive call and that holds nothing afterwards
+        /// (the decoded DATA bytes on their way into Body). The loop gives every session the same
+        /// one (it is single-threaded); null: each session allocates its own.
+        /// </summary>
+        public byte[] Scratch;
+        /// <summary>The TLS sessions the loop may still start (limits.tls_sessions); null: no limit. STARTTLS at the limit gets 454 4.7.0.</summary>
+        public Runtime.TlsSessions TlsSessions;
     }
 }

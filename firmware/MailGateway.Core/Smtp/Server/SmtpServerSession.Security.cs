@@ -5,7 +5,8 @@
 // STARTTLS
 //   Offered in EHLO when ServerSettings.TlsAvailable and TLS is not active yet. "STARTTLS" takes no
 //   parameters (501) and is allowed between transactions only (503). Not offered: 503 when TLS is
-//   active already, else 502. The session replies "220 2.0.0 Ready to start TLS", emits StartTls and
+//   active already, else 502. Every TLS session in use (ServerSettings.TlsSessions): 454 4.7.0 and
+//   the session goes on in plaintext. Otherwise the session replies "220 2.0.0 Ready to start TLS", emits StartTls and
 //   stops consuming input at the end of the STARTTLS line, so whatever the client pipelined behind
 //   it stays with the loop, which must discard it (CVE-2011-0411). CompleteTls(true) forgets
 //   everything the client said (RFC 3207 §4.2): HELO name, transaction, authentication, the line
@@ -80,6 +81,14 @@ namespace MailGateway.Core.Smtp
             if (argument.Length > 0)
             {
                 SendError(Replies.NoParameters);
+                return;
+            }
+            if (_settings.TlsSessions != null && !_settings.TlsSessions.HasFree)
+            {
+                // RFC 3207 §4: a temporary reason; the client may go on in plaintext or come back.
+                _logLines.Add("STARTTLS from " + ClientName() + " refused: every TLS session is in use (limits.tls_sessions = " +
+                              _settings.TlsSessions.Limit.ToString() + ")");
+                Send(Replies.TlsBusy);
                 return;
             }
             Send(Replies.ReadyToStartTls);

@@ -34,7 +34,13 @@ namespace MailGateway.Core.Smtp
     {
         public const long NoDeadline = long.MaxValue;
         /// <summary>Body is handed to the loop in chunks of about this size.</summary>
-        public const int BodyChunk = 4096;
+        public const int BodyChunk = 1024;
+        /// <summary>
+        /// Room in Body beyond BodyChunk, so that it never grows: one held header line
+        /// (HeaderFilter.MaxHeaderLine) and the Message-ID and Date fields added behind it; and, in an
+        /// empty Body, the Received field (a HELO name of up to limits.command_line).
+        /// </summary>
+        public const int BodyHeadroom = 1024;
         // Commands are not read while this many reply bytes wait for PollTransmit: a client that
         // pipelines without reading its replies must not grow our memory (RFC 2920 §3.1 lets the
         // server stop reading).
@@ -77,8 +83,8 @@ namespace MailGateway.Core.Smtp
         // Data
         private readonly DataDecoder _decoder = new DataDecoder();
         private readonly HeaderFilter _headers = new HeaderFilter();
-        private readonly byte[] _decoded = new byte[BodyChunk];
-        private readonly ByteBuffer _body = new ByteBuffer(BodyChunk + 1024);
+        private readonly byte[] _decoded;   // ServerSettings.Scratch when the loop shares one
+        private readonly ByteBuffer _body = new ByteBuffer(BodyChunk + BodyHeadroom);
 
         // Output
         private readonly ByteBuffer _output = new ByteBuffer(512);
@@ -97,6 +103,7 @@ namespace MailGateway.Core.Smtp
         {
             _settings = settings;
             _lines = new CommandLineReader(settings.MaxCommandLine);
+            _decoded = settings.Scratch != null && settings.Scratch.Length >= 16 ? settings.Scratch : new byte[BodyChunk];
             _tls = tlsActive;
             _policy = policy;
             _space = space;

@@ -1,0 +1,304 @@
+// Measures, for one configuration, what each part of the gateway holds in memory: the real core
+// objects are built on simulated platform parts with that configuration's settings, brought to the
+// state where they hold the most (a receiving session at the start of DATA with its spool file
+// open; a delivery job with its SMTP client, its spool reader and its DNS planner; a queued message
+// as the spool loads it), and weighed with ObjectSize. Objects shared between parts (configuration,
+// settings, relay policy, the loop's scratch buffer, platform objects) are left to the part that
+// owns them. Nothing here is a typed-in constant: change a buffer in the core and the figure moves.
+//
+// Each figure comes in two layouts (ObjectSize): .NET's, as measured here, and nanoFramework's,
+// computed from the same objects by its heap's rules; the budget counts the larger of the two.
+using System;
+using MailGateway.Core.Config;
+using MailGateway.Core.Delivery;
+using MailGateway.Core.Dns;
+using MailGateway.Core.Local;
+using MailGateway.Core.Relay;
+using MailGateway.Core.Runtime;
+using MailGateway.Core.Smtp;
+using MailGateway.Core.Spool;
+using MailGateway.Emulator.Platform;
+using MailGateway.Emulator.Simulation;
+using SpoolStore = MailGateway.Core.Spool.Spool;
+
+namespace MailGateway.Emulator.Budget
+{
+    public sealed class PartSizes
+    {
+        /// <summary>The address length the per-recipient figures are measured with (a typical address; RFC 5321 allows 254).</summary>
+        public const int RecipientLength = 40;
+
+        public Weight SmtpSession;
+        public Weight SmtpRecipient;
+        public Weight Pop3Session;
+        public Weight DeliveryJob;
+        public Weight ParkedConnection;
+        public Weight DnsResolver;
+        public Weight DnsLookup;
+        public Weight QueueIndexEntry;
+        public Weight Configuration;
+        public Weight Loop;
+        public Weight SpoolReader;
+        public Weight LoginAddress;
+
+        /// <summary>Measures every part for this configuration.</summary>
+        public static PartSizes Measure(GatewayConfig config)
+        {
+            var sizes = new PartSizes();
+            var world = new World(config);
+            sizes.Configuration = new ObjectSize().Weigh(config);
+            sizes.Loop = new ObjectSize().Share(config).Share(world.Resolver).Weigh(world.Gateway, world.Deliveries);
+            sizes.SmtpSession = MeasureSmtpSession(world, out sizes.SmtpRecipient);
+            sizes.Pop3Session = world.Part().Weigh(new Connection(1, new Pop3Session(world.Pop3Settings, "192.0.2.10", false, 0)));
+            sizes.QueueIndexEntry = QueueIndexEntryBytes(config);
+            sizes.SpoolReader = world.Part().Weigh(new RecordReader(world.Storage, 0));
+            sizes.DnsResolver = new ObjectSize().Share(typeof(DnsSettings)).Share(config).Weigh(world.Resolver);
+            sizes.DnsLookup = world.Part().Share(typeof(DnsSettings)).Share(typeof(DnsServerHealth))
+                .Weigh(new DnsLookup("mx1.recipient-domain.example", DnsType.MX, Servers(config), world.Random, new DnsSettings()));
+            sizes.DeliveryJob = MeasureDelivery(world, out sizes.ParkedConnection);
+            sizes.LoginAddress = LoginAddressBytes();
+            return sizes;
+        }
+
+        /// <summary>
+        /// One entry of the in-memory queue: a committed message with one recipient as the spool loads
+        /// it at start-up. (The queue's index keeps queue.index_size of these.)
+        /// </summary>
+        public static Weight QueueIndexEntryBytes(GatewayConfig config)
+        {
+            var card = new SimulatedStorage();
+            var spool = new SpoolStore(card, new SpoolSpace(1L << 30), new SilentLog());
+            spool.Recover();
+            Commit(spool, 1, 64 * 1024);
+            var loaded = new SpoolStore(card, new SpoolSpace(1L << 30), new SilentLog());
+            loaded.Recover();
+            return new ObjectSize().Weigh(loaded.Message(0));
+        }
+
+        // One address the loop remembers after a login (POP-before-SMTP, the session reserve): the
+        // average over a full AddressMemory of IPv4 LAN addresses.
+        private static Weight LoginAddressBytes()
+        {
+            const int n = Gateway.MaxPopLogins;
+            var empty = new AddressMemory(n);
+            var full = new AddressMemory(n);
+            for (int i = 0; i < n; i++) full.Remember("192.168.100." + (100 + i).ToString(), 1000);
+            Weight a = new ObjectSize().Weigh(empty);
+            Weight b = new ObjectSize().Weigh(full);
+            return new Weight((b.DotNet - a.DotNet + n - 1) / n, (b.Nano - a.Nano + n - 1) / n);
+        }
+
+        // ---- SMTP --------------------------------------------------------------------------------
+
+        // A session at the start of DATA: greeted, sender and one recipient given, its spool file
+        // open; recipients beyond the first are measured as the average cost of RecipientSample more.
+        // limits.recipients of them, so that the lists' growth to that size is in the average.
+        private static Weight MeasureSmtpSession(World world, out Weight perRecipient)
+        {
+            int sample = world.Config.MaxRecipients > 1 ? world.Config.MaxRecipients - 1 : 1;
+            Weight one = SmtpSessionAt(world, 1);
+            Weight many = SmtpSessionAt(world, 1 + sample);
+            perRecipient = new Weight((many.DotNet - one.DotNet + sample - 1) / sample, (many.Nano - one.Nano + sample - 1) / sample);
+            return one - perRecipient;
+        }
+
+        private static Weight SmtpSessionAt(World world, int recipients)
+        {
+            var session = new SmtpServerSession(world.ServerSettings, world.Policy, world.Space, "192.168.1.20", false, 0);
+            var connection = new Connection(1, session);
+            session.TrustClient();
+            string dialog = "EHLO " + Name("camera-frontdoor", 40) + "\r\nMAIL FROM:<" + Address("sender", 0) + "> SIZE=1000000\r\n";
+            for (int i = 0; i < recipients; i++) dialog += "RCPT TO:<" + Address("rcpt", i) + ">\r\n";
+            Drive(session, dialog + "DATA\r\n");
+            var envelope = new Envelope
+            {
+                ClientAddress = session.ClientAddress, Helo = session.HeloName, Protocol = session.Protocol,
+                Sender = session.Sender.Address, Recipients = new string[session.RecipientCount],
+            };
+            for (int i = 0; i < session.RecipientCount; i++) envelope.Recipients[i] = session.Recipient(i).Address;
+            MessageWriter writer = world.Spool.Begin(envelope);
+            connection.Writer = writer;
+            session.CompleteDataStart(envelope.QueueId, 0);
+            Drive(session, "Subject: a picture\r\n\r\n");
+            Weight bytes = world.Part().Weigh(connection);
+            world.Spool.Abort(writer);
+            return bytes;
+        }
+
+        // Feeds the dialog as a client that reads its replies, as much as the session takes.
+        private static void Drive(SmtpServerSession session, string dialog)
+        {
+            byte[] input = System.Text.Encoding.ASCII.GetBytes(dialog);
+            byte[] output = new byte[4096];
+            int at = 0;
+            for (int guard = 0; guard < 100000 && at < input.Length; guard++)
+            {
+                at += session.Receive(input, at, input.Length - at, 0);
+                while (session.PollTransmit(output, 0, output.Length) > 0) { }
+                int e;
+                while ((e = session.PollEvent()) != SessionEvent.None)
+                {
+                    if (e == SessionEvent.BodyReady) session.Body.Consume(session.Body.Count); // what the spool would take
+                }
+                while (session.PollLogLine() != null) { }
+                if (session.State == ServerState.AwaitingSpool || session.IsClosing) break;
+                if (session.State == ServerState.AwaitingDataStart) break;
+            }
+        }
+
+        // ---- Delivery ----------------------------------------------------------------------------
+
+        // One delivery attempt at its fullest: the job (a route to an address, so no DNS), its SMTP
+        // client through a whole pipelined transaction of limits.recipients recipients (each keeps
+        // its reply) and a body, the spool reader of the body, and an MX planner as an MX delivery
+        // has while resolving. A parked connection is the client session alone.
+        private static Weight MeasureDelivery(World world, out Weight parked)
+        {
+            GatewayConfig config = world.Config;
+            int recipients = config.MaxRecipients;
+            QueuedMessage message = world.Message(recipients);
+            int[] indexes = new int[recipients];
+            string[] addresses = new string[recipients];
+            for (int i = 0; i < recipients; i++)
+            {
+                indexes[i] = i;
+                addresses[i] = message.Recipients[i].Address;
+            }
+            var destination = new Destination(Destination.Route, "recipient-domain.example", new HostPort("192.0.2.25", 25));
+            IDeliveryJob job = world.Deliveries.Start(message, indexes, destination, 0);
+            var client = new SmtpClientSession(ClientSettings.ForMx(config.Hostname), 0);
+            client.BeginMessage(message.Envelope.Sender, addresses, message.BodyBytes, 0);
+            DriveClient(client, recipients);
+            var body = new MessageBody(world.Storage, message.FileName);
+            var planner = new MxPlanner("recipient-domain.example", new[] { config.Hostname }, new[] { "192.0.2.1" }, world.Random, new MxSettings());
+            ObjectSize part = world.Part().Share(message).Share(addresses);
+            foreach (string a in addresses) part.Share(a);
+            parked = part.Weigh(client);
+            Weight total = part.Weigh(job, client, body, planner);
+            body.Close();
+            return total;
+        }
+
+        // A server's side of one transaction, as a typical MTA words it, and a body.
+        private static void DriveClient(SmtpClientSession client, int recipients)
+        {
+            client.Connected(0);
+            var output = new byte[4096];
+            void Reply(string text)
+            {
+                byte[] bytes = System.Text.Encoding.ASCII.GetBytes(text);
+                client.Receive(bytes, 0, bytes.Length, 0);
+                while (client.PollTransmit(output, 0, output.Length) > 0) { }
+                while (client.PollEvent() != ClientEvent.None) { }
+            }
+            Reply("220 mx.recipient-domain.example ESMTP\r\n");
+            Reply("250-mx.recipient-domain.example\r\n250-PIPELINING\r\n250-SIZE 52428800\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n");
+            var replies = new System.Text.StringBuilder("250 2.1.0 Ok\r\n");
+            for (int i = 0; i < recipients; i++) replies.Append("250 2.1.5 Ok\r\n");
+            Reply(replies.Append("354 End data with <CR><LF>.<CR><LF>\r\n").ToString());
+            byte[] line = System.Text.Encoding.ASCII.GetBytes(new string('y', 998) + "\r\n");
+            for (int n = 0; n < 64; n++)
+            {
+                for (int at = 0; at < line.Length;)
+                {
+                    at += client.WriteBody(line, at, line.Length - at, 0);
+                    while (client.PollTransmit(output, 0, output.Length) > 0) { }
+                }
+            }
+        }
+
+        // ---- Helpers -----------------------------------------------------------------------------
+
+        private static DnsServer[] Servers(GatewayConfig config)
+        {
+            if (config.DnsServers.Length > 0) return config.DnsServers;
+            DnsServer.TryParseList("192.0.2.53", out DnsServer[] servers, out _);
+            return servers;
+        }
+
+        private static void Commit(SpoolStore spool, int recipients, int bodyBytes)
+        {
+            var envelope = new Envelope
+            {
+                ClientAddress = "192.168.1.20", Helo = Name("camera-frontdoor", 40), Protocol = "ESMTP",
+                Sender = Address("sender", 0), Recipients = new string[recipients],
+            };
+            for (int i = 0; i < recipients; i++) envelope.Recipients[i] = Address("rcpt", i);
+            MessageWriter writer = spool.Begin(envelope);
+            byte[] line = System.Text.Encoding.ASCII.GetBytes(new string('x', 76) + "\r\n");
+            for (int n = 0; n < bodyBytes; n += line.Length) writer.Write(line, 0, line.Length);
+            spool.RequestCommit(writer);
+            spool.CommitPending();
+        }
+
+        // "rcpt7@…" padded to RecipientLength characters.
+        private static string Address(string local, int n)
+        {
+            string user = local + n.ToString();
+            return user + "@" + Name("d", RecipientLength - user.Length - 1);
+        }
+
+        private static string Name(string start, int length)
+        {
+            string name = start + ".example";
+            while (name.Length < length) name = "x" + name;
+            return name.Substring(name.Length - length);
+        }
+
+        // The loop and the shared objects, built once on simulated platform parts.
+        private sealed class World
+        {
+            public readonly GatewayConfig Config;
+            public readonly SimulatedStorage Storage = new SimulatedStorage();
+            public readonly HostRandom Random = new HostRandom(1);
+            public readonly DnsResolver Resolver;
+            public readonly SmtpDeliveries Deliveries;
+            public readonly Gateway Gateway;
+            public readonly ServerSettings ServerSettings;
+            public readonly Pop3Settings Pop3Settings = new Pop3Settings();
+            public readonly RelayPolicy Policy;
+            public readonly SpoolSpace Space = new SpoolSpace(1L << 30);
+            public readonly SpoolStore Spool;
+            private readonly byte[] _scratch = new byte[Gateway.ScratchBytes];
+
+            public World(GatewayConfig config)
+            {
+                Config = config;
+                var network = new SimulatedNetwork();
+                var log = new SilentLog();
+                Resolver = SmtpDeliveries.CoreResolver(config, network, Random);
+                Deliveries = new SmtpDeliveries(config, network, Storage, Resolver, Random, log);
+                Gateway = new Gateway(config, network, new SimulatedStorage(), new VirtualClock(0), log, Random, Deliveries, null);
+                ServerSettings = config.ToServerSettings();
+                ServerSettings.Scratch = _scratch;
+                ServerSettings.TlsSessions = new TlsSessions(config.MaxTlsSessions);
+                Pop3Settings.TlsSessions = ServerSettings.TlsSessions;
+                Policy = config.ToRelayPolicy();
+                Spool = new SpoolStore(Storage, Space, log);
+                Spool.Recover();
+            }
+
+            /// <summary>A weighing that leaves out what every part shares.</summary>
+            public ObjectSize Part()
+            {
+                return new ObjectSize().Share(Config).Share(ServerSettings).Share(Pop3Settings).Share(Policy).Share(Space)
+                    .Share(_scratch).Share(Spool).Share(Deliveries).Share(Resolver).Share(Gateway)
+                    .Share(typeof(TlsSessions)).Share(typeof(SpoolStore));
+            }
+
+            private int _messages;
+
+            /// <summary>A committed message with this many recipients, as the queue holds it.</summary>
+            public QueuedMessage Message(int recipients)
+            {
+                var spool = new SpoolStore(Storage, new SpoolSpace(1L << 30), new SilentLog());
+                spool.Recover();
+                Commit(spool, recipients, 64 * 1024);
+                var loaded = new SpoolStore(Storage, new SpoolSpace(1L << 30), new SilentLog());
+                loaded.Recover();
+                _messages++;
+                return loaded.Message(loaded.Count - 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+// Every board profile fits its board with at least 20% to spare — managed heap, native (TLS)
+// memory and sockets — by the measured budget; and a configuration that does not fit is refused by
+// check-config, naming the part and the key to change.
+using MailGateway.Core.Config;
+using MailGateway.Emulator.Budget;
+using MailGateway.Tests.Config;
+using MailGateway.Tests.Host;
+
+namespace MailGateway.Tests.Budget;
+
+public class BoardProfileTests
+{
+    public static IEnumerable<object[]> Boards() =>
+        Directory.GetFiles(Path.Combine(ConfigParserTests.RepositoryRoot(), "boards"), "board.conf", SearchOption.AllDirectories)
+            .Select(f => new object[] { Path.GetFileName(Path.GetDirectoryName(f)) });
+
+    private static GatewayConfig Load(string board)
+    {
+        string file = Path.Combine(ConfigParserTests.RepositoryRoot(), "boards", board, "board.conf");
+        var config = new GatewayConfig();
+        Assert.Null(ConfigParser.Apply(File.ReadAllText(file), file, config));
+        return config;
+    }
+
+    [Theory]
+    [MemberData(nameof(Boards))]
+    public void EveryBoardProfile_FitsWithAFifthToSpare(string board)
+    {
+        GatewayConfig config = Load(board);
+        Assert.True(config.BoardHeapBytes > 0, board + " states no board.heap");
+        Assert.True(config.BoardSockets > 0, board + " states no board.sockets");
+        MemoryBudget budget = MemoryBudget.For(config);
+        Assert.Empty(budget.Problems());
+        Assert.True(budget.Peak * 5 <= config.BoardHeapBytes * 4, board + ": peak " + budget.Peak + " of " + config.BoardHeapBytes);
+        Assert.True(budget.Sockets * 5 <= config.BoardSockets * 4, board + ": " + budget.Sockets + " sockets of " + config.BoardSockets);
+        if (config.BoardNativeHeapBytes > 0)
+        {
+            Assert.True(budget.NativePeak * 5 <= config.BoardNativeHeapBytes * 4, board + ": TLS " + budget.NativePeak + " of " + config.BoardNativeHeapBytes);
+        }
+    }
+
+    [Fact]
+    public void Wt32Eth01_TakesASessionAndADelivery_AndA2MiBMessage()
+    {
+        GatewayConfig config = Load("wt32-eth01");
+        Assert.True(MemoryBudget.SmtpSessions(config) >= 1);
+        Assert.True(config.MaxDeliveries >= 1);
+        Assert.True(config.MessageSizeBytes >= 2 * 1024 * 1024);
+    }
+
+    [Fact]
+    public void AConfigurationOverItsHeap_IsNamedByItsLargestPart_AndTheKeyToChange()
+    {
+        var config = new GatewayConfig();
+        Assert.Null(ConfigParser.Apply("board.heap = 200K\nboard.sockets = 10\nlimits.sessions = 8\nqueue.index_size = 4\n", "x.conf", config));
+        var problems = MemoryBudget.For(config).Problems();
+        Assert.Contains(problems, p => p.StartsWith("memory: the peak of ") && p.Contains("does not fit board.heap = 204800") &&
+                                       p.Contains("the largest part is SMTP recipient") && p.EndsWith("lower limits.recipients"));
+        Assert.Contains(problems, p => p.StartsWith("sockets: ") && p.Contains("do not fit board.sockets = 10"));
+    }
+
+    [Fact]
+    public void BudgetCommand_PrintsEveryPartAndThePeakAgainstTheHeap()
+    {
+        string file = Path.Combine(ConfigParserTests.RepositoryRoot(), "boards", "wt32-eth01", "board.conf");
+        Assert.Equal(0, MailgwProcess.RunToEnd("budget --config " + file, out string output));
+        foreach (string part in new[] { "SMTP session", "SMTP recipient", "POP3 session", "delivery job", "DNS lookup", "queue index entry",
+                                        "configuration", "loop, shared buffers", "TLS session (native)", "sockets in all" })
+        {
+            Assert.Contains("\n" + part + " ", "\n" + output);
+        }
+        Assert.Matches(@"peak \(managed heap\) +[\d,]+  of board\.heap = 61,440: \d+\.\d% left \(fits\)", output);
+    }
+
+    [Fact]
+    public void CheckConfig_RefusesWhatDoesNotFit_WithExitCode2()
+    {
+        string file = Path.Combine(Path.GetTempPath(), "mailgw-budget-" + Guid.NewGuid().ToString("N") + ".conf");
+        File.WriteAllText(file, "board.heap = 40K\nlimits.sessions = 2\nqueue.index_size = 4\n");
+        try
+        {
+            Assert.Equal(2, MailgwProcess.RunToEnd("check-config " + file, out string output));
+            Assert.Contains(file + ": does not fit the board: memory: the peak of ", output);
+            Assert.Contains("lower ", output);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}
