@@ -6,12 +6,13 @@
 //     back to the card, the latest due first (Evict; idle: no job, no report or storage work
 //     pending, no internal error being counted).
 //   - A scan cycle walks the card in queue ID (arrival) order, ScanWorkPerPass names per pass.
-//     Each message it finds that is not in memory is adopted (its times put on the queue clock) and
-//     taken in while there is room; when memory is full, a due message takes the place of an idle
-//     one due later, or else the cycle pauses on it until there is room (so due mail goes oldest
-//     first); a message not due yet is left on the card, and the earliest such time is when the
-//     next cycle starts. The recovery cycle after start-up never pauses: it must count the whole
-//     card, and what it leaves is found by the next cycle.
+//     Each message it finds that is not in memory is adopted (its times put on the queue clock).
+//     A due message takes a free place, or the place of an idle one due later; a message not due
+//     yet takes a free place only if nothing passed over in this cycle is due before it. When it
+//     cannot, a message due now or within PauseHorizonMs holds the cycle there until there is
+//     room or it falls due (so mail goes in the order it is due); one due later is left on the
+//     card, and the earliest such time is when the next cycle starts. The recovery cycle after
+//     start-up never pauses: it must count the whole card, and what it leaves the next cycle finds.
 //   - Nothing on the card is forgotten: every message left there or sent back there makes
 //     _cardHasMore true, and a cycle that ends without leaving anything makes it false.
 // Cost: a cycle reads each message's envelope and recipient log once; with memory for C messages
@@ -25,6 +26,8 @@ namespace MailGateway.Core.Delivery
     {
         /// <summary>Names of the card the scan looks at per loop pass.</summary>
         public const int ScanWorkPerPass = 64;
+        /// <summary>A message due within this long holds the scan's place rather than be passed over (keeps due order).</summary>
+        public const long PauseHorizonMs = 60 * 1000;
 
         private readonly int _capacity;
         private long _downtimeMs;          // how long the gateway was off, as far as the wall clock can tell
@@ -69,7 +72,8 @@ namespace MailGateway.Core.Delivery
                 _flushCard = false;
                 _paused = false;
             }
-            if (_paused && !HasRoomFor(_pausedDueMs, nowQueueMs)) return nowQueueMs;
+            // Paused: go on once there is a free place, or once the message is due and one not due takes less.
+            if (_paused && _spool.Count >= _capacity && !(_pausedDueMs <= nowQueueMs && HasRoomFor(_pausedDueMs, nowQueueMs))) return nowQueueMs;
             _paused = false;
             int work = ScanWorkPerPass;
             while (work > 0 && _spool.CycleActive)
@@ -77,17 +81,20 @@ namespace MailGateway.Core.Delivery
                 QueuedMessage m = _spool.NextFromCard(ref work);
                 if (m == null) continue;
                 bool recovery = _spool.Recovering;
-                nowQueueMs = AdoptFromCard(m, nowMs, nowQueueMs);
+                nowQueueMs = AdoptFromCard(m, nowMs, nowQueueMs, recovery);
                 long due = DueQueueMs(m, nowQueueMs);
-                if (_spool.Count < _capacity || (due <= nowQueueMs && EvictOne(nowQueueMs, due)))
+                // Not due yet, it may take a free place only if nothing passed over in this cycle
+                // is due before it: memory then holds the next due, in order.
+                bool due_ = due <= nowQueueMs;
+                if ((_spool.Count < _capacity && (due_ || due <= _nextCycleQueueMs)) || (due_ && EvictOne(nowQueueMs, due)))
                 {
                     _spool.Admit(m);
                     continue;
                 }
                 _cardHasMore = true;
-                if (due <= nowQueueMs && !recovery)
+                if (!recovery && due - nowQueueMs <= PauseHorizonMs)
                 {
-                    _paused = true;    // offered again once there is room
+                    _paused = true;    // due now or soon: offered again once there is room or it is due
                     _pausedDueMs = due;
                     break;
                 }
@@ -106,18 +113,24 @@ namespace MailGateway.Core.Delivery
         // When the loop should come back for the scan (monotonic), long.MaxValue when only an event can help.
         private long ScanDueMs(long nowMs, long nowQueueMs)
         {
-            if (_spool.CycleActive) return _paused ? long.MaxValue : nowMs;
+            if (_spool.CycleActive)
+            {
+                if (!_paused) return nowMs;
+                // Waiting for room (an event), or for the message it stopped at to fall due.
+                return _pausedDueMs > nowQueueMs ? nowMs + (_pausedDueMs - nowQueueMs) : long.MaxValue;
+            }
             if (!_cardHasMore || _nextCycleQueueMs == long.MaxValue) return long.MaxValue;
             if (_nextCycleQueueMs <= nowQueueMs) return HasRoomFor(nowQueueMs, nowQueueMs) ? nowMs : long.MaxValue;
             return nowMs + (_nextCycleQueueMs - nowQueueMs);
         }
 
-        // A message read from the card put on the queue clock (see Start). A pure function of what
-        // the card says and of this start, so that a message read again after an eviction gets
-        // the same times: retries scheduled before this start come earlier by the downtime, and
-        // those already overdue at the start are spread over StartupSpreadMs, a tenth of it first,
-        // the longest overdue first (monotone in the time each was due, ties by arrival).
-        private long AdoptFromCard(QueuedMessage m, long nowMs, long nowQueueMs)
+        // A message read from the card put on the queue clock (see Start). In the recovery cycle,
+        // retries come earlier by the time the gateway was off (as far as the wall clock can tell;
+        // a message read again later keeps the card's times: at worst it goes a little later).
+        // Retries overdue at the start are spread over StartupSpreadMs, a tenth of it first, the
+        // longest overdue first: a function of the time each was due alone, so that a message read
+        // again after an eviction keeps its place (ties go by arrival).
+        private long AdoptFromCard(QueuedMessage m, long nowMs, long nowQueueMs, bool recovery)
         {
             long arrival = m.Envelope.ArrivalQueueMs;
             if (arrival >= 0 && arrival > nowQueueMs)
@@ -130,7 +143,7 @@ namespace MailGateway.Core.Delivery
             {
                 RecipientStatus s = m.Recipients[r];
                 if (s.NextAttemptQueueMs < 0) s.NextAttemptQueueMs = _startQueueMs;
-                else if (s.NextAttemptQueueMs < _startQueueMs) s.NextAttemptQueueMs -= _downtimeMs;
+                else if (recovery) s.NextAttemptQueueMs -= _downtimeMs;
             }
             m.NextAttemptQueueMs = EarliestPending(m);
             if (m.NextAttemptQueueMs < _startQueueMs && HasState(m, RecipientStatus.Pending) && AttemptedBefore(m))

@@ -114,7 +114,7 @@ namespace MailGateway.Core.Delivery
             QueuedMessage[] loaded = _spool.LoadUnreadable();
             for (int i = 0; i < loaded.Length; i++)
             {
-                AdoptFromCard(loaded[i], nowMs, nowQueueMs);
+                AdoptFromCard(loaded[i], nowMs, nowQueueMs, true);
                 _log.Line(loaded[i].QueueId + ": read from the card at last; queued");
             }
         }

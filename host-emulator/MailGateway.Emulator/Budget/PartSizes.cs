@@ -61,8 +61,9 @@ namespace MailGateway.Emulator.Budget
         }
 
         /// <summary>
-        /// One entry of the in-memory queue: a committed message with one recipient as the spool loads
-        /// it at start-up. (The queue's index keeps queue.index_size of these.)
+        /// One entry of the in-memory queue: a committed message with one recipient as the card scan
+        /// loads it (Spool/Spool.Scan). Memory keeps queue.index_size of these; the rest of the queue
+        /// waits on the card.
         /// </summary>
         public static Weight QueueIndexEntryBytes(GatewayConfig config)
         {
@@ -71,7 +72,7 @@ namespace MailGateway.Emulator.Budget
             spool.Recover();
             Commit(spool, 1, 64 * 1024);
             var loaded = new SpoolStore(card, new SpoolSpace(1L << 30), new SilentLog());
-            loaded.Recover();
+            loaded.RecoverAll();
             return new ObjectSize().Weigh(loaded.Message(0));
         }
 
@@ -295,7 +296,7 @@ namespace MailGateway.Emulator.Budget
                 spool.Recover();
                 Commit(spool, recipients, 64 * 1024);
                 var loaded = new SpoolStore(Storage, new SpoolSpace(1L << 30), new SilentLog());
-                loaded.Recover();
+                loaded.RecoverAll();
                 _messages++;
                 return loaded.Message(loaded.Count - 1);
             }

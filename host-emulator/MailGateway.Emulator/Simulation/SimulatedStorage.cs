@@ -349,8 +349,20 @@ namespace MailGateway.Emulator.Simulation
         public void SyncDirectory()
         {
             Begin(StorageOperation.SyncDirectory);
-            _durableNames = new Dictionary<string, StoredFile>(_names, StringComparer.Ordinal);
+            // The changes since the last sync, applied in order, make the durable names the names
+            // now (every change to the names is recorded): no copy of a folder of 100,000 files.
+            foreach (DirectoryChange change in _unsyncedChanges)
+            {
+                if (change.Kind == ChangeKind.Create) _durableNames[change.Name] = change.File;
+                else if (change.Kind == ChangeKind.Delete) _durableNames.Remove(change.Name);
+                else
+                {
+                    _durableNames.Remove(change.Name);
+                    _durableNames[change.NewName] = change.File;
+                }
+            }
             _unsyncedChanges.Clear();
+            if (_durableNames.Count != _names.Count) throw new InvalidOperationException("simulator bug: durable names out of step");
         }
 
         // Power and faults

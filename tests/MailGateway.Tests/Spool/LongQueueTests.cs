@@ -1,8 +1,8 @@
 // A queue far longer than memory (the queue on the card, a bounded index in memory): a week-long
 // uplink outage with cameras mailing all the time leaves 100,000 messages on the card. The gateway
 // must listen at once, keep only queue.index_size of them in memory, and when the smarthost comes
-// back deliver them all, the oldest first. Memory is measured around the real objects
-// (GC.GetTotalMemory after a full collection), against the same gateway over an empty card.
+// back deliver them all, the oldest first. The queue's memory is weighed object by object
+// (Budget/ObjectSize, as `mailgw budget` weighs each part), against the same queue of 1,000.
 using MailGateway.Core.Config;
 using MailGateway.Core.Spool;
 using MailGateway.Emulator.Simulation;
@@ -21,16 +21,16 @@ public class LongQueueTests
         _output = output;
     }
 
-    // A small board's limits: 16 messages in memory (the WT32-ETH01 profile's order of size).
+    // The smallest board's queue: queue.index_size as in the WT32-ETH01 profile (4 in memory).
     private static GatewayConfig SmallBoard()
     {
         GatewayConfig config = SimulatedGateway.DefaultConfig();
-        Assert.Null(ConfigParser.Set(config, "queue.index_size", "16"));
+        Assert.Null(ConfigParser.Set(config, "queue.index_size", "4"));
         Assert.Null(ConfigParser.Set(config, "relay.smarthost", "smarthost.isp.test:587"));
         Assert.Null(ConfigParser.Set(config, "relay.smarthost_tls", "none"));
         Assert.Null(ConfigParser.Set(config, "queue.lifetime", "30d"));
         Assert.Null(ConfigParser.Set(config, "queue.warn_after", "0"));
-        Assert.Null(ConfigParser.Set(config, "delivery.concurrency", "8"));
+        Assert.Null(ConfigParser.Set(config, "delivery.concurrency", "1"));
         return config;
     }
 
@@ -79,11 +79,6 @@ public class LongQueueTests
         return card;
     }
 
-    private static long Retained()
-    {
-        return GC.GetTotalMemory(forceFullCollection: true);
-    }
-
     // A gateway over this card, its recovery cycle done (the harness's log and attempt lists
     // emptied). The uplink is still down: attempts hang (no reply yet).
     private static (SimulatedGateway gw, int startOperations) StartOver(SimulatedStorage card)
@@ -104,51 +99,37 @@ public class LongQueueTests
         return (gw, startOperations);
     }
 
-    // What a whole gateway over this card retains once its recovery cycle is done: memory with it
-    // minus memory once it is gone (what the card itself kept is in both).
-    private static long RetainedBy(SimulatedStorage card, out int startOperations)
+    // What the queue holds in memory: the spool's object graph (its resident messages, the scan's
+    // page of names, its bookkeeping), weighed object by object as `mailgw budget` weighs parts,
+    // without the card and the harness's log it points to.
+    private static long QueueMemory(SimulatedGateway gw, SimulatedStorage card)
     {
-        WeakReference gateway = StartAndMeasure(card, out long with, out startOperations);
-        long without = Retained();
-        Assert.False(gateway.IsAlive, "the gateway must be gone for the measurement");
-        return with - without;
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-    private static WeakReference StartAndMeasure(SimulatedStorage card, out long with, out int startOperations)
-    {
-        var (gw, operations) = StartOver(card);
-        startOperations = operations;
-        with = Retained();
-        GC.KeepAlive(gw);
-        return new WeakReference(gw);
+        return new MailGateway.Emulator.Budget.ObjectSize().Share(card).Share(gw.Log).Weigh(gw.Gateway.Spool).Budget;
     }
 
     [Fact]
     public void HundredThousandQueuedMessages_ListenAtOnce_FitASmallBoardsHeap_AndLeaveOldestFirst()
     {
         int Count = int.Parse(Environment.GetEnvironmentVariable("LONGQUEUE_COUNT") ?? "100000");
-        RetainedBy(CardAfterOutage(100), out _);   // warm-up: code run once leaves its own allocations behind
-        long emptyBytes = RetainedBy(new SimulatedStorage(), out _);
-        long smallBytes = RetainedBy(CardAfterOutage(1000), out int smallStart);
+        SimulatedStorage smallCard = CardAfterOutage(1000);
+        var (small, smallStart) = StartOver(smallCard);
+        long smallBytes = QueueMemory(small, smallCard);
         SimulatedStorage card = CardAfterOutage(Count);
-        long bytes = RetainedBy(card, out int startOperations);
+        var (gw, startOperations) = StartOver(card);
+        long bytes = QueueMemory(gw, card);
 
         // Start-up reads a few records whatever the queue's length: it listens at once.
         _output.WriteLine("card operations at start: 1,000 messages " + smallStart + ", " + Count + " messages " + startOperations);
         Assert.InRange(startOperations, 0, 20);   // the ID sequence's and the clock's records, and the listeners
-
-        // The queue's memory: the same with 100,000 messages as with 1,000, and a small part of a
-        // board's heap (16 messages of one recipient, and a page of names).
-        _output.WriteLine("a whole gateway retains: empty queue " + emptyBytes + " B, 1,000 queued " + smallBytes + " B, " +
-                          Count + " queued " + bytes + " B; the queue's part " + (bytes - emptyBytes) + " B");
-        Assert.InRange(bytes - emptyBytes, 0, 16 * 1024);
-        Assert.InRange(bytes - smallBytes, -2048, 2048);
-
-        // Restarted again; the recovery cycle brings the queue back with the uplink still down.
-        var (gw, _) = StartOver(card);
         Assert.Equal(Count, gw.Gateway.Spool.MessagesOnCard);
-        Assert.InRange(gw.Gateway.Spool.Count, 1, 16);
+        Assert.InRange(gw.Gateway.Spool.Count, 1, 4);
+
+        // The queue's memory: the same with 100,000 messages as with 1,000, and what `mailgw budget`
+        // gives the queue on this board (queue.index_size measured entries) plus the scan's page.
+        long budgeted = MailGateway.Emulator.Budget.PartSizes.QueueIndexEntryBytes(SmallBoard()).Budget * 4;
+        _output.WriteLine("the queue in memory: 1,000 queued " + smallBytes + " B, " + Count + " queued " + bytes + " B (budgeted entries " + budgeted + " B)");
+        Assert.InRange(bytes, 0, budgeted + 4 * 1024);
+        Assert.InRange(bytes - smallBytes, -256, 256);
 
         // The smarthost returns: every message leaves, the oldest first (by when it is due: on this
         // card, arrival order).
@@ -173,7 +154,7 @@ public class LongQueueTests
             if (pass % 10_000 == 0)
             {
                 // Memory stays bounded while the card drains.
-                Assert.InRange(gw.Gateway.Spool.Count, 0, 16 + 8);
+                Assert.InRange(gw.Gateway.Spool.Count, 0, 4 + 1);
             }
         }
         Assert.Equal(Count, order.Distinct().Count());
@@ -182,7 +163,7 @@ public class LongQueueTests
         int worst = 0;
         for (int k = 0; k < order.Count; k++) worst = Math.Max(worst, (int)Math.Abs(SpoolNames.ParseQueueId(order[k]) - first - k));
         _output.WriteLine("largest distance from arrival order: " + worst);
-        Assert.InRange(worst, 0, 16);
+        Assert.Equal(0, worst);
         Assert.Equal(0, gw.Gateway.Spool.Count);
     }
 }
