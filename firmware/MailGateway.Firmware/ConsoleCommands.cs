@@ -102,7 +102,7 @@ namespace MailGateway.Firmware
             }
             string key = MailGateway.Core.Text.Ascii.ToLower(rest.Substring(0, space));
             string value = MailGateway.Core.Text.Ascii.Trim(rest.Substring(space + 1));
-            string problem = DeviceSettings.IsDeviceKey(key) ? DeviceSettings.Check(key, value)
+            string problem = DeviceKeys.IsDeviceKey(key) ? DeviceKeys.Check(key, value)
                                                               : ConfigParser.Set(new GatewayConfig(), key, value);
             if (problem != null)
             {

@@ -1,6 +1,6 @@
 // The device-only keys of the configuration file on the card (D:\mailgw.conf), which the
-// portable core's ConfigParser does not know: how the board reaches the network and where its TLS
-// trust anchors are. The file has one syntax for both (ConfigParser's: "key = value", '#' at the
+// portable core's ConfigParser checks (Config/DeviceKeys, so `mailgw check-config` takes the same
+// file) but does not use: how the board reaches the network and where its TLS trust anchors are. The file has one syntax for both (ConfigParser's: "key = value", '#' at the
 // start of a line or after white space starts a comment, the last of a repeated key wins); this
 // class takes the device keys out and hands the core the rest with those lines blanked, so the
 // core's line numbers in error messages stay right and it never sees a key it would refuse.
@@ -11,6 +11,8 @@
 //   tls.ca_file    = D:\CAROOTS.PEM      trust anchors (PEM, one or more certificates) for
 //                                        verifying the smarthost; the board has no certificate store
 //   console.baud   = 115200              the console UART's speed
+using MailGateway.Core.Config;
+
 namespace MailGateway.Firmware
 {
     public sealed class DeviceSettings
@@ -20,41 +22,6 @@ namespace MailGateway.Firmware
         public string WifiPassword;
         public string TlsCaFile;
         public int ConsoleBaud;
-
-        /// <summary>True for a key this class owns (the core never sees it).</summary>
-        public static bool IsDeviceKey(string key)
-        {
-            return key == "board.network" || key == "wifi.ssid" || key == "wifi.password" || key == "tls.ca_file" ||
-                   key == "console.baud";
-        }
-
-        /// <summary>Null when value is acceptable for the device key, else what is wrong.</summary>
-        public static string Check(string key, string value)
-        {
-            if (key == "board.network")
-            {
-                return value == "ethernet" || value == "wifi" ? null : "board.network: \"" + value + "\" is not ethernet or wifi";
-            }
-            if (key == "wifi.ssid")
-            {
-                return value.Length >= 1 && value.Length <= 32 ? null : "wifi.ssid: 1 to 32 characters";
-            }
-            if (key == "wifi.password")
-            {
-                return value.Length == 0 || (value.Length >= 8 && value.Length <= 63) ? null : "wifi.password: 8 to 63 characters (WPA2), or empty for an open network";
-            }
-            if (key == "tls.ca_file")
-            {
-                return value.Length > 3 && value[1] == ':' && value[2] == '\\' ? null : "tls.ca_file: a path on the card, e.g. D:\\CAROOTS.PEM";
-            }
-            if (key == "console.baud")
-            {
-                long baud;
-                bool ok = MailGateway.Core.Text.Ascii.TryParseLong(value, out baud) && baud >= 1200 && baud <= 921600;
-                return ok ? null : "console.baud: a whole number from 1200 to 921600";
-            }
-            return key + ": not a device key";
-        }
 
         /// <summary>
         /// Reads the device keys out of the file's text into a new DeviceSettings (defaults from the
@@ -73,8 +40,8 @@ namespace MailGateway.Firmware
             {
                 string key;
                 string value;
-                if (!TryKeyValue(lines[i], out key, out value) || !IsDeviceKey(key)) continue;
-                string problem = Check(key, value);
+                if (!TryKeyValue(lines[i], out key, out value) || !DeviceKeys.IsDeviceKey(key)) continue;
+                string problem = DeviceKeys.Check(key, value);
                 if (problem != null) return fileName + ":" + (i + 1).ToString() + ": " + problem;
                 settings.Apply(key, value);
                 lines[i] = "";

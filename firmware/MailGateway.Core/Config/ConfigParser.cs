@@ -187,6 +187,7 @@ namespace MailGateway.Core.Config
                 case "queue.postmaster":
                     return SetPostmaster(config, value);
                 default:
+                    if (DeviceKeys.IsDeviceKey(key)) return DeviceKeys.Check(key, value);
                     if (Ascii.StartsWithIgnoreCase(key, "route.")) return SetRoute(config, key.Substring(6), value);
                     if (Ascii.StartsWithIgnoreCase(key, "alias.")) return SetAlias(config, key.Substring(6), value);
                     return "unknown key \"" + key + "\"";

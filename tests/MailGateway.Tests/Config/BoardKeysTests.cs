@@ -47,4 +47,24 @@ public class BoardKeysTests
         Assert.NotNull(error);
         Assert.StartsWith(expected, error);
     }
+
+    [Fact]
+    public void DeviceKeys_AreAcceptedForTheFirmware()
+    {
+        string text = "board.network = wifi\nwifi.ssid = Garage\nwifi.password = correct horse\n" +
+                      "tls.ca_file = D:\\CAROOTS.PEM\nconsole.baud = 115200\n";
+        Assert.Null(ConfigParser.Apply(text, "b.conf", new GatewayConfig()));
+    }
+
+    [Theory]
+    [InlineData("board.network = carrier-pigeon", "b.conf:2: board.network: \"carrier-pigeon\" is not ethernet or wifi")]
+    [InlineData("wifi.password = short", "b.conf:2: wifi.password: 8 to 63 characters")]
+    [InlineData("console.baud = fast", "b.conf:2: console.baud: a whole number from 1200 to 921600")]
+    [InlineData("tls.ca_file = CAROOTS.PEM", "b.conf:2: tls.ca_file: a path on the card")]
+    public void BadDeviceValues_NameFileAndLine(string line, string expected)
+    {
+        string error = ConfigParser.Apply("# board\n" + line + "\n", "b.conf", new GatewayConfig());
+        Assert.NotNull(error);
+        Assert.StartsWith(expected, error);
+    }
 }
