@@ -10,6 +10,7 @@
 // Exit codes: 0 ok, 1 runtime failure (a port that cannot be opened), 2 usage or configuration error
 // (a command line the parser refuses included).
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using MailGateway.Core.Config;
 using MailGateway.Emulator.Simulation;
@@ -98,7 +99,20 @@ namespace MailGateway.Emulator
         // board.sockets): otherwise each problem is printed, naming the part and the key to change.
         private static bool Fits(GatewayConfig config, string path)
         {
-            var problems = Budget.MemoryBudget.For(config).Problems();
+            // A host that states no board limits has nothing to fit: nothing to measure.
+            if (config.BoardHeapBytes <= 0 && config.BoardNativeHeapBytes <= 0 && config.BoardSockets <= 0) return true;
+            List<string> problems;
+            try
+            {
+                problems = Budget.MemoryBudget.For(config).Problems();
+            }
+            catch (Exception e)
+            {
+                // A fault in measuring is ours, not the user's: said, and the gateway still starts.
+                Console.Error.WriteLine("mailgw: warning: " + (path ?? "(embedded defaults)") + ": cannot measure the memory budget (" +
+                                        e.GetType().Name + ": " + e.Message + "); not checked");
+                return true;
+            }
             foreach (string problem in problems)
             {
                 Console.Error.WriteLine("mailgw: " + (path ?? "(embedded defaults)") + ": does not fit the board: " + problem +

@@ -108,9 +108,14 @@ namespace MailGateway.Emulator.Budget
             var session = new SmtpServerSession(world.ServerSettings, world.Policy, world.Space, "192.168.1.20", false, 0);
             var connection = new Connection(1, session);
             session.TrustClient();
-            string dialog = "EHLO " + Name("camera-frontdoor", 40) + "\r\nMAIL FROM:<" + Address("sender", 0) + "> SIZE=1000000\r\n";
+            long size = world.Config.MessageSizeBytes < 1000000 ? world.Config.MessageSizeBytes : 1000000;
+            string dialog = "EHLO " + Name("camera-frontdoor", 40) + "\r\nMAIL FROM:<" + Address("sender", 0) + "> SIZE=" + size + "\r\n";
             for (int i = 0; i < recipients; i++) dialog += "RCPT TO:<" + Address("rcpt", i) + ">\r\n";
             Drive(session, dialog + "DATA\r\n");
+            if (session.Sender == null || session.RecipientCount == 0)
+            {
+                throw new InvalidOperationException("the measuring session was refused: " + session.RecipientCount + " recipient(s)");
+            }
             var envelope = new Envelope
             {
                 ClientAddress = session.ClientAddress, Helo = session.HeloName, Protocol = session.Protocol,

@@ -60,6 +60,18 @@ public class BoardProfileTests
     }
 
     [Fact]
+    public void ASmallMessageSizeLimit_IsMeasuredToo()
+    {
+        // Found by the interop suite: the measuring session asked for SIZE=1000000, a gateway with
+        // limits.message_size = 64K refused it, and the measurement (and so `mailgw run`) died.
+        var config = new GatewayConfig();
+        Assert.Null(ConfigParser.Apply("board.heap = 2M\nlimits.message_size = 64K\nrelay.allow = 127.0.0.1/32\n", "x.conf", config));
+        MemoryBudget budget = MemoryBudget.For(config);
+        Assert.True(budget.Peak > 0);
+        Assert.Empty(budget.Problems());
+    }
+
+    [Fact]
     public void BudgetCommand_PrintsEveryPartAndThePeakAgainstTheHeap()
     {
         string file = Path.Combine(ConfigParserTests.RepositoryRoot(), "boards", "wt32-eth01", "board.conf");
