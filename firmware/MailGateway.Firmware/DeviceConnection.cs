@@ -211,18 +211,27 @@ namespace MailGateway.Firmware
 
         // ---- I/O on the loop's thread -------------------------------------------------------
 
+        // The socket and TLS stream to use now, taken under the lock the helper threads share:
+        // -1 when the connection is broken, 0 while it connects or shakes hands, 1 to go on.
+        private int ForIo(out System.Net.Sockets.Socket socket, out System.Net.Security.SslStream tls)
+        {
+            lock (this)
+            {
+                socket = _socket;
+                tls = _tls;
+                if (_connect == -1 || _broken || _tlsState == MailGateway.Core.Runtime.TlsState.Failed) return -1;
+                if (_connect == 0 || _tlsState == MailGateway.Core.Runtime.TlsState.Handshaking) return 0;
+                return 1;
+            }
+        }
+
         /// <summary>INetwork.Receive for this connection.</summary>
         public int Receive(byte[] buffer, int offset, int count)
         {
             System.Net.Sockets.Socket socket;
             System.Net.Security.SslStream tls;
-            lock (this)
-            {
-                if (_connect == -1 || _broken || _tlsState == MailGateway.Core.Runtime.TlsState.Failed) return -1;
-                if (_connect == 0 || _tlsState == MailGateway.Core.Runtime.TlsState.Handshaking) return 0;
-                socket = _socket;
-                tls = _tls;
-            }
+            int state = ForIo(out socket, out tls);
+            if (state <= 0) return state;
             if (count == 0) return 0;
             try
             {
@@ -261,13 +270,8 @@ namespace MailGateway.Firmware
         {
             System.Net.Sockets.Socket socket;
             System.Net.Security.SslStream tls;
-            lock (this)
-            {
-                if (_connect == -1 || _broken || _tlsState == MailGateway.Core.Runtime.TlsState.Failed) return -1;
-                if (_connect == 0 || _tlsState == MailGateway.Core.Runtime.TlsState.Handshaking) return 0;
-                socket = _socket;
-                tls = _tls;
-            }
+            int state = ForIo(out socket, out tls);
+            if (state <= 0) return state;
             if (count == 0) return 0;
             try
             {
