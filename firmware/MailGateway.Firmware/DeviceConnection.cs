@@ -146,30 +146,16 @@ namespace MailGateway.Firmware
 
         private void RunTlsClient()
         {
-            System.Net.Security.SslStream tls = null;
-            string text;
-            bool ok;
-            try
-            {
-                tls = new System.Net.Security.SslStream(_socket);
-                tls.SslVerification = _verify ? System.Net.Security.SslVerification.CertificateRequired
-                                              : System.Net.Security.SslVerification.NoVerification;
-                tls.AuthenticateAsClient(_serverName, null, _verify ? _certificate : null, System.Net.Security.SslProtocols.Tls12);
-                _socket.ReceiveTimeout = TlsReadTimeoutMs;
-                // nanoFramework does not report the negotiated protocol or cipher, nor whether an
-                // unverified certificate would have verified: Verified or Untrusted only (INetwork allows it).
-                text = (_verify ? "Verified" : "Untrusted") + " TLSv1.2";
-                ok = true;
-            }
-            catch (System.Exception e)
-            {
-                text = "handshake failed (" + e.GetType().Name + ": " + e.Message + ")";
-                ok = false;
-            }
-            Finish(tls, ok, text);
+            Handshake(false);
         }
 
         private void RunTlsServer()
+        {
+            Handshake(true);
+        }
+
+        // The TLS handshake on its helper thread (it blocks on nanoFramework), then Finish.
+        private void Handshake(bool server)
         {
             System.Net.Security.SslStream tls = null;
             string text;
@@ -177,10 +163,22 @@ namespace MailGateway.Firmware
             try
             {
                 tls = new System.Net.Security.SslStream(_socket);
-                tls.SslVerification = System.Net.Security.SslVerification.NoVerification;
-                tls.AuthenticateAsServer(_certificate, System.Net.Security.SslProtocols.Tls12);
+                if (server)
+                {
+                    tls.SslVerification = System.Net.Security.SslVerification.NoVerification;
+                    tls.AuthenticateAsServer(_certificate, System.Net.Security.SslProtocols.Tls12);
+                    text = "Anonymous TLSv1.2";
+                }
+                else
+                {
+                    tls.SslVerification = _verify ? System.Net.Security.SslVerification.CertificateRequired
+                                                  : System.Net.Security.SslVerification.NoVerification;
+                    tls.AuthenticateAsClient(_serverName, null, _verify ? _certificate : null, System.Net.Security.SslProtocols.Tls12);
+                    // nanoFramework does not report the negotiated protocol or cipher, nor whether an
+                    // unverified certificate would have verified: Verified or Untrusted only (INetwork allows it).
+                    text = (_verify ? "Verified" : "Untrusted") + " TLSv1.2";
+                }
                 _socket.ReceiveTimeout = TlsReadTimeoutMs;
-                text = "Anonymous TLSv1.2";
                 ok = true;
             }
             catch (System.Exception e)
