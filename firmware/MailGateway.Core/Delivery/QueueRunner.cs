@@ -80,7 +80,7 @@ namespace MailGateway.Core.Delivery
             _retry = new RetrySchedule(config.RetryWaitsMs);
             _queueClock = new QueueClock(spool.Storage);
             _capacity = config.QueueIndexSize;
-            spool.PageSize = _capacity < 16 ? 16 : _capacity > 256 ? 256 : _capacity;
+            spool.PageSize = ScanPageSize(_capacity);
         }
 
         /// <summary>

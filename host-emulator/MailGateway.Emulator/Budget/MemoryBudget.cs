@@ -12,7 +12,8 @@
 //   deliveries     delivery.concurrency, and as many parked connections when connections are reused;
 //   DNS            one resolver and dns.concurrency lookups;
 //   TLS            limits.tls_sessions, or every session and delivery when it is 0 (native memory);
-//   queue index    queue.index_size entries; configuration, the loop and its shared buffers once;
+//   queue index    queue.index_size entries and the card scan's page of names; configuration,
+//                  the loop and its shared buffers once;
 //                  one transient spool reader (loading the queue, replaying a recipient log);
 //                  the addresses remembered after logins (2 x Gateway.MaxPopLogins).
 //   sockets        listeners + sessions + deliveries (+ parked) + DNS (dns.udp_sockets per address
@@ -46,6 +47,7 @@ namespace MailGateway.Emulator.Budget
             Rows.Add(new BudgetRow("DNS resolver", sizes.DnsResolver, 1, "dns.udp_sockets"));
             Rows.Add(new BudgetRow("DNS lookup", sizes.DnsLookup, config.DnsConcurrency, "dns.concurrency"));
             Rows.Add(new BudgetRow("queue index entry", sizes.QueueIndexEntry, config.QueueIndexSize, "queue.index_size"));
+            Rows.Add(new BudgetRow("queue scan page", sizes.QueueScanPage, 1, "queue.index_size"));
             Rows.Add(new BudgetRow("configuration", sizes.Configuration, 1, "(the file)"));
             Rows.Add(new BudgetRow("loop, shared buffers", sizes.Loop, 1, "-"));
             Rows.Add(new BudgetRow("spool reader (transient)", sizes.SpoolReader, 1, "-"));

@@ -36,6 +36,7 @@ namespace MailGateway.Emulator.Budget
         public Weight DnsResolver;
         public Weight DnsLookup;
         public Weight QueueIndexEntry;
+        public Weight QueueScanPage;
         public Weight Configuration;
         public Weight Loop;
         public Weight SpoolReader;
@@ -51,6 +52,7 @@ namespace MailGateway.Emulator.Budget
             sizes.SmtpSession = MeasureSmtpSession(world, out sizes.SmtpRecipient);
             sizes.Pop3Session = world.Part().Weigh(new Connection(1, new Pop3Session(world.Pop3Settings, "192.0.2.10", false, 0)));
             sizes.QueueIndexEntry = QueueIndexEntryBytes(config);
+            sizes.QueueScanPage = QueueScanPageBytes(config);
             sizes.SpoolReader = world.Part().Weigh(new RecordReader(world.Storage, 0));
             sizes.DnsResolver = new ObjectSize().Share(typeof(DnsSettings)).Share(config).Weigh(world.Resolver);
             sizes.DnsLookup = world.Part().Share(typeof(DnsSettings)).Share(typeof(DnsServerHealth))
@@ -74,6 +76,15 @@ namespace MailGateway.Emulator.Budget
             var loaded = new SpoolStore(card, new SpoolSpace(1L << 30), new SilentLog());
             loaded.RecoverAll();
             return new ObjectSize().Weigh(loaded.Message(0));
+        }
+
+        /// <summary>The page of names the card scan holds (Spool/Spool.Scan): what IStorage.ListAfter gives for a full page of queue files.</summary>
+        public static Weight QueueScanPageBytes(GatewayConfig config)
+        {
+            int page = QueueRunner.ScanPageSize(config.QueueIndexSize);
+            var card = new SimulatedStorage();
+            for (int i = 0; i < page; i++) card.Close(card.Create(SpoolNames.MakeQueueId(i + 1) + SpoolNames.Message));
+            return new ObjectSize().Weigh(card.ListAfter(null, page));
         }
 
         // One address the loop remembers after a login (POP-before-SMTP, the session reserve): the
