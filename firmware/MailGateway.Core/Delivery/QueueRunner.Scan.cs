@@ -91,8 +91,8 @@ namespace MailGateway.Core.Delivery
                 long due = DueQueueMs(m, nowQueueMs);
                 // Not due yet, it may take a free place only if nothing passed over in this cycle
                 // is due before it: memory then holds the next due, in order.
-                bool due_ = due <= nowQueueMs;
-                if ((_spool.Count < _capacity && (due_ || due <= _nextCycleQueueMs)) || (due_ && EvictOne(nowQueueMs, due)))
+                bool isDue = due <= nowQueueMs;
+                if ((_spool.Count < _capacity && (isDue || due <= _nextCycleQueueMs)) || (isDue && EvictOne(nowQueueMs, due)))
                 {
                     _spool.Admit(m);
                     continue;
@@ -139,7 +139,7 @@ namespace MailGateway.Core.Delivery
         private long AdoptFromCard(QueuedMessage m, long nowMs, long nowQueueMs, bool recovery)
         {
             long arrival = m.Envelope.ArrivalQueueMs;
-            if (arrival >= 0 && arrival > nowQueueMs)
+            if (arrival > nowQueueMs)
             {
                 _queueClock.Raise(arrival, nowMs);
                 nowQueueMs = _queueClock.NowMs(nowMs);
@@ -159,14 +159,7 @@ namespace MailGateway.Core.Delivery
                 if (sooner < 0) sooner = 0;
                 m.NextAttemptQueueMs = _startQueueMs + StartupSpreadMs / 10 + StartupSpreadMs * 9 / 10 * sooner / lifetime;
             }
-            if (_flushThisCycle && !m.Held)
-            {
-                for (int r = 0; r < m.Recipients.Length; r++)
-                {
-                    if (m.Recipients[r].State == RecipientStatus.Pending) m.Recipients[r].NextAttemptQueueMs = nowQueueMs;
-                }
-                m.NextAttemptQueueMs = nowQueueMs;
-            }
+            if (_flushThisCycle && !m.Held) DueNow(m, nowQueueMs);
             return nowQueueMs;
         }
 
@@ -190,36 +183,38 @@ namespace MailGateway.Core.Delivery
         // Memory has room for a message due at dueMs: a free place, or an idle message due later.
         private bool HasRoomFor(long dueMs, long nowQueueMs)
         {
-            if (_spool.Count < _capacity) return true;
-            for (int i = 0; i < _spool.Count; i++)
-            {
-                QueuedMessage m = _spool.Message(i);
-                if (IsIdle(m) && DueQueueMs(m, nowQueueMs) > dueMs) return true;
-            }
-            return false;
+            return _spool.Count < _capacity || IdleDueAfter(dueMs, nowQueueMs) != null;
         }
 
         // Sends the idle message due latest back to the card, if it is due after dueMs.
         private bool EvictOne(long nowQueueMs, long dueMs)
         {
-            QueuedMessage victim = null;
-            long victimDue = dueMs;
+            QueuedMessage victim = IdleDueAfter(dueMs, nowQueueMs);
+            if (victim == null) return false;
+            long victimDue = DueQueueMs(victim, nowQueueMs);
+            _spool.Evict(victim);
+            _cardHasMore = true;
+            if (victimDue < _nextCycleQueueMs) _nextCycleQueueMs = victimDue;
+            return true;
+        }
+
+        // The idle message in memory due latest, if it is due after dueMs; else null.
+        private QueuedMessage IdleDueAfter(long dueMs, long nowQueueMs)
+        {
+            QueuedMessage latest = null;
+            long latestDue = dueMs;
             for (int i = 0; i < _spool.Count; i++)
             {
                 QueuedMessage m = _spool.Message(i);
                 if (!IsIdle(m)) continue;
                 long due = DueQueueMs(m, nowQueueMs);
-                if (due > victimDue)
+                if (due > latestDue)
                 {
-                    victim = m;
-                    victimDue = due;
+                    latest = m;
+                    latestDue = due;
                 }
             }
-            if (victim == null) return false;
-            _spool.Evict(victim);
-            _cardHasMore = true;
-            if (victimDue < _nextCycleQueueMs) _nextCycleQueueMs = victimDue;
-            return true;
+            return latest;
         }
 
         // Nothing of m lives only in memory: it can go back to the card and be read again later.

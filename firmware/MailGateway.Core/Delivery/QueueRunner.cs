@@ -308,11 +308,7 @@ namespace MailGateway.Core.Delivery
             }
             m.InternalErrors = 0;
             long nowQueueMs = QueueTimeMs(_clock.MonotonicMs());
-            for (int r = 0; r < m.Recipients.Length; r++)
-            {
-                if (m.Recipients[r].State == RecipientStatus.Pending) m.Recipients[r].NextAttemptQueueMs = nowQueueMs;
-            }
-            m.NextAttemptQueueMs = nowQueueMs;
+            DueNow(m, nowQueueMs);
             _log.Line(m.QueueId + ": released from hold");
             return null;
         }
@@ -326,13 +322,18 @@ namespace MailGateway.Core.Delivery
             for (int i = 0; i < _spool.Count; i++)
             {
                 QueuedMessage m = _spool.Message(i);
-                if (m.Held) continue; // a flush does not release a hold
-                m.NextAttemptQueueMs = nowQueueMs;
-                for (int r = 0; r < m.Recipients.Length; r++)
-                {
-                    if (m.Recipients[r].State == RecipientStatus.Pending) m.Recipients[r].NextAttemptQueueMs = nowQueueMs;
-                }
+                if (!m.Held) DueNow(m, nowQueueMs); // a flush does not release a hold
             }
+        }
+
+        // Every pending recipient of m, and so m, is due at nowQueueMs.
+        private static void DueNow(QueuedMessage m, long nowQueueMs)
+        {
+            for (int r = 0; r < m.Recipients.Length; r++)
+            {
+                if (m.Recipients[r].State == RecipientStatus.Pending) m.Recipients[r].NextAttemptQueueMs = nowQueueMs;
+            }
+            m.NextAttemptQueueMs = nowQueueMs;
         }
 
         /// <summary>Stops every running job (shutdown); their recipients stay pending.</summary>

@@ -87,7 +87,7 @@ namespace MailGateway.Core.Spool
                     for (int i = 0; i < page.Length; i++)
                     {
                         string name = page[i];
-                        if (name == QueueIds.FileA || name == QueueIds.FileB || name == QueueClock.FileA || name == QueueClock.FileB) continue;
+                        if (IsRecordFile(name)) continue;
                         if (name.Length >= 9 && name[8] == '.') _ids.Raise(name.Substring(0, 8));
                     }
                     if (page.Length < PageSize) return;
@@ -260,7 +260,7 @@ namespace MailGateway.Core.Spool
         // The recovery cycle's work on a name that is not a committed message.
         private void Tidy(string name)
         {
-            if (name == QueueIds.FileA || name == QueueIds.FileB || name == QueueClock.FileA || name == QueueClock.FileB) return;
+            if (IsRecordFile(name)) return;
             string id = SpoolNames.QueueIdOf(name, SpoolNames.Temporary);
             if (id != null)
             {
@@ -273,7 +273,7 @@ namespace MailGateway.Core.Spool
             {
                 if (id != null)
                 {
-                    if (SpoolNames.ParseQueueId(id) >= 0 && SpoolNames.ParseQueueId(id) >= _firstIdThisBoot) return;
+                    if (SpoolNames.ParseQueueId(id) >= _firstIdThisBoot) return; // a log of this run's
                     if (Find(id) == null && !_unreadable.Contains(id + SpoolNames.Message) && !_storage.Exists(id + SpoolNames.Message))
                     {
                         _storage.Delete(name);   // the log of a message that is gone
@@ -288,6 +288,12 @@ namespace MailGateway.Core.Spool
                 if (Failures.IsHalt(e)) throw;
                 _log.Line("warning: spool: cannot tidy " + name + ": " + Failures.Describe(e));
             }
+        }
+
+        // The queue ID sequence's and the queue clock's own files (RecordPair), not queue files.
+        private static bool IsRecordFile(string name)
+        {
+            return name == QueueIds.FileA || name == QueueIds.FileB || name == QueueClock.FileA || name == QueueClock.FileB;
         }
 
         // A .TMP left by an earlier run: its client got no 250, so it goes.

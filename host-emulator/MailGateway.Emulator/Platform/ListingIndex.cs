@@ -46,7 +46,7 @@ namespace MailGateway.Emulator.Platform
             }
             var page = new List<string>(Math.Min(max, 1024));
             int i = after == null ? 0 : FirstAfter(after);
-            using IEnumerator<string> added = (after == null || _added.Count == 0 ? _added : Tail(after)).GetEnumerator();
+            using IEnumerator<string> added = _added.GetEnumerator();   // at most MaxAdded names; Next skips to the cursor
             string extra = Next(added, after);
             while (page.Count < max)
             {
@@ -67,14 +67,6 @@ namespace MailGateway.Emulator.Platform
                 }
             }
             return page.ToArray();
-        }
-
-        private IEnumerable<string> Tail(string after)
-        {
-            foreach (string name in _added)
-            {
-                if (string.CompareOrdinal(name, after) > 0) yield return name;
-            }
         }
 
         private static string Next(IEnumerator<string> names, string after)
