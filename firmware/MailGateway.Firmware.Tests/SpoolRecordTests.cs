@@ -34,7 +34,7 @@ namespace MailGateway.Firmware.Tests
         {
             int records;
             MemoryStorage storage = Written(out records);
-            RecordReader reader = new RecordReader(storage, storage.OpenRead("TEST.MSG"));
+            RecordReader reader = new RecordReader(storage, storage.OpenRead("TEST.MSG"), new byte[RecordFormat.BufferBytes]);
             Assert.AreEqual((int)RecordFormat.Envelope, reader.Next());
             Assert.AreEqual("sender@client.test", Ascii.GetString(reader.Buffer, reader.PayloadOffset, reader.PayloadLength));
             Assert.AreEqual((int)RecordFormat.Body, reader.Next());
@@ -53,7 +53,7 @@ namespace MailGateway.Firmware.Tests
             byte[] torn = new byte[all.Length - 3];
             System.Array.Copy(all, torn, torn.Length);
             storage.SetBytes("TEST.MSG", torn);
-            RecordReader reader = new RecordReader(storage, storage.OpenRead("TEST.MSG"));
+            RecordReader reader = new RecordReader(storage, storage.OpenRead("TEST.MSG"), new byte[RecordFormat.BufferBytes]);
             Assert.AreEqual((int)RecordFormat.Envelope, reader.Next());
             Assert.AreEqual((int)RecordFormat.Body, reader.Next());
             Assert.AreEqual(RecordReader.Damaged, reader.Next());
@@ -66,7 +66,7 @@ namespace MailGateway.Firmware.Tests
             MemoryStorage storage = Written(out records);
             byte[] all = storage.Bytes("TEST.MSG");
             all[RecordFormat.HeaderBytes + 3] ^= 0x10;      // inside the first record's payload
-            RecordReader reader = new RecordReader(storage, storage.OpenRead("TEST.MSG"));
+            RecordReader reader = new RecordReader(storage, storage.OpenRead("TEST.MSG"), new byte[RecordFormat.BufferBytes]);
             Assert.AreEqual(RecordReader.Damaged, reader.Next());
         }
     }

@@ -19,6 +19,7 @@ namespace MailGateway.Core.Delivery
         public const int BytesPerStep = 64 * 1024;
 
         private readonly IStorage _spool;
+        private readonly byte[] _scratch;  // the loop's: the body passes through it on its way to the mailbox
         private readonly ILog _log;
         private readonly MailboxStore _mailboxes;
         private readonly IUserMailboxes _users;
@@ -36,16 +37,12 @@ namespace MailGateway.Core.Delivery
         private string _finalName;
         private long _reserved;           // mailbox and card room taken for this copy
 
-        public LocalDeliveryJob(IStorage spool, MailboxStore mailboxes, IUserMailboxes users, QueuedMessage message, int[] recipients)
-            : this(spool, mailboxes, users, message, recipients, null)
-        {
-        }
-
-        /// <summary>log: where warnings about the card go (null: nowhere).</summary>
-        public LocalDeliveryJob(IStorage spool, MailboxStore mailboxes, IUserMailboxes users, QueuedMessage message, int[] recipients, ILog log)
+        /// <summary>scratch: the loop's scratch buffer (at least MessageBody.MinRead); log: where warnings about the card go (null: nowhere).</summary>
+        public LocalDeliveryJob(IStorage spool, byte[] scratch, MailboxStore mailboxes, IUserMailboxes users, QueuedMessage message, int[] recipients, ILog log)
         {
             _log = log;
             _spool = spool;
+            _scratch = scratch;
             _mailboxes = mailboxes;
             _users = users;
             _message = message;
@@ -163,10 +160,10 @@ namespace MailGateway.Core.Delivery
             int copied = 0;
             while (copied < BytesPerStep)
             {
-                int n = _body.Next();
+                int n = _body.Next(_scratch, 0, _scratch.Length);
                 if (n == 0) return true;
                 if (n < 0) throw new System.IO.IOException("the queue file is damaged");
-                _folder.Append(_handle, _body.Buffer, _body.Offset, n);
+                _folder.Append(_handle, _scratch, 0, n);
                 copied += n;
             }
             return false;

@@ -714,7 +714,8 @@ namespace MailGateway.Core.Delivery
                 try
                 {
                     int n;
-                    while ((n = original.Next()) > 0 && report.AddOriginalHeaders(original.Buffer, original.Offset, n))
+                    byte[] scratch = _spool.Scratch; // Drain frames in it too, after the headers are copied out
+                    while ((n = original.Next(scratch, 0, scratch.Length)) > 0 && report.AddOriginalHeaders(scratch, 0, n))
                     {
                         if (!Drain(report, writer)) return;
                     }

@@ -148,7 +148,7 @@ namespace MailGateway.Core.Delivery
         {
             if (destination.Kind == Destination.Local && _mailboxes != null)
             {
-                return new LocalDeliveryJob(Storage, _mailboxes, _users, message, recipients, Log);
+                return new LocalDeliveryJob(Storage, Scratch, _mailboxes, _users, message, recipients, Log);
             }
             return new SmtpDeliveryJob(this, message, recipients, destination, nowMs);
         }

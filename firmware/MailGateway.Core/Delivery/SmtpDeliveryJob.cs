@@ -65,8 +65,6 @@ namespace MailGateway.Core.Delivery
         private int _connection = -1;
         private SmtpClientSession _session;
         private MessageBody _body;
-        private int _bodyOffset;          // the part of the last spool record the session has not taken yet
-        private int _bodyLeft;
         private readonly ByteBuffer _pending = new ByteBuffer(PendingBytes);
         private bool _moreNow;            // the socket took everything and the body goes on: step again at once
         private bool _tlsRequested;
@@ -452,38 +450,36 @@ namespace MailGateway.Core.Delivery
             }
         }
 
-        // Moves the body from the spool file into the session until the session or the socket is
-        // full: the record read last is offered again from where the session stopped taking it.
+        // Moves the body from the spool file into the session, through the loop's scratch, until the
+        // session or the socket is full: as much is read as the session has room for, and what it
+        // did not take (a dot or a line end added) is read again next time.
         private void FeedBody(long nowMs)
         {
-            while (_session != null && _session.WantsBody)
+            byte[] scratch = _owner.Scratch;
+            int room;
+            while (_session != null && (room = _session.BodyRoom) > 0)
             {
-                if (_bodyLeft == 0)
+                if (_body == null) _body = new MessageBody(_owner.Storage, _message.FileName);
+                if (room < MessageBody.MinRead) room = MessageBody.MinRead;
+                int n = _body.Read(scratch, 0, room < scratch.Length ? room : scratch.Length);
+                if (n < 0)
                 {
-                    if (_body == null) _body = new MessageBody(_owner.Storage, _message.FileName);
-                    int n = _body.Next();
-                    if (n < 0)
-                    {
-                        // The spool file is damaged: nothing half is ever sent — the session is
-                        // ended before the final dot, so the receiver discards what it got.
-                        _owner.Log.Line(_message.QueueId + ": error: queue file damaged while sending; message kept");
-                        CloseConnection();
-                        _session.ReceiveEof();
-                        return;
-                    }
-                    if (n == 0)
-                    {
-                        CloseBody();
-                        _session.EndBody(nowMs);
-                        return;
-                    }
-                    _bodyOffset = _body.Offset;
-                    _bodyLeft = n;
+                    // The spool file is damaged: nothing half is ever sent — the session is
+                    // ended before the final dot, so the receiver discards what it got.
+                    _owner.Log.Line(_message.QueueId + ": error: queue file damaged while sending; message kept");
+                    CloseConnection();
+                    _session.ReceiveEof();
+                    return;
                 }
-                int taken = _session.WriteBody(_body.Buffer, _bodyOffset, _bodyLeft, nowMs);
+                if (n == 0)
+                {
+                    CloseBody();
+                    _session.EndBody(nowMs);
+                    return;
+                }
+                int taken = _session.WriteBody(scratch, 0, n, nowMs);
+                _body.Consume(scratch, 0, taken);
                 if (taken == 0) return;
-                _bodyOffset += taken;
-                _bodyLeft -= taken;
             }
         }
 
@@ -637,7 +633,6 @@ namespace MailGateway.Core.Delivery
         {
             MessageBody body = _body;
             _body = null;
-            _bodyLeft = 0;
             if (body == null) return;
             try
             {

@@ -25,7 +25,7 @@ namespace MailGateway.Core.Runtime
                 switch (e)
                 {
                     case SessionEvent.DataStarting: StartMessage(c); break;
-                    case SessionEvent.BodyReady: WriteBody(c); break;
+                    case SessionEvent.BodyReady: WriteBody(c, false); break;
                     case SessionEvent.DataEnded: EndMessage(c); break;
                     case SessionEvent.DataAborted: AbortMessage(c); break;
                     case SessionEvent.AuthRequested: Authenticate(c); break;
@@ -214,10 +214,11 @@ namespace MailGateway.Core.Runtime
             return (string[])result.ToArray(typeof(string));
         }
 
-        private void WriteBody(Connection c)
+        // last: the message has ended, and its end record goes out with these bytes.
+        private void WriteBody(Connection c, bool last)
         {
             ByteBuffer body = c.Session.Body;
-            if (c.Writer == null || body.Count == 0)
+            if (c.Writer == null || (body.Count == 0 && !last))
             {
                 body.Consume(body.Count);
                 return;
@@ -226,7 +227,7 @@ namespace MailGateway.Core.Runtime
             Reply failure = Replies.SpoolFull;
             try
             {
-                stored = c.Writer.Write(body.Array, body.Start, body.Count);
+                stored = last ? c.Writer.WriteLast(body.Array, body.Start, body.Count) : c.Writer.Write(body.Array, body.Start, body.Count);
             }
             catch (System.IO.IOException e)
             {
@@ -245,7 +246,7 @@ namespace MailGateway.Core.Runtime
 
         private void EndMessage(Connection c)
         {
-            WriteBody(c);
+            WriteBody(c, true);
             if (c.Writer == null)
             {
                 // The spool failed during the body; FailBody already answered.

@@ -30,8 +30,8 @@ namespace MailGateway.Core.Runtime
         /// (Connection.InputBytes each): big messages arrive at network speed through a small buffer.
         /// </summary>
         public const int ReadsPerPass = 64;
-        /// <summary>The scratch buffer's size when the delivery factory does not lend its own.</summary>
-        public const int ScratchBytes = 2048;
+        /// <summary>The loop's scratch buffer: a spool record as this version writes it fits (RecordFormat.BufferBytes).</summary>
+        public const int ScratchBytes = MailGateway.Core.Spool.RecordFormat.BufferBytes;
 
         private readonly GatewayConfig _config;
         private readonly INetwork _network;
@@ -47,7 +47,8 @@ namespace MailGateway.Core.Runtime
         private readonly Delivery.QueueRunner _queue;
         private readonly ArrayList _connections = new ArrayList();
         // One scratch buffer for all work done within one pass (the loop is single-threaded): reply
-        // bytes on their way from a session to its output, DATA being decoded, delivery I/O.
+        // bytes on their way from a session to its output, DATA being decoded, delivery I/O, spool
+        // records framed and read (Spool.Scratch). Every use ends within the call that makes it.
         private readonly byte[] _scratch;
         private readonly TlsSessions _tlsSessions;
         private int[] _listeners = new int[0];
@@ -75,6 +76,7 @@ namespace MailGateway.Core.Runtime
             _recipients = new Local.RecipientExpansion(new Local.AliasTable(config.Aliases), _policy);
             _pop3Settings = Pop3Settings();
             _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), log);
+            _spool.Scratch = _scratch;
             // Mailboxes share the card with the queue: one budget (spool.max_bytes), and each its own limit.
             if (local != null) local.Mailboxes.Limit(config.MailboxMaxBytes, _spool.Space);
             _queue = new Delivery.QueueRunner(_spool, config, clock, log, random, deliveries, _recipients);

@@ -4,7 +4,8 @@
 // ReadEnvelope() is the light read for a message already checked once since start-up (the card
 // scan brings it back into memory): the envelope records at the start, and the end record, found at
 // the file's tail, for the body's size; the body itself is not read again.
-// MessageBody streams the body back out.
+// Both read through a buffer they are lent (the loop's scratch; RecordReader). MessageBody streams
+// the body back out.
 using MailGateway.Core.Runtime;
 
 namespace MailGateway.Core.Spool
@@ -19,13 +20,13 @@ namespace MailGateway.Core.Spool
 
         public bool IsValid { get { return Problem == null; } }
 
-        public static MessageFile Check(IStorage storage, string name)
+        public static MessageFile Check(IStorage storage, string name, byte[] buffer)
         {
             MessageFile file = new MessageFile();
             int handle = storage.OpenRead(name);
             try
             {
-                file.Problem = file.Validate(new RecordReader(storage, handle));
+                file.Problem = file.Validate(new RecordReader(storage, handle, buffer));
             }
             finally
             {
@@ -39,15 +40,15 @@ namespace MailGateway.Core.Spool
         /// The envelope and body size of a message checked before (see the header); Problem says
         /// what is wrong when the start or the end of the file no longer reads.
         /// </summary>
-        public static MessageFile ReadEnvelope(IStorage storage, string name)
+        public static MessageFile ReadEnvelope(IStorage storage, string name, byte[] buffer)
         {
             MessageFile file = new MessageFile();
             file.FileBytes = storage.Length(name);
             int handle = storage.OpenRead(name);
             try
             {
-                file.Problem = file.ReadStart(new RecordReader(storage, handle));
-                if (file.Problem == null) file.Problem = file.ReadEnd(storage, handle);
+                file.Problem = file.ReadStart(new RecordReader(storage, handle, buffer));
+                if (file.Problem == null) file.Problem = file.ReadEnd(storage, handle, buffer);
             }
             finally
             {
@@ -57,15 +58,15 @@ namespace MailGateway.Core.Spool
         }
 
         // The end record is the last thing in a committed file: type 'Z', 16 bytes of payload.
-        private string ReadEnd(IStorage storage, int handle)
+        private string ReadEnd(IStorage storage, int handle, byte[] tail)
         {
-            byte[] tail = new byte[RecordFormat.Overhead + 16];
-            long at = FileBytes - tail.Length;
+            const int length = RecordFormat.Overhead + 16;
+            long at = FileBytes - length;
             if (at < 0) return "too short for an end record";
             int got = 0;
-            while (got < tail.Length)
+            while (got < length)
             {
-                int n = storage.Read(handle, at + got, tail, got, tail.Length - got);
+                int n = storage.Read(handle, at + got, tail, got, length - got);
                 if (n <= 0) return "end record cannot be read";
                 got += n;
             }

@@ -1,12 +1,11 @@
 // Writes one incoming message to its temporary spool file (QQQQQQQQ.TMP) as records: file header,
-// envelope, one record per recipient, the queue clock at arrival (QueueClock), body chunks of at
-// most ChunkBytes, and at commit the end record that makes the file
-// complete. Space is taken from SpoolSpace before every append, so a full card is noticed before a
-// byte is lost, and is handed back if the message is abandoned.
-// One fixed buffer (RecordBytes) holds whatever is not yet on the card: the body chunk being
-// filled sits in it behind room for its record header, so a full chunk is framed in place and
-// appended without a copy; the envelope's records are framed into it before the body starts, and
-// at the end the last chunk and the end record go out together. It never grows.
+// envelope, one record per recipient, the queue clock at arrival (QueueClock), one body record per
+// Write (split at ChunkBytes; the SMTP session hands its body over in chunks of about 1 KiB), and
+// at commit the end record that makes the file complete. Space is taken from SpoolSpace before
+// every append, so a full card is noticed before a byte is lost, and is handed back if the message
+// is abandoned.
+// The writer keeps no buffer of its own: each record is framed in the loop's scratch (Spool.Scratch)
+// and appended before the call returns, so a session receiving a message holds nothing for it here.
 using MailGateway.Core.Runtime;
 using MailGateway.Core.Text;
 
@@ -17,8 +16,6 @@ namespace MailGateway.Core.Spool
         // Body records of this version are at most this long (files of earlier versions have 4 KiB
         // ones, which RecordReader still reads).
         public const int ChunkBytes = 2048;
-        /// <summary>The writer's one buffer: a full body record, and the end record behind it.</summary>
-        public const int RecordBytes = ChunkBytes + 2 * RecordFormat.Overhead + 16;
 
         // Commit outcome, set by Spool.CommitPending
         public const int Open = 0;
@@ -28,11 +25,11 @@ namespace MailGateway.Core.Spool
 
         private readonly IStorage _storage;
         private readonly SpoolSpace _space;
-        private readonly byte[] _buffer = new byte[RecordBytes];
-        private int _used;                // framed bytes waiting in _buffer (before the body starts, and at the end)
-        private int _chunk;               // body bytes at _buffer[HeaderBytes ..) of the record being filled
+        private readonly byte[] _scratch; // the loop's: framed records wait in it only within a call
+        private int _used;                // framed bytes waiting in _scratch (while Begin frames the envelope)
         private int _handle = -1;
         private long _bodyRecords;
+        private bool _ended;              // the end record is written (WriteLast)
 
         public readonly Envelope Envelope;
         /// <summary>Whoever the loop wants to tell about the outcome (the SMTP session).</summary>
@@ -46,11 +43,12 @@ namespace MailGateway.Core.Spool
         /// <summary>Bytes this file may go past spool.max_bytes (a report that ends its message: SpoolSpace).</summary>
         internal long AllowanceBytes;
 
-        internal MessageWriter(IStorage storage, SpoolSpace space, Envelope envelope)
+        internal MessageWriter(IStorage storage, SpoolSpace space, Envelope envelope, byte[] scratch)
         {
             _storage = storage;
             _space = space;
             Envelope = envelope;
+            _scratch = scratch;
         }
 
         public string TemporaryName { get { return Envelope.QueueId + SpoolNames.Temporary; } }
@@ -81,49 +79,73 @@ namespace MailGateway.Core.Spool
             if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
         }
 
-        // Frames one envelope record into the buffer, appending what is there first when it does not fit.
+        // Frames one envelope record into the scratch, appending what is there first when it does not fit.
         private void AddRecord(byte type, ByteBuffer payload)
         {
             int size = payload.Count + RecordFormat.Overhead;
-            if (_used + size > _buffer.Length && !Flush()) throw new System.IO.IOException("spool.max_bytes reached");
-            if (size > _buffer.Length) throw new System.ArgumentOutOfRangeException("payload", "envelope record larger than the writer's buffer");
-            System.Array.Copy(payload.Array, payload.Start, _buffer, _used + RecordFormat.HeaderBytes, payload.Count);
-            _used += RecordFormat.Frame(_buffer, _used, type, payload.Count);
+            if (_used + size > _scratch.Length && !Flush()) throw new System.IO.IOException("spool.max_bytes reached");
+            if (size > _scratch.Length) throw new System.ArgumentOutOfRangeException("payload", "envelope record larger than a record buffer");
+            System.Array.Copy(payload.Array, payload.Start, _scratch, _used + RecordFormat.HeaderBytes, payload.Count);
+            _used += RecordFormat.Frame(_scratch, _used, type, payload.Count);
         }
 
-        /// <summary>Appends body bytes; false when the spool is out of space (nothing more is written).</summary>
+        /// <summary>Appends body bytes as one record (more past ChunkBytes); false when the spool is out of space (nothing more is written).</summary>
         public bool Write(byte[] buffer, int offset, int count)
         {
-            if (OutOfSpace) return false;
+            return Write(buffer, offset, count, false);
+        }
+
+        /// <summary>
+        /// Appends the body's last bytes and the end record, in one append when they fit the
+        /// scratch together (the end of a received message: one write, then the commit's sync).
+        /// </summary>
+        public bool WriteLast(byte[] buffer, int offset, int count)
+        {
+            return Write(buffer, offset, count, true);
+        }
+
+        private bool Write(byte[] buffer, int offset, int count, bool last)
+        {
+            if (OutOfSpace || _ended) return false;
+            int most = _scratch.Length - RecordFormat.Overhead;
+            if (most > ChunkBytes) most = ChunkBytes;
             while (count > 0)
             {
-                int room = ChunkBytes - _chunk;
-                int n = count < room ? count : room;
-                System.Array.Copy(buffer, offset, _buffer, RecordFormat.HeaderBytes + _chunk, n);
-                _chunk += n;
+                int n = count < most ? count : most;
+                System.Array.Copy(buffer, offset, _scratch, RecordFormat.HeaderBytes, n);
+                _used = RecordFormat.Frame(_scratch, 0, RecordFormat.Body, n);
+                _bodyRecords++;
                 offset += n;
                 count -= n;
                 BodyBytes += n;
-                if (_chunk == ChunkBytes && !FlushChunk()) return false;
+                if (count == 0 && last && _used + EndRecordBytes <= _scratch.Length) break; // the end record joins it
+                if (!Flush()) return false;
             }
-            return true;
+            if (!last) return true;
+            FrameEnd();
+            return Flush();
         }
 
-        /// <summary>Appends the last body chunk and the end record, and syncs the file.</summary>
+        private const int EndRecordBytes = RecordFormat.Overhead + 16;
+
+        // Frames the end record behind what waits in the scratch (the body's size and record count).
+        private void FrameEnd()
+        {
+            WriteInt64(_scratch, _used + RecordFormat.HeaderBytes, BodyBytes);
+            WriteInt64(_scratch, _used + RecordFormat.HeaderBytes + 8, _bodyRecords);
+            _used += RecordFormat.Frame(_scratch, _used, RecordFormat.End, 16);
+            _ended = true;
+        }
+
+        /// <summary>Appends the end record unless WriteLast did, and syncs the file.</summary>
         internal void Finish()
         {
-            if (_chunk > 0)
+            if (!_ended)
             {
-                // The last chunk and the end record go out in one append.
-                _used = RecordFormat.Frame(_buffer, 0, RecordFormat.Body, _chunk);
-                _chunk = 0;
-                _bodyRecords++;
+                _used = 0;
+                FrameEnd();
+                if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
             }
-            int at = _used + RecordFormat.HeaderBytes;
-            WriteInt64(_buffer, at, BodyBytes);
-            WriteInt64(_buffer, at + 8, _bodyRecords);
-            _used += RecordFormat.Frame(_buffer, _used, RecordFormat.End, 16);
-            if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
             _storage.Sync(_handle);
             int handle = _handle;
             _handle = -1; // gone even if Close reports an error (IStorage.Close)
@@ -151,14 +173,6 @@ namespace MailGateway.Core.Spool
             for (int i = 0; i < 8; i++) buffer[at + i] = (byte)(value >> (8 * i));
         }
 
-        private bool FlushChunk()
-        {
-            _used = RecordFormat.Frame(_buffer, 0, RecordFormat.Body, _chunk);
-            _chunk = 0;
-            _bodyRecords++;
-            return Flush();
-        }
-
         private bool Flush()
         {
             if (!_space.TryTake(_used, AllowanceBytes))
@@ -168,7 +182,7 @@ namespace MailGateway.Core.Spool
                 return false;
             }
             FileBytes += _used;
-            if (_used > 0) _storage.Append(_handle, _buffer, 0, _used);
+            if (_used > 0) _storage.Append(_handle, _scratch, 0, _used);
             _used = 0;
             return true;
         }

@@ -61,7 +61,7 @@ namespace MailGateway.Core.Spool
         /// Applies the log (if any) to the message's recipients and flags. Returns how many damaged
         /// stretches were stepped over (0 for a clean log).
         /// </summary>
-        public static int Replay(IStorage storage, QueuedMessage message)
+        public static int Replay(IStorage storage, QueuedMessage message, byte[] buffer)
         {
             RecipientStatus[] statuses = message.Recipients;
             string name = message.QueueId + SpoolNames.Recipients;
@@ -69,7 +69,7 @@ namespace MailGateway.Core.Spool
             int handle = storage.OpenRead(name);
             try
             {
-                RecordReader reader = new RecordReader(storage, handle);
+                RecordReader reader = new RecordReader(storage, handle, buffer);
                 int type;
                 while ((type = reader.NextSkippingDamage()) != RecordReader.EndOfFile)
                 {

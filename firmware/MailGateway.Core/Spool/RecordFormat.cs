@@ -22,6 +22,8 @@ namespace MailGateway.Core.Spool
         /// once, up to MaxPayload.
         /// </summary>
         public const int CommonPayload = 2048 + 64;
+        /// <summary>A buffer that holds any record this version writes, framing included (the loop's scratch is this size).</summary>
+        public const int BufferBytes = Overhead + CommonPayload;
 
         // Record types
         public const byte FileHeader = (byte)'H';   // magic "MGW1"

@@ -72,7 +72,7 @@ namespace MailGateway.Core.Spool
                 byte[] payload = null;
                 try
                 {
-                    RecordReader reader = new RecordReader(_storage, handle);
+                    RecordReader reader = new RecordReader(_storage, handle, new byte[RecordFormat.Overhead + _payloadBytes]);
                     if (reader.Next() == _type && reader.PayloadLength == _payloadBytes)
                     {
                         payload = new byte[_payloadBytes];

@@ -1,11 +1,12 @@
-// Reads records (RecordFormat) one after another from a spool file through one reusable buffer.
+// Reads records (RecordFormat) one after another from a spool file through a buffer it is lent
+// (the loop's scratch: a reader is made, used and dropped within one call, never kept).
 // Next() says what it found: a record whose CRC matches, the clean end of the file, or damage (a
 // torn tail, a bad length, a CRC mismatch) — after damage nothing further in a message file is
 // trusted. NextSkippingDamage() is for the append-only recipient log instead: it steps over the
 // damage to the next record whose CRC matches, so one torn write does not hide later ones.
-// The buffer holds RecordFormat.CommonPayload (every record this version writes: body chunks,
+// A buffer of RecordFormat.BufferBytes holds every record this version writes (body chunks,
 // recipient-log records); a bigger record, which only files of earlier versions have (4 KiB body
-// chunks, envelopes with their recipients inside), gets a buffer of its size once, up to
+// chunks, envelopes with their recipients inside), gets a buffer of its own once, up to
 // RecordFormat.MaxPayload.
 using MailGateway.Core.Runtime;
 
@@ -18,13 +19,16 @@ namespace MailGateway.Core.Spool
 
         private readonly IStorage _storage;
         private readonly int _handle;
-        private byte[] _buffer = new byte[RecordFormat.Overhead + RecordFormat.CommonPayload];
+        private byte[] _buffer;
         private long _position;
 
-        public RecordReader(IStorage storage, int handle)
+        /// <summary>buffer: where records are read to (at least RecordFormat.HeaderBytes long); the reader's own use of it ends with the reader's.</summary>
+        public RecordReader(IStorage storage, int handle, byte[] buffer)
         {
+            if (buffer == null || buffer.Length < RecordFormat.HeaderBytes) throw new System.ArgumentException("a record buffer is needed", "buffer");
             _storage = storage;
             _handle = handle;
+            _buffer = buffer;
         }
 
         /// <summary>The payload of the last record: Buffer[PayloadOffset .. PayloadOffset + PayloadLength).</summary>

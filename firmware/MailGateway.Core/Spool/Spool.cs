@@ -43,6 +43,7 @@ namespace MailGateway.Core.Spool
         private readonly ArrayList _unreadableBytes = new ArrayList();   // long: card bytes counted for each
         private bool _setAsideSinceSync;
         private readonly QueueIds _ids;
+        private byte[] _scratch;
 
         public Spool(IStorage storage, SpoolSpace space, ILog log)
         {
@@ -56,6 +57,25 @@ namespace MailGateway.Core.Spool
         public void RaiseQueueIds(string queueId)
         {
             _ids.Raise(queueId);
+        }
+
+        /// <summary>
+        /// The buffer records are framed in and read through: the loop's scratch (the Gateway lends
+        /// it; RecordFormat.BufferBytes), else one of the spool's own. Every use ends within the call
+        /// that makes it, so the loop's other work within the pass may use it too.
+        /// </summary>
+        public byte[] Scratch
+        {
+            get
+            {
+                if (_scratch == null) _scratch = new byte[RecordFormat.BufferBytes];
+                return _scratch;
+            }
+            set
+            {
+                if (value == null || value.Length < RecordFormat.BufferBytes) throw new System.ArgumentException("the scratch buffer must hold a record (RecordFormat.BufferBytes)");
+                _scratch = value;
+            }
         }
 
         public SpoolSpace Space { get { return _space; } }
@@ -94,7 +114,7 @@ namespace MailGateway.Core.Spool
             }
             if (!_space.HasRoomFor(-allowanceBytes)) return null;
             envelope.QueueId = NewQueueId();
-            MessageWriter writer = new MessageWriter(_storage, _space, envelope);
+            MessageWriter writer = new MessageWriter(_storage, _space, envelope, Scratch);
             writer.AllowanceBytes = allowanceBytes;
             try
             {
@@ -458,7 +478,7 @@ namespace MailGateway.Core.Spool
             MessageFile file = null;
             try
             {
-                file = checkAll ? MessageFile.Check(_storage, name) : MessageFile.ReadEnvelope(_storage, name);
+                file = checkAll ? MessageFile.Check(_storage, name, Scratch) : MessageFile.ReadEnvelope(_storage, name, Scratch);
                 problem = !file.IsValid ? file.Problem
                         : file.Envelope.QueueId != id ? "queue ID does not match file name" : null;
             }
@@ -482,7 +502,7 @@ namespace MailGateway.Core.Spool
             QueuedMessage message = new QueuedMessage(file.Envelope, file.BodyBytes, file.FileBytes);
             try
             {
-                int damaged = RecipientLog.Replay(_storage, message);
+                int damaged = RecipientLog.Replay(_storage, message, Scratch);
                 message.LogNameDurable = true; // found on the card after a start: there to stay
                 if (damaged > 0)
                 {

@@ -53,7 +53,7 @@ namespace MailGateway.Emulator.Budget
             sizes.Pop3Session = world.Part().Weigh(new Connection(1, new Pop3Session(world.Pop3Settings, "192.0.2.10", false, 0)));
             sizes.QueueIndexEntry = QueueIndexEntryBytes(config);
             sizes.QueueScanPage = QueueScanPageBytes(config);
-            sizes.SpoolReader = world.Part().Weigh(new RecordReader(world.Storage, 0));
+            sizes.SpoolReader = world.Part().Weigh(new RecordReader(world.Storage, 0, world.Spool.Scratch));
             sizes.DnsResolver = new ObjectSize().Share(typeof(DnsSettings)).Share(config).Weigh(world.Resolver);
             sizes.DnsLookup = world.Part().Share(typeof(DnsSettings)).Share(typeof(DnsServerHealth))
                 .Weigh(new DnsLookup("mx1.recipient-domain.example", DnsType.MX, Servers(config), world.Random, new DnsSettings()));
@@ -291,7 +291,7 @@ namespace MailGateway.Emulator.Budget
                 ServerSettings.TlsSessions = new TlsSessions(config.MaxTlsSessions);
                 Pop3Settings.TlsSessions = ServerSettings.TlsSessions;
                 Policy = config.ToRelayPolicy();
-                Spool = new SpoolStore(Storage, Space, log);
+                Spool = new SpoolStore(Storage, Space, log) { Scratch = _scratch };
                 Spool.Recover();
             }
 

@@ -36,6 +36,8 @@
 //     operation after the next n. The card stays powered.
 //   - FailWrites(error) makes every counted operation throw it, without effect, until
 //     HealWrites(): a card that turned read-only or is full; reads still work.
+//   - Rot(name, position) flips a bit of a stored byte, durable or not: a worn card's sector that
+//     reads back changed after it was written and synced (the records' CRCs must catch it).
 //   FaultsThrown counts the scripted IOExceptions thrown so far, so a simulation can tell when a
 //   scripted fault actually hit; CancelPowerCut forgets a cut scheduled but not yet struck.
 // Observers (a simulation's checker, not the gateway) may look with PeekNames and PeekFile: the
@@ -315,6 +317,16 @@ namespace MailGateway.Emulator.Simulation
             _names.Keys.CopyTo(names, 0);
             Array.Sort(names, StringComparer.Ordinal);
             return names;
+        }
+
+        /// <summary>Flips the lowest bit of the byte at position in name (see the header: bit rot).</summary>
+        public void Rot(string name, long position)
+        {
+            if (!_names.TryGetValue(name, out StoredFile file) || position < 0 || position >= file.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(position), name + " has no byte at " + position);
+            }
+            file.Data[position] ^= 1;
         }
 
         /// <summary>For observers: a file's bytes as the running system sees them (see PeekNames); null if there is none.</summary>

@@ -157,6 +157,37 @@ public class SmtpDeliveryJobTests
         Assert.Equal(0, gw.Gateway.Spool.Count);
     }
 
+    // The body is streamed from the card and a record's CRC is only checked at its end: a record
+    // that rotted on the card after it was accepted has been partly sent by then. The receiver
+    // must never see the final dot, so it discards the message; the message stays queued.
+    [Fact]
+    public void ABodyThatRottedOnTheCard_IsNeverFinished_AndTheMessageIsKept()
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        config.Routes = new[] { new Route("tls.test", new HostPort("10.0.0.5", 25)) };
+        var gw = new SimulatedGateway(config, realDelivery: true);
+        var server = gw.Network.Serve("10.0.0.5", 25);
+        byte[] body = SnapshotBody(30_000);
+        string id = gw.Queue("cam@lan.test", new[] { "x@tls.test" }, System.Text.Encoding.Latin1.GetString(DotStuff(body)));
+        string file = id + ".MSG";
+        gw.Storage.Rot(file, gw.Storage.Length(file) - 4000); // inside a body record near the end
+
+        var peer = server.Accept();
+        peer.Write("220 mx ESMTP\r\n");
+        Expect(gw, peer, "EHLO gw.local.test\r\n");
+        peer.Write("250-mx\r\n250 PIPELINING\r\n");
+        Expect(gw, peer, "MAIL FROM:<cam@lan.test>\r\nRCPT TO:<x@tls.test>\r\nDATA\r\n");
+        peer.Write("250 ok\r\n250 ok\r\n354 go\r\n");
+        int start = peer.ReceivedBytes.Length;
+        for (int pass = 0; pass < 10_000 && !peer.GatewayClosed; pass++) gw.Gateway.RunOnce();
+        byte[] data = peer.ReceivedBytes[start..];
+        Assert.True(peer.GatewayClosed);
+        Assert.InRange(data.Length, 20_000, 30_000);  // most of it went before the damage was found
+        Assert.False(EndsWithDot(data));
+        Assert.Contains(gw.Log, l => l == id + ": error: queue file damaged while sending; message kept");
+        Assert.Equal(1, gw.Gateway.Spool.Count);
+    }
+
     // RFC 5321 §4.5.2, as the client (the camera) does it.
     private static byte[] DotStuff(byte[] body)
     {

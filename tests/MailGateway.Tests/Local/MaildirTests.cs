@@ -33,7 +33,7 @@ public sealed class MaildirTests : IDisposable
         var users = new LocalDeliveryTests.Users();
         users.Folders["person2"] = "U0000002";
         var message = queue.Find(writer.Envelope.QueueId);
-        var job = new LocalDeliveryJob(spool, store, users, message, new[] { 0 });
+        var job = new LocalDeliveryJob(spool, new byte[MailGateway.Core.Runtime.Gateway.ScratchBytes], store, users, message, new[] { 0 }, null);
         Assert.True(job.Step(0));
         Assert.Equal(AttemptOutcome.Delivered, job.Outcomes[0].Result);
         return (store, message, spool);
@@ -88,7 +88,7 @@ public sealed class MaildirTests : IDisposable
         var (store, message, spool) = Deliver("once");
         var users = new LocalDeliveryTests.Users();
         users.Folders["person2"] = "U0000002";
-        var again = new LocalDeliveryJob(spool, store, users, message, new[] { 0 });
+        var again = new LocalDeliveryJob(spool, new byte[MailGateway.Core.Runtime.Gateway.ScratchBytes], store, users, message, new[] { 0 }, null);
         Assert.True(again.Step(0));
         Assert.Equal("250 2.0.0 already in mailbox U0000002", again.Outcomes[0].Reply);
         Assert.Single(Directory.GetFiles(Path.Combine(_dir, "U0000002", "new")));

@@ -77,8 +77,9 @@ public class FullCardTests
             users.Folders["person1"] = "U0000001";
             var gw = new SimulatedGateway(config, realDelivery: true, users: users);
             SimulatedStorage mailbox = gw.Folders.Card("U0000001");
-            // Create the .TMP, most of the copy's appends (one per body record), then the power goes.
-            mailbox.CutPowerAfter((40_000 + MailGateway.Core.Spool.MessageWriter.ChunkBytes - 1) / MailGateway.Core.Spool.MessageWriter.ChunkBytes);
+            // Create the .TMP, most of the copy's appends (one per body record: the session's chunks), then the power goes.
+            const int chunk = MailGateway.Core.Smtp.SmtpServerSession.BodyChunk;
+            mailbox.CutPowerAfter((40_000 + chunk - 1) / chunk);
             string id;
             try
             {

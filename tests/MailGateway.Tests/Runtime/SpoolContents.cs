@@ -20,12 +20,13 @@ public static class SpoolContents
         foreach (string name in storage.List().OrderBy(n => n))
         {
             if (SpoolNames.QueueIdOf(name, SpoolNames.Message) == null) continue;
-            MessageFile file = MessageFile.Check(storage, name);
+            MessageFile file = MessageFile.Check(storage, name, new byte[RecordFormat.BufferBytes]);
             Assert.True(file.IsValid, name + ": " + file.Problem);
             var body = new MemoryStream();
             var reader = new MessageBody(storage, name);
+            byte[] buffer = new byte[777]; // pieces that cross the records' bounds
             int n;
-            while ((n = reader.Next()) > 0) body.Write(reader.Buffer, reader.Offset, n);
+            while ((n = reader.Next(buffer, 0, buffer.Length)) > 0) body.Write(buffer, 0, n);
             reader.Close();
             Assert.Equal(0, n);
             result.Add(new StoredMessage { Envelope = file.Envelope, Body = body.ToArray() });

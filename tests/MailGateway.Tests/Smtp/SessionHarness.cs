@@ -276,6 +276,9 @@ namespace MailGateway.Tests.Smtp
                         case SessionEvent.DataEnded:
                             Assert.NotNull(_message);
                             _run.Events.Add("DataEnded");
+                            _run.MaxBodyCount = Math.Max(_run.MaxBodyCount, _session.Body.Count);
+                            _message.Write(_session.Body.Array, _session.Body.Start, _session.Body.Count);
+                            _session.Body.Consume(_session.Body.Count);
                             _run.Stored.Add(_message.ToArray());
                             _message = null;
                             _session.CompleteSpool(_h.SpoolVerdict);

@@ -94,6 +94,8 @@ namespace MailGateway.Tests.Client
                         body.Consume(body.Count);
                         break;
                     case SessionEvent.DataEnded:
+                        _message.Write(_session.Body.Array, _session.Body.Start, _session.Body.Count);
+                        _session.Body.Consume(_session.Body.Count);
                         Stored.Add(_message.ToArray());
                         _message = null;
                         _session.CompleteSpool(new Reply(250, "2.0.0", "Ok"));

@@ -101,10 +101,10 @@ public class LongQueueTests
 
     // What the queue holds in memory: the spool's object graph (its resident messages, the scan's
     // page of names, its bookkeeping), weighed object by object as `mailgw budget` weighs parts,
-    // without the card and the harness's log it points to.
+    // without the card, the harness's log and the loop's scratch it points to.
     private static long QueueMemory(SimulatedGateway gw, SimulatedStorage card)
     {
-        return new MailGateway.Emulator.Budget.ObjectSize().Share(card).Share(gw.Log).Weigh(gw.Gateway.Spool).Budget;
+        return new MailGateway.Emulator.Budget.ObjectSize().Share(card).Share(gw.Log).Share(gw.Gateway.Spool.Scratch).Weigh(gw.Gateway.Spool).Budget;
     }
 
     [Fact]

@@ -296,6 +296,12 @@ namespace MailGateway.Core.Smtp
             get { return _state == ClientState.SendingBody && _output.Count < BodyOutputLimit; }
         }
 
+        /// <summary>Body bytes WriteBody takes now if none needs a dot or a line end added: what is worth reading for it.</summary>
+        public int BodyRoom
+        {
+            get { return WantsBody ? BodyOutputLimit + 1 - _output.Count : 0; }
+        }
+
         /// <summary>
         /// Offers body bytes, any amount; the session takes as many as fit in its output now,
         /// dot-stuffs them and repairs line ends (DotEncoder), and returns how many it took. 0 when it

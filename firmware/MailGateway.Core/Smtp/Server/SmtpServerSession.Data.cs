@@ -100,10 +100,17 @@ namespace MailGateway.Core.Smtp
 
         /// <summary>
         /// The spool could not store more of the message (spool.max_bytes reached: 452 4.3.1; card
-        /// error: 451 4.3.0): store nothing more, read the message to its end, then send verdict.
+        /// error: 451 4.3.0): store nothing more, read the message to its end, then send verdict —
+        /// at once when the end was already read (the last bytes failed).
         /// </summary>
         public void FailBody(Reply verdict)
         {
+            if (_state == ServerState.AwaitingSpool)
+            {
+                _body.Clear();
+                CompleteSpool(verdict);
+                return;
+            }
             if (_state != ServerState.ReadingData) return;
             _logLines.Add(_queueId + ": " + verdict.Text + " while receiving from " + ClientName());
             SkipRestOfMessage(verdict);

@@ -8,7 +8,8 @@
 //   fields and queues one reply. Commands may be pipelined (RFC 2920): all complete lines are
 //   handled in order. After DATA the session stops reading until the loop has opened a spool file
 //   (CompleteDataStart), then streams the message through DataDecoder and HeaderFilter into Body in
-//   chunks; the loop empties Body into the spool file at each BodyReady. At the end of data the
+//   chunks; the loop empties Body into the spool file at each BodyReady (a full chunk, so the
+//   spool's records are about a chunk long) and at DataEnded (the rest). At the end of data the
 //   session waits, reading nothing, for CompleteSpool: "250" is only sent after the spool says the
 //   message is durable.
 //   STARTTLS (RFC 3207) and AUTH (RFC 4954) work the same way: the session queues its reply, emits
@@ -150,7 +151,7 @@ namespace MailGateway.Core.Smtp
             _trustedClient = true;
         }
 
-        /// <summary>Message bytes waiting for the spool (after BodyReady); consume what was written.</summary>
+        /// <summary>Message bytes waiting for the spool (at BodyReady and DataEnded); consume what was written.</summary>
         public ByteBuffer Body { get { return _body; } }
 
         // ---- Driving API ---------------------------------------------------------------------
@@ -168,7 +169,7 @@ namespace MailGateway.Core.Smtp
                 int before = used;
                 if (_state == ServerState.ReadingData || _state == ServerState.SkippingData)
                 {
-                    if (_body.Count >= BodyChunk) break;
+                    if (BodyFull) break;
                     used += ReceiveData(buffer, offset + used, count - used);
                 }
                 else if (ReadsLines(_state))
@@ -217,11 +218,15 @@ namespace MailGateway.Core.Smtp
         {
             get
             {
-                if (_state == ServerState.ReadingData || _state == ServerState.SkippingData) return _body.Count < BodyChunk;
+                if (_state == ServerState.ReadingData || _state == ServerState.SkippingData) return !BodyFull;
                 if (ReadsLines(_state)) return _output.Count < MaxPendingOutput;
                 return false;
             }
         }
+
+        // Body has a chunk: the decoder needs two bytes of room below BodyChunk (ReceiveData), so a
+        // chunk one byte short is full as well.
+        private bool BodyFull { get { return _body.Count > BodyChunk - 2; } }
 
         // States in which input is read as lines: commands, or the client's half of an AUTH exchange.
         private static bool ReadsLines(int state)
@@ -231,14 +236,15 @@ namespace MailGateway.Core.Smtp
         }
 
         /// <summary>
-        /// The next SessionEvent, or SessionEvent.None. Every byte of a message is handed over with
-        /// BodyReady before its DataEnded, so the loop may commit as soon as it sees DataEnded.
+        /// The next SessionEvent, or SessionEvent.None. BodyReady: a chunk of the message waits in
+        /// Body. DataEnded: the message is complete, its last bytes (if any) in Body, so the loop
+        /// stores them and may commit at once.
         /// </summary>
         public int PollEvent()
         {
-            // BodyReady first: the end of data is usually found in the same Receive as the
-            // message's last bytes, and DataEnded must not overtake them.
-            if (_body.Count > 0 && (_state == ServerState.ReadingData || _state == ServerState.AwaitingSpool))
+            // Only a full chunk is handed over while the data goes on: a slow client's small reads
+            // do not each become a record on the card. The rest goes with DataEnded.
+            if (BodyFull && _state == ServerState.ReadingData)
             {
                 return SessionEvent.BodyReady;
             }

@@ -19,8 +19,9 @@ namespace MailGateway.Emulator.Simulation.Worlds
             var output = new MemoryStream();
             try
             {
+                byte[] buffer = new byte[RecordFormat.BufferBytes];
                 int n;
-                while ((n = body.Next()) > 0) output.Write(body.Buffer, body.Offset, n);
+                while ((n = body.Next(buffer, 0, buffer.Length)) > 0) output.Write(buffer, 0, n);
             }
             finally
             {
