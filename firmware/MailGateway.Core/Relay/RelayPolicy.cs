@@ -55,9 +55,10 @@ namespace MailGateway.Core.Relay
         {
             if (recipient.IsBarePostmaster) return true;
             if (trustedClient) return true;
-            if (recipient.Domain == null || recipient.IsAddressLiteral) return false;
+            string domain = recipient.Domain;
+            if (domain == null || recipient.IsAddressLiteral) return false;
             if (recipient.HasRoutingInLocalPart) return false;
-            return Contains(_localDomains, recipient.Domain) || Contains(_relayDomains, recipient.Domain);
+            return Contains(_localDomains, domain) || Contains(_relayDomains, domain);
         }
 
         /// <summary>
@@ -69,8 +70,9 @@ namespace MailGateway.Core.Relay
             if (_localRecipients == null) return true;
             if (recipient.IsBarePostmaster || recipient.IsAddressLiteral) return true;
             if (!Contains(_localDomains, recipient.Domain)) return true;
-            if (Text.Ascii.EqualsIgnoreCase(recipient.LocalPart, "postmaster")) return true;
-            return _localRecipients.IsKnown(recipient.LocalPart);
+            string local = recipient.LocalPart;
+            if (Text.Ascii.EqualsIgnoreCase(local, "postmaster")) return true;
+            return _localRecipients.IsKnown(local);
         }
 
         /// <summary>True for a recipient in a local domain whose mailbox is full (552 5.2.2, RFC 3463).</summary>
