@@ -92,6 +92,8 @@ namespace MailGateway.Core.Config
                     return SetSize(key, value, 0, out config.BoardTlsSessionBytes);
                 case "board.sockets":
                     return SetInt(key, value, 0, 65535, out config.BoardSockets);
+                case "limits.remembered_clients":
+                    return SetInt(key, value, 1, 10000, out config.RememberedClients);
                 case "limits.sessions_per_client":
                     return SetInt(key, value, 1, 10000, out config.SessionsPerClient);
                 case "limits.sessions_reserved":

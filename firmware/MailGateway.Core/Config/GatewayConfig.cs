@@ -19,6 +19,8 @@ namespace MailGateway.Core.Config
         public int MaxSessions = 20;
         /// <summary>limits.smtp_sessions: the most of limits.sessions that may be SMTP at once; 0: any.</summary>
         public int MaxSmtpSessions;
+        /// <summary>limits.remembered_clients: client addresses each login list keeps (failed logins, POP-before-SMTP, recent logins).</summary>
+        public int RememberedClients = 64;
         /// <summary>limits.tls_sessions: TLS sessions at once, inbound and outbound (TlsSessions); 0: no limit of its own.</summary>
         public int MaxTlsSessions;
         /// <summary>limits.sessions_per_client: sessions one client address may hold at once.</summary>

@@ -12,11 +12,9 @@ namespace MailGateway.Core.Runtime
     {
         // ---- POP-before-SMTP (relay.pop_before_smtp) ----------------------------------------------
 
-        /// <summary>Client addresses remembered for POP-before-SMTP (and, apart, for recent logins) at the
-        /// most, the oldest forgotten first: a LAN box has few users, and each costs memory (mailgw budget).</summary>
-        public const int MaxPopLogins = 16;
-
-        private readonly AddressMemory _popBeforeSmtp = new AddressMemory(MaxPopLogins);
+        // Client addresses remembered for POP-before-SMTP: limits.remembered_clients at the most,
+        // the oldest forgotten first (a LAN box has few users, and each costs memory: mailgw budget).
+        private readonly AddressMemory _popBeforeSmtp;
 
         private Pop3Settings Pop3Settings()
         {

@@ -41,7 +41,7 @@ namespace MailGateway.Core.Runtime
         private readonly Relay.RelayPolicy _policy;
         private readonly Local.RecipientExpansion _recipients;
         private readonly Local.LocalMail _local;
-        private readonly LoginThrottle _logins = new LoginThrottle();
+        private readonly LoginThrottle _logins;
         private readonly Local.Pop3Settings _pop3Settings;
         private readonly Spool.Spool _spool;
         private readonly Delivery.QueueRunner _queue;
@@ -66,6 +66,9 @@ namespace MailGateway.Core.Runtime
             _clock = clock;
             _log = log;
             _settings = config.ToServerSettings();
+            _logins = new LoginThrottle(config.RememberedClients);
+            _recentLogins = new AddressMemory(config.RememberedClients);
+            _popBeforeSmtp = new AddressMemory(config.RememberedClients);
             Delivery.SmtpDeliveries smtp = deliveries as Delivery.SmtpDeliveries;
             _scratch = smtp != null ? smtp.Scratch : new byte[ScratchBytes];
             _settings.Scratch = _scratch;
@@ -413,7 +416,7 @@ namespace MailGateway.Core.Runtime
         /// <summary>How long a successful login (SMTP AUTH or POP3) keeps an address trusted for the reserve.</summary>
         public const long LoginTrustMs = 60 * 60 * 1000;
 
-        private readonly AddressMemory _recentLogins = new AddressMemory(MaxPopLogins);
+        private readonly AddressMemory _recentLogins;
 
         private void RememberLogin(string address, long nowMs)
         {

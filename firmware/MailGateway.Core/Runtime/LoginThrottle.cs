@@ -1,18 +1,25 @@
 // Failed logins (SMTP AUTH, POP3 PASS) counted per client address: after MaxFailures within
 // WindowMs the address is refused without a password check until the window has passed, which
 // makes guessing slow and keeps the loop from spending its time on PBKDF2 for an attacker.
-// Bounded: at most MaxAddresses addresses are remembered (the oldest entry is forgotten first).
+// Bounded: at most limits.remembered_clients addresses are remembered (the oldest entry is
+// forgotten first), in arrays made once at that size.
 namespace MailGateway.Core.Runtime
 {
     public sealed class LoginThrottle
     {
         public const int MaxFailures = 5;
         public const long WindowMs = 10 * 60 * 1000;
-        public const int MaxAddresses = 64;
+        private readonly string[] _addresses;
+        private readonly int[] _failures;
+        private readonly long[] _sinceMs;
 
-        private readonly string[] _addresses = new string[MaxAddresses];
-        private readonly int[] _failures = new int[MaxAddresses];
-        private readonly long[] _sinceMs = new long[MaxAddresses];
+        public LoginThrottle(int capacity)
+        {
+            if (capacity < 1) capacity = 1;
+            _addresses = new string[capacity];
+            _failures = new int[capacity];
+            _sinceMs = new long[capacity];
+        }
 
         public bool IsBlocked(string address, long nowMs)
         {
@@ -47,7 +54,7 @@ namespace MailGateway.Core.Runtime
 
         private int Find(string address)
         {
-            for (int i = 0; i < MaxAddresses; i++)
+            for (int i = 0; i < _addresses.Length; i++)
             {
                 if (_addresses[i] == address) return i;
             }
@@ -57,7 +64,7 @@ namespace MailGateway.Core.Runtime
         private int Oldest()
         {
             int oldest = 0;
-            for (int i = 0; i < MaxAddresses; i++)
+            for (int i = 0; i < _addresses.Length; i++)
             {
                 if (_addresses[i] == null) return i;
                 if (_sinceMs[i] < _sinceMs[oldest]) oldest = i;

@@ -15,7 +15,7 @@
 //   queue index    queue.index_size entries and the card scan's page of names; configuration,
 //                  the loop and its shared buffers once;
 //                  one transient spool reader (loading the queue, replaying a recipient log);
-//                  the addresses remembered after logins (2 x Gateway.MaxPopLogins).
+//                  the client addresses remembered for logins (3 lists of limits.remembered_clients).
 //   sockets        listeners + sessions + deliveries (+ parked) + DNS (dns.udp_sockets per address
 //                  family of dns.servers, one family when none is set, plus one TCP connection).
 using System.Collections.Generic;
@@ -51,7 +51,7 @@ namespace MailGateway.Emulator.Budget
             Rows.Add(new BudgetRow("configuration", sizes.Configuration, 1, "(the file)"));
             Rows.Add(new BudgetRow("loop, shared buffers", sizes.Loop, 1, "-"));
             Rows.Add(new BudgetRow("spool reader (transient)", sizes.SpoolReader, 1, "-"));
-            Rows.Add(new BudgetRow("remembered login address", sizes.LoginAddress, 2 * MailGateway.Core.Runtime.Gateway.MaxPopLogins, "- (Gateway.MaxPopLogins)"));
+            Rows.Add(new BudgetRow("remembered client", sizes.RememberedClient, 3L * config.RememberedClients, "limits.remembered_clients"));
             Rows.Add(new BudgetRow("TLS session (native)", config.BoardTlsSessionBytes, TlsSessions(config), "limits.tls_sessions", native: true));
 
             // POP3's listeners count like its sessions: whether or not mailboxes are kept yet.

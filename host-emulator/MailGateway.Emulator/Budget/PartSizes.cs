@@ -40,7 +40,7 @@ namespace MailGateway.Emulator.Budget
         public Weight Configuration;
         public Weight Loop;
         public Weight SpoolReader;
-        public Weight LoginAddress;
+        public Weight RememberedClient;
 
         /// <summary>Measures every part for this configuration.</summary>
         public static PartSizes Measure(GatewayConfig config)
@@ -48,7 +48,8 @@ namespace MailGateway.Emulator.Budget
             var sizes = new PartSizes();
             var world = new World(config);
             sizes.Configuration = new ObjectSize().Weigh(config);
-            sizes.Loop = new ObjectSize().Share(config).Share(world.Resolver).Weigh(world.Gateway, world.Deliveries);
+            sizes.Loop = new ObjectSize().Share(config).Share(world.Resolver).Share(typeof(LoginThrottle)).Share(typeof(AddressMemory))
+                .Weigh(world.Gateway, world.Deliveries);
             sizes.SmtpSession = MeasureSmtpSession(world, out sizes.SmtpRecipient);
             sizes.Pop3Session = world.Part().Weigh(new Connection(1, new Pop3Session(world.Pop3Settings, "192.0.2.10", false, 0)));
             sizes.QueueIndexEntry = QueueIndexEntryBytes(config);
@@ -58,7 +59,7 @@ namespace MailGateway.Emulator.Budget
             sizes.DnsLookup = world.Part().Share(typeof(DnsSettings)).Share(typeof(DnsServerHealth))
                 .Weigh(new DnsLookup("mx1.recipient-domain.example", DnsType.MX, Servers(config), world.Random, new DnsSettings()));
             sizes.DeliveryJob = MeasureDelivery(world, out sizes.ParkedConnection);
-            sizes.LoginAddress = LoginAddressBytes();
+            sizes.RememberedClient = RememberedClientBytes(config);
             return sizes;
         }
 
@@ -87,18 +88,28 @@ namespace MailGateway.Emulator.Budget
             return new ObjectSize().Weigh(card.ListAfter(null, page));
         }
 
-        // One address the loop remembers after a login (POP-before-SMTP, the session reserve): the
-        // average over a full AddressMemory of IPv4 LAN addresses.
-        private static Weight LoginAddressBytes()
+        // One client address the loop remembers for logins (the failed-login throttle, POP-before-SMTP,
+        // the session reserve: three lists of limits.remembered_clients each): the average over the
+        // three lists filled with IPv4 LAN addresses, their arrays included.
+        private static Weight RememberedClientBytes(GatewayConfig config)
         {
-            const int n = Gateway.MaxPopLogins;
-            var empty = new AddressMemory(n);
-            var full = new AddressMemory(n);
-            for (int i = 0; i < n; i++) full.Remember("192.168.100." + (100 + i).ToString(), 1000);
-            Weight a = new ObjectSize().Weigh(empty);
-            Weight b = new ObjectSize().Weigh(full);
-            return new Weight((b.DotNet - a.DotNet + n - 1) / n, (b.Nano - a.Nano + n - 1) / n);
+            int n = config.RememberedClients;
+            var throttle = new LoginThrottle(n);
+            var popBeforeSmtp = new AddressMemory(n);
+            var recent = new AddressMemory(n);
+            for (int i = 0; i < n; i++)
+            {
+                throttle.Failed(Lan(i), 1000);
+                popBeforeSmtp.Remember(Lan(i), 1000);
+                recent.Remember(Lan(i), 1000);
+            }
+            Weight all = new ObjectSize().Weigh(throttle, popBeforeSmtp, recent);
+            int entries = 3 * n;
+            return new Weight((all.DotNet + entries - 1) / entries, (all.Nano + entries - 1) / entries);
         }
+
+        // A LAN client's address ("192.168.1.23"), a different one for each i.
+        private static string Lan(int i) => "192.168." + (i / 250).ToString() + "." + (1 + i % 250).ToString();
 
         // ---- SMTP --------------------------------------------------------------------------------
 

@@ -101,6 +101,37 @@ public class GatewayTlsAuthTests
         Assert.StartsWith("235 2.7.0", gw.Say(again, "AUTH PLAIN " + Plain + "\r\n"));
     }
 
+    // limits.remembered_clients bounds the throttle's list: with room for one address, a failure
+    // from a second address makes the gateway forget the first (the memory a small board saves).
+    [Fact]
+    public void TheThrottle_RemembersAsManyAddressesAsLimitsRememberedClientsSays()
+    {
+        var gw = Gateway(c =>
+        {
+            c.SmtpAuthPlaintext = true;
+            c.RememberedClients = 1;
+        });
+        var client = Stranger(gw);
+        gw.Settle();
+        gw.Say(client, "EHLO client.test\r\n");
+        for (int i = 0; i < 5; i++)
+        {
+            gw.Say(client, "AUTH PLAIN " + Wrong + "\r\n");
+            gw.Clock.Advance(MailGateway.Core.Runtime.Gateway.LoginFailureDelayMs);
+            gw.Settle();
+            Assert.StartsWith("535 5.7.8", client.ReadNew());
+        }
+        Assert.StartsWith("454 4.7.0", gw.Say(client, "AUTH PLAIN " + Plain + "\r\n"));
+        var other = gw.Network.Connect(SimulatedGateway.ListenAddress, SimulatedGateway.ListenPort, "203.0.113.8");
+        gw.Settle();
+        gw.Say(other, "EHLO client.test\r\n");
+        gw.Say(other, "AUTH PLAIN " + Wrong + "\r\n");
+        gw.Clock.Advance(MailGateway.Core.Runtime.Gateway.LoginFailureDelayMs);
+        gw.Settle();
+        Assert.StartsWith("535 5.7.8", other.ReadNew());
+        Assert.StartsWith("235 2.7.0", gw.Say(client, "AUTH PLAIN " + Plain + "\r\n"));
+    }
+
     [Fact]
     public void ImplicitTls_GreetsOnlyAfterTheHandshake()
     {
