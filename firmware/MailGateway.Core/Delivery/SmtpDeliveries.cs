@@ -47,6 +47,7 @@ namespace MailGateway.Core.Delivery
             Random = random;
             Log = log;
             _resolver = lookups as DnsResolver;
+            if (_resolver != null) _resolver.Scratch = Scratch;
             MxSettings.MaxAddresses = config.MaxAddressesPerAttempt;
             OwnNames = new string[] { config.Hostname };
         }

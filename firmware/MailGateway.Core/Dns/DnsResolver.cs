@@ -90,8 +90,8 @@ namespace MailGateway.Core.Dns
         private int _tcpOpen;
 
         // Scratch
-        private readonly byte[] _datagram;
-        private readonly byte[] _tcpScratch = new byte[TcpOutputBytes];
+        private byte[] _scratch;         // see Scratch
+        private readonly int _datagramBytes;
 
         /// <summary>Throws when settings ask for no lookups, no sockets or more than MaxUdpSocketsPerFamily (a caller bug).</summary>
         public DnsResolver(IDnsTransport transport, DnsServer[] servers, IRandom random, DnsSettings settings)
@@ -113,7 +113,26 @@ namespace MailGateway.Core.Dns
             _udpUsers = new int[_udp.Length];
             for (int i = 0; i < _udp.Length; i++) _udp[i] = -1;
             int datagramBytes = settings.UdpPayloadBytes > 512 ? settings.UdpPayloadBytes : 512;
-            _datagram = new byte[datagramBytes > DnsMessage.MaxQueryBytes ? datagramBytes : DnsMessage.MaxQueryBytes];
+            _datagramBytes = datagramBytes > DnsMessage.MaxQueryBytes ? datagramBytes : DnsMessage.MaxQueryBytes;
+        }
+
+        /// <summary>
+        /// Where queries are built and datagrams and TCP bytes pass through, each within the call
+        /// that uses it: the loop's scratch (SmtpDeliveries lends it), else one of the resolver's
+        /// own. At least a datagram of DnsSettings.UdpPayloadBytes long.
+        /// </summary>
+        public byte[] Scratch
+        {
+            get
+            {
+                if (_scratch == null) _scratch = new byte[_datagramBytes];
+                return _scratch;
+            }
+            set
+            {
+                if (value == null || value.Length < _datagramBytes) throw new System.ArgumentException("the scratch buffer must hold a datagram");
+                _scratch = value;
+            }
         }
 
         /// <summary>Lookups begun and not yet collected (running, queued or finished).</summary>
@@ -280,16 +299,17 @@ namespace MailGateway.Core.Dns
             {
                 string address;
                 int port;
-                int count = _transport.ReceiveFrom(_udp[socket], _datagram, 0, _datagram.Length, out address, out port);
+                byte[] datagram = Scratch;
+                int count = _transport.ReceiveFrom(_udp[socket], datagram, 0, datagram.Length, out address, out port);
                 if (count <= 0) return;
                 if (count < 2) continue;
-                int id = (_datagram[0] << 8) | _datagram[1];
+                int id = (datagram[0] << 8) | datagram[1];
                 int bit = 1 << socket;
                 for (int i = 0; i < _slots.Count; i++)
                 {
                     Slot slot = (Slot)_slots[i];
                     if ((slot.Sockets & bit) == 0 || slot.Lookup.Id != id || slot.Lookup.IsDone) continue;
-                    slot.Lookup.ReceiveDatagram(_datagram, 0, count, address, port, nowMs);
+                    slot.Lookup.ReceiveDatagram(datagram, 0, count, address, port, nowMs);
                     if (slot.Lookup.IsDone) Stop(slot); // may close this very socket: the loop ends then
                 }
             }
@@ -300,7 +320,7 @@ namespace MailGateway.Core.Dns
             DnsLookup lookup = slot.Lookup;
             DnsServer server;
             int n;
-            while ((n = lookup.PollDatagram(_datagram, 0, nowMs, out server)) > 0)
+            while ((n = lookup.PollDatagram(Scratch, 0, nowMs, out server)) > 0)
             {
                 int socket = TakeUdp(slot, server.IsIPv6);
                 if (socket < 0 || !SendTo(_udp[socket], server, n)) lookup.DatagramNotSent(nowMs);
@@ -408,9 +428,10 @@ namespace MailGateway.Core.Dns
             if (lookup.State != DnsLookupState.AwaitingTcpAnswer) return;
 
             int n;
-            while (slot.TcpOutput.Count < TcpOutputBytes && (n = lookup.PollTcpTransmit(_tcpScratch, 0, _tcpScratch.Length)) > 0)
+            byte[] scratch = Scratch;
+            while (slot.TcpOutput.Count < TcpOutputBytes && (n = lookup.PollTcpTransmit(scratch, 0, TcpOutputBytes)) > 0)
             {
-                slot.TcpOutput.Append(_tcpScratch, 0, n);
+                slot.TcpOutput.Append(scratch, 0, n);
             }
             if (slot.TcpOutput.Count > 0)
             {
@@ -425,14 +446,14 @@ namespace MailGateway.Core.Dns
             }
             for (int i = 0; i < MaxReadsPerPump && lookup.State == DnsLookupState.AwaitingTcpAnswer; i++)
             {
-                int received = _transport.Receive(slot.Tcp, _tcpScratch, 0, _tcpScratch.Length);
+                int received = _transport.Receive(slot.Tcp, scratch, 0, scratch.Length);
                 if (received == 0) break;
                 if (received < 0)
                 {
                     lookup.ReceiveTcpEof(nowMs);
                     break;
                 }
-                lookup.ReceiveTcp(_tcpScratch, 0, received, nowMs);
+                lookup.ReceiveTcp(scratch, 0, received, nowMs);
             }
         }
 
@@ -463,7 +484,7 @@ namespace MailGateway.Core.Dns
         {
             try
             {
-                return _transport.SendTo(udp, server.Address, server.Port, _datagram, 0, count);
+                return _transport.SendTo(udp, server.Address, server.Port, Scratch, 0, count);
             }
             catch (System.Exception)
             {

@@ -55,7 +55,7 @@ namespace MailGateway.Emulator.Budget
             sizes.QueueIndexEntry = QueueIndexEntryBytes(config);
             sizes.QueueScanPage = QueueScanPageBytes(config);
             sizes.SpoolReader = world.Part().Weigh(new RecordReader(world.Storage, 0, world.Spool.Scratch));
-            sizes.DnsResolver = new ObjectSize().Share(typeof(DnsSettings)).Share(config).Weigh(world.Resolver);
+            sizes.DnsResolver = new ObjectSize().Share(typeof(DnsSettings)).Share(config).Share(world.Resolver.Scratch).Weigh(world.Resolver);
             sizes.DnsLookup = world.Part().Share(typeof(DnsSettings)).Share(typeof(DnsServerHealth))
                 .Weigh(new DnsLookup("mx1.recipient-domain.example", DnsType.MX, Servers(config), world.Random, new DnsSettings()));
             sizes.DeliveryJob = MeasureDelivery(world, out sizes.ParkedConnection);
