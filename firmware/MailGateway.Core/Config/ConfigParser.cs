@@ -141,6 +141,16 @@ namespace MailGateway.Core.Config
                     return SetInt(key, value, 1, 64, out config.DnsConcurrency);
                 case "dns.udp_sockets":
                     return SetInt(key, value, 1, Dns.DnsResolver.MaxUdpSocketsPerFamily, out config.DnsUdpSockets);
+                case "dns.max_tcp_answer":
+                {
+                    // At least what a truncated UDP answer held; at most what TCP's length field says (RFC 1035 §4.2.2).
+                    long bytes;
+                    string error = SetSize(key, value, Dns.DnsMessage.DefaultUdpPayloadBytes, out bytes);
+                    if (error != null) return error;
+                    if (bytes > 65535) return key + ": " + value + " is over the 65535 bytes a DNS message over TCP can have";
+                    config.DnsMaxTcpAnswer = (int)bytes;
+                    return null;
+                }
                 case "relay.smarthost":
                     if (value.Length == 0)
                     {

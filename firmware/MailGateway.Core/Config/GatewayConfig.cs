@@ -57,6 +57,8 @@ namespace MailGateway.Core.Config
         public int DnsConcurrency = 8;
         /// <summary>dns.udp_sockets: UDP sockets that resolver shares among its lookups, per address family.</summary>
         public int DnsUdpSockets = 2;
+        /// <summary>dns.max_tcp_answer: the largest answer taken over TCP (after a truncated one over UDP); it is held whole while it is read.</summary>
+        public int DnsMaxTcpAnswer = 16384;
         /// <summary>Static routes: mail for Routes[i].Domain goes to Routes[i].Target.</summary>
         public Route[] Routes = new Route[0];
         /// <summary>The provider's relay all other mail goes through; null: deliver by MX.</summary>

@@ -58,6 +58,7 @@ namespace MailGateway.Core.Delivery
             DnsSettings settings = new DnsSettings();
             settings.MaxConcurrentLookups = config.DnsConcurrency;
             settings.UdpSocketsPerFamily = config.DnsUdpSockets;
+            settings.MaxTcpMessageBytes = config.DnsMaxTcpAnswer;
             return new DnsResolver(new NetworkDnsTransport(network), config.DnsServers, random, settings);
         }
 
@@ -121,8 +122,10 @@ namespace MailGateway.Core.Delivery
                 if (!p.Session.IsClosed && !expired && p.Session.CanBeginMessage) continue;
                 _parked.RemoveAt(i);
                 if (!p.Session.IsClosed) p.Session.Quit(nowMs);
-                int out1 = p.Session.PollTransmit(Scratch, 0, Scratch.Length);
-                if (out1 > 0) Network.Send(p.Connection, Scratch, 0, out1);
+                byte[] output;
+                int at;
+                int quit = p.Session.PeekTransmit(out output, out at);
+                if (quit > 0) Network.Send(p.Connection, output, at, quit); // best effort: the connection closes anyway
                 Network.Close(p.Connection);
                 if (p.HoldsTls) ReleaseTls();
             }

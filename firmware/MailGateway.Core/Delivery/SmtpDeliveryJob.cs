@@ -41,9 +41,6 @@ namespace MailGateway.Core.Delivery
 
         /// <summary>Bytes sent per Step at most while the socket keeps taking them (then the loop serves the others).</summary>
         public const int BytesPerStep = 64 * 1024;
-        // Bytes taken from the session and not yet by the socket, at most: the buffer has this size
-        // from the start and never grows (the session is asked for no more than the room left).
-        private const int PendingBytes = 1024;
 
         private readonly SmtpDeliveries _owner;
         private readonly QueuedMessage _message;
@@ -65,7 +62,6 @@ namespace MailGateway.Core.Delivery
         private int _connection = -1;
         private SmtpClientSession _session;
         private MessageBody _body;
-        private readonly ByteBuffer _pending = new ByteBuffer(PendingBytes);
         private bool _moreNow;            // the socket took everything and the body goes on: step again at once
         private bool _tlsRequested;
         private bool _again;              // the state is the same but has more to do now (next address)
@@ -299,7 +295,6 @@ namespace MailGateway.Core.Delivery
                 _session = new SmtpClientSession(settings, nowMs);
                 _session.BeginMessage(_message.Envelope.Sender, Addresses(), _message.BodyBytes, nowMs);
                 _tlsRequested = false;
-                _pending.Clear();
                 try
                 {
                     _connection = _owner.Network.Connect(_target.Address, Port);
@@ -407,12 +402,8 @@ namespace MailGateway.Core.Delivery
             _moreNow = Transmit(nowMs) && (_session.WantsBody || _session.HasOutput);
             HandleEvents(nowMs); // what sending raised (a damaged file or a dead socket ends the session)
             if (_state == Done) return;
-            if (_session.IsClosed && _pending.Count == 0) EndOfSession();
-            else if (_session.IsClosed && _pending.Count > 0 && !_session.HasOutput)
-            {
-                // Only QUIT may still be waiting to go out; do not wait for a stalled peer to take it.
-                EndOfSession();
-            }
+            // Only QUIT may still be waiting to go out of a closed session; a stalled peer is not waited for.
+            if (_session.IsClosed) EndOfSession();
         }
 
         private void HandleEvents(long nowMs)
@@ -432,7 +423,7 @@ namespace MailGateway.Core.Delivery
                         break;
                     case ClientEvent.MessageDone:
                         CloseBody();
-                        if (_session.CanBeginMessage && _pending.Count == 0 && !_session.HasOutput &&
+                        if (_session.CanBeginMessage && !_session.HasOutput &&
                             _owner.CanPark())
                         {
                             // Keep the connection for the next message to this destination.
@@ -483,37 +474,31 @@ namespace MailGateway.Core.Delivery
             }
         }
 
-        // Sends what the session has, keeping what the socket did not take; while the socket takes
-        // everything, the body (or a long pipelined group of commands) keeps flowing, up to
-        // BytesPerStep; then the loop comes back at once (PollDeadline says so). True when the
-        // socket took all it was given.
+        // Sends what the session has, straight from its output (what the socket does not take
+        // stays there); while the socket takes everything, the body (or a long pipelined group of
+        // commands) keeps flowing, up to BytesPerStep; then the loop comes back at once
+        // (PollDeadline says so). True when the socket took all it was given.
         private bool Transmit(long nowMs)
         {
             if (_connection < 0) return false;
-            byte[] buffer = _owner.Scratch;
             int budget = BytesPerStep;
             while (true)
             {
                 FeedBody(nowMs);
                 if (_connection < 0) return false;
-                int room;
-                while ((room = PendingBytes - _pending.Count) > 0)
-                {
-                    int n = _session.PollTransmit(buffer, 0, room < buffer.Length ? room : buffer.Length);
-                    if (n == 0) break;
-                    _pending.Append(buffer, 0, n);
-                }
-                if (_pending.Count == 0) return true;
-                int sent = _owner.Network.Send(_connection, _pending.Array, _pending.Start, _pending.Count);
+                byte[] output;
+                int at;
+                int count = _session.PeekTransmit(out output, out at);
+                if (count == 0) return true;
+                int sent = _owner.Network.Send(_connection, output, at, count);
                 if (sent < 0)
                 {
-                    _pending.Clear();
                     _session.ReceiveEof();
                     return false;
                 }
-                _pending.Consume(sent);
+                _session.Transmitted(sent);
                 budget -= sent;
-                if (_pending.Count > 0) return false; // the socket is full: wait until it can take more
+                if (sent < count) return false; // the socket is full: wait until it can take more
                 if (budget <= 0 || (!_session.WantsBody && !_session.HasOutput)) return true;
             }
         }
@@ -620,7 +605,6 @@ namespace MailGateway.Core.Delivery
             CloseBody();
             if (_connection >= 0) _owner.Network.Close(_connection);
             _connection = -1;
-            _pending.Clear();
             if (_holdsTls)
             {
                 _holdsTls = false;

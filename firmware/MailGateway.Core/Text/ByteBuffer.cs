@@ -95,6 +95,24 @@ namespace MailGateway.Core.Text
             }
         }
 
+        /// <summary>
+        /// Makes room for count more bytes at the end (moving what is there to the front, or
+        /// growing) and returns where they go: Array[returned .. returned + count). Commit then
+        /// counts the bytes written there; so a producer writes straight into the buffer.
+        /// </summary>
+        public int Room(int count)
+        {
+            Reserve(count);
+            return _end;
+        }
+
+        /// <summary>Counts count bytes written at the place Room returned.</summary>
+        public void Commit(int count)
+        {
+            if (count < 0 || _end + count > _bytes.Length) throw new System.ArgumentOutOfRangeException("count");
+            _end += count;
+        }
+
         public byte[] ToArray()
         {
             byte[] copy = new byte[Count];

@@ -10,7 +10,8 @@
 //                  whether or not mailboxes are kept yet (a profile must leave room for them);
 //   recipients     limits.recipients per SMTP session (each measured at PartSizes.RecipientLength);
 //   deliveries     delivery.concurrency, and as many parked connections when connections are reused;
-//   DNS            one resolver and dns.concurrency lookups;
+//   DNS            one resolver, dns.concurrency lookups, and the answer a TCP connection reads
+//                  (dns.max_tcp_answer; one such connection at a time);
 //   TLS            limits.tls_sessions, or every session and delivery when it is 0 (native memory);
 //   queue index    queue.index_size entries and the card scan's page of names; configuration,
 //                  the loop and its shared buffers once;
@@ -46,6 +47,7 @@ namespace MailGateway.Emulator.Budget
             Rows.Add(new BudgetRow("parked connection", sizes.ParkedConnection, parked, "delivery.connection_reuse_time"));
             Rows.Add(new BudgetRow("DNS resolver", sizes.DnsResolver, 1, "dns.udp_sockets"));
             Rows.Add(new BudgetRow("DNS lookup", sizes.DnsLookup, config.DnsConcurrency, "dns.concurrency"));
+            Rows.Add(new BudgetRow("DNS answer over TCP", sizes.DnsTcpAnswer, new MailGateway.Core.Dns.DnsSettings().MaxTcpConnections, "dns.max_tcp_answer"));
             Rows.Add(new BudgetRow("queue index entry", sizes.QueueIndexEntry, config.QueueIndexSize, "queue.index_size"));
             Rows.Add(new BudgetRow("queue scan page", sizes.QueueScanPage, 1, "queue.index_size"));
             Rows.Add(new BudgetRow("configuration", sizes.Configuration, 1, "(the file)"));

@@ -35,6 +35,7 @@ namespace MailGateway.Emulator.Budget
         public Weight ParkedConnection;
         public Weight DnsResolver;
         public Weight DnsLookup;
+        public Weight DnsTcpAnswer;
         public Weight QueueIndexEntry;
         public Weight QueueScanPage;
         public Weight Configuration;
@@ -58,6 +59,7 @@ namespace MailGateway.Emulator.Budget
             sizes.DnsResolver = new ObjectSize().Share(typeof(DnsSettings)).Share(config).Share(world.Resolver.Scratch).Weigh(world.Resolver);
             sizes.DnsLookup = world.Part().Share(typeof(DnsSettings)).Share(typeof(DnsServerHealth))
                 .Weigh(new DnsLookup("mx1.recipient-domain.example", DnsType.MX, Servers(config), world.Random, new DnsSettings()));
+            sizes.DnsTcpAnswer = DnsTcpAnswerBytes(config, world);
             sizes.DeliveryJob = MeasureDelivery(world, out sizes.ParkedConnection);
             sizes.RememberedClient = RememberedClientBytes(config);
             return sizes;
@@ -236,6 +238,27 @@ namespace MailGateway.Emulator.Budget
         }
 
         // ---- Helpers -----------------------------------------------------------------------------
+
+        // What a lookup holds beyond its usual self while it reads an answer over TCP: the answer
+        // whole, as long as dns.max_tcp_answer allows (a lookup driven to a truncated UDP answer,
+        // then given the TCP length prefix of the largest answer it takes).
+        private static Weight DnsTcpAnswerBytes(GatewayConfig config, World world)
+        {
+            DnsServer[] servers = Servers(config);
+            var settings = new DnsSettings { MaxTcpMessageBytes = config.DnsMaxTcpAnswer };
+            var lookup = new DnsLookup("recipient-domain.example", DnsType.MX, servers, world.Random, settings);
+            byte[] datagram = new byte[DnsMessage.MaxQueryBytes];
+            int n = lookup.PollDatagram(datagram, 0, 0, out DnsServer server);
+            datagram[2] |= 0x82; // the query comes back as a response (QR) that was truncated (TC)
+            lookup.ReceiveDatagram(datagram, 0, n, server.Address, server.Port, 0);
+            lookup.TcpConnected();
+            if (lookup.State != DnsLookupState.AwaitingTcpAnswer) throw new InvalidOperationException("the measuring lookup did not go to TCP: " + lookup.State);
+            ObjectSize part = world.Part().Share(typeof(DnsSettings)).Share(typeof(DnsServerHealth));
+            Weight before = part.Weigh(lookup);
+            int length = config.DnsMaxTcpAnswer;
+            lookup.ReceiveTcp(new[] { (byte)(length >> 8), (byte)length }, 0, 2, 0);
+            return world.Part().Share(typeof(DnsSettings)).Share(typeof(DnsServerHealth)).Weigh(lookup) - before;
+        }
 
         private static DnsServer[] Servers(GatewayConfig config)
         {

@@ -71,6 +71,21 @@ public class BoardProfileTests
         Assert.Empty(budget.Problems());
     }
 
+    // A truncated UDP answer is read whole over TCP: up to dns.max_tcp_answer bytes at once, which
+    // the budget measures from a lookup that has been told that length (a 60 KB board cannot take
+    // the 16 KiB default besides everything else).
+    [Theory]
+    [InlineData("4K", 4096)]
+    [InlineData("16K", 16384)]
+    public void TheDnsAnswerOverTcp_IsCountedAtDnsMaxTcpAnswer(string value, int bytes)
+    {
+        var config = new GatewayConfig();
+        Assert.Null(ConfigParser.Apply("dns.max_tcp_answer = " + value + "\n", "x.conf", config));
+        BudgetRow row = MemoryBudget.For(config).Rows.Single(r => r.Part == "DNS answer over TCP");
+        Assert.InRange(row.Each, bytes, bytes + 64);
+        Assert.Equal(1, row.Count);
+    }
+
     [Fact]
     public void BudgetCommand_PrintsEveryPartAndThePeakAgainstTheHeap()
     {

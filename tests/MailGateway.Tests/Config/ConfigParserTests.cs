@@ -186,6 +186,7 @@ public class ConfigParserTests
         Assert.Empty(c.DnsServers);
         Assert.Equal((8, 2), (c.DnsConcurrency, c.DnsUdpSockets));
         Assert.Equal((new DnsSettings().MaxConcurrentLookups, new DnsSettings().UdpSocketsPerFamily), (c.DnsConcurrency, c.DnsUdpSockets));
+        Assert.Equal(new DnsSettings().MaxTcpMessageBytes, c.DnsMaxTcpAnswer);
         Assert.Empty(c.Routes);
         Assert.Null(c.Smarthost);
         Assert.Equal(TlsMode.StartTls, c.SmarthostTls);
@@ -201,6 +202,8 @@ public class ConfigParserTests
     [InlineData("dns.servers = 127.0.0.1:99999", "dns.servers: \"127.0.0.1:99999\" is not a DNS server")]
     [InlineData("dns.concurrency = 0", "dns.concurrency: \"0\" is not a whole number from 1 to 64")]
     [InlineData("dns.udp_sockets = 16", "dns.udp_sockets: \"16\" is not a whole number from 1 to 15")]
+    [InlineData("dns.max_tcp_answer = 1K", "dns.max_tcp_answer: 1K is below the minimum of 1232 bytes")]
+    [InlineData("dns.max_tcp_answer = 64K", "dns.max_tcp_answer: 64K is over the 65535 bytes a DNS message over TCP can have")]
     [InlineData("route.bbb.test = mail.bbb.test:0", "route.bbb.test: \"mail.bbb.test:0\" is not host[:port]")]
     [InlineData("route.bad_domain = 10.0.0.1", "route.bad_domain: \"bad_domain\" is not a domain name")]
     [InlineData("relay.smarthost = smtp.provider.test", "relay.smarthost: \"smtp.provider.test\" is not host:port")]

@@ -28,7 +28,6 @@ namespace MailGateway.Core.Smtp
 
         // Body
         private readonly DotEncoder _encoder = new DotEncoder();
-        private readonly byte[] _encoded = new byte[512];
         private bool _bodyRequested;
         private long _bodyBytes;
 
@@ -319,10 +318,10 @@ namespace MailGateway.Core.Smtp
                 // One input byte makes at most two, and Encode stops with fewer than two free, so
                 // the output ends at BodyOutputLimit + 1 at most.
                 int room = BodyOutputLimit + 1 - _output.Count;
+                int at = _output.Room(room);
                 int produced;
-                done += _encoder.Encode(buffer, offset + done, count - done, _encoded, 0,
-                                        room < _encoded.Length ? room : _encoded.Length, out produced);
-                _output.Append(_encoded, 0, produced);
+                done += _encoder.Encode(buffer, offset + done, count - done, _output.Array, at, room, out produced);
+                _output.Commit(produced);
             }
             _bodyBytes += done;
             // RFC 5321 §4.5.3.2.5: the data block timeout runs from each block handed over.
@@ -339,7 +338,8 @@ namespace MailGateway.Core.Smtp
         {
             if (_state != ClientState.SendingBody) return false;
             _bodyRequested = false;
-            _output.Append(_encoded, 0, _encoder.Finish(_encoded, 0));
+            int end = _output.Room(DotEncoder.FinishBytes);
+            _output.Commit(_encoder.Finish(_output.Array, end));
             _state = ClientState.AwaitingEndOfData;
             // RFC 5321 §4.5.3.2.6, 10 minutes. Deviation: measured from when the final dot is
             // queued, not from when it leaves (PollTransmit has no clock); the loop sends it in the

@@ -188,6 +188,26 @@ namespace MailGateway.Core.Smtp
             return n;
         }
 
+        /// <summary>
+        /// The bytes to send, where they are: buffer[offset .. offset + the count returned), for the
+        /// socket to take straight from the session; then Transmitted says how many it took. (The
+        /// same bytes PollTransmit would copy out; no buffer of the caller's holds them meanwhile.)
+        /// </summary>
+        public int PeekTransmit(out byte[] buffer, out int offset)
+        {
+            buffer = _output.Array;
+            offset = _output.Start;
+            return _output.Count;
+        }
+
+        /// <summary>count of the bytes PeekTransmit showed were sent.</summary>
+        public void Transmitted(int count)
+        {
+            if (count < 0 || count > _output.Count) throw new System.ArgumentOutOfRangeException("count");
+            _output.Consume(count);
+            if (count > 0 && CommandsWaiting) SendCommands();
+        }
+
         /// <summary>The next ClientEvent, or ClientEvent.None.</summary>
         public int PollEvent()
         {
