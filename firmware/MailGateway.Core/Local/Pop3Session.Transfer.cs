@@ -20,7 +20,7 @@ namespace MailGateway.Core.Local
         private const int SendingMessage = 2;
 
         // Transfer
-        private readonly byte[] _chunk = new byte[ReadChunk];
+        private byte[] _chunk;             // Pop3Settings.Scratch, used within Stream only
         private int _sendKind;
         private int _sendIndex;            // listing: the next message to list; message: the message
         private long _sendPosition;        // bytes of the message read so far
@@ -82,6 +82,7 @@ namespace MailGateway.Core.Local
             int n;
             try
             {
+                if (_chunk == null) _chunk = _settings.Scratch != null && _settings.Scratch.Length >= ReadChunk ? _settings.Scratch : new byte[ReadChunk];
                 n = _maildrop.Read(_sendIndex, _sendPosition, _chunk, 0, left < ReadChunk ? (int)left : ReadChunk);
             }
             catch (System.Exception e)

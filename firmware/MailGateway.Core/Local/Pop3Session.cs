@@ -176,15 +176,38 @@ namespace MailGateway.Core.Local
         public int PollTransmit(byte[] dst, int offset, int max)
         {
             int total = 0;
-            while (total < max)
+            byte[] output;
+            int at;
+            int n;
+            while (total < max && (n = PeekTransmit(out output, out at)) > 0)
             {
-                if (_output.Count == 0 && _state == Pop3State.Sending) Stream();
-                if (_output.Count == 0) break;
-                total += _output.Take(dst, offset + total, max - total);
-                if (_state == Pop3State.Sending) _sentWhileStreaming = true;
+                if (n > max - total) n = max - total;
+                System.Array.Copy(output, at, dst, offset + total, n);
+                Transmitted(n);
+                total += n;
             }
-            if (_output.Count == 0 && _state == Pop3State.Closing) _state = Pop3State.Closed;
             return total;
+        }
+
+        /// <summary>
+        /// The reply bytes waiting, where they are (IServerSession.PeekTransmit); while a multi-line
+        /// reply streams, this is what pulls more of it from the maildrop.
+        /// </summary>
+        public int PeekTransmit(out byte[] buffer, out int offset)
+        {
+            if (_output.Count == 0 && _state == Pop3State.Sending) Stream();
+            buffer = _output.Array;
+            offset = _output.Start;
+            return _output.Count;
+        }
+
+        /// <summary>count of the bytes PeekTransmit showed are sent; a closing session is closed once all are.</summary>
+        public void Transmitted(int count)
+        {
+            if (count < 0 || count > _output.Count) throw new System.ArgumentOutOfRangeException("count");
+            _output.Consume(count);
+            if (count > 0 && _state == Pop3State.Sending) _sentWhileStreaming = true;
+            if (_output.Count == 0 && _state == Pop3State.Closing) _state = Pop3State.Closed;
         }
 
         public bool HasOutput { get { return _output.Count > 0 || _state == Pop3State.Sending; } }

@@ -9,6 +9,8 @@ namespace MailGateway.Core.Local
         public bool TlsAvailable;
         /// <summary>The TLS sessions the loop may still start (limits.tls_sessions); null: no limit. STLS at the limit gets -ERR [SYS/TEMP].</summary>
         public Runtime.TlsSessions TlsSessions;
+        /// <summary>The loop's scratch buffer, which a message's bytes pass through on their way from the maildrop to the output; null: each session has its own.</summary>
+        public byte[] Scratch;
         /// <summary>USER/PASS accepted without TLS. Off by default: a password in clear on the LAN is readable by anyone on it.</summary>
         public bool AllowPlaintextLogin;
         /// <summary>Idle time before the session is closed (RFC 1939 §3: at least 10 minutes).</summary>

@@ -1,10 +1,9 @@
 // One accepted TCP connection as the loop keeps it: the socket handle, the session (SMTP or POP3),
-// bytes read but not yet consumed by the session, reply bytes not yet taken by the socket, the
-// spool file the current message is streaming into (SMTP), and where its TLS handshake stands.
-// Its buffers are fixed-size (InputBytes, OutputBytes): a connection's memory does not depend on
-// what the client sends.
+// bytes read but not yet consumed by the session, the spool file the current message is streaming
+// into (SMTP), and where its TLS handshake stands. Replies wait in the session's own output until
+// the socket takes them from there. Its input buffer is fixed-size (InputBytes): a connection's
+// memory does not depend on what the client sends.
 using MailGateway.Core.Smtp;
-using MailGateway.Core.Text;
 
 namespace MailGateway.Core.Runtime
 {
@@ -13,9 +12,6 @@ namespace MailGateway.Core.Runtime
         /// <summary>Bytes read from the socket and not yet taken by the session; the loop reads
         /// again within the same pass while the session keeps taking them (Gateway.ReadsPerPass).</summary>
         public const int InputBytes = 1024;
-        /// <summary>Reply bytes taken from the session before it is asked for more (backpressure);
-        /// the buffer is this size from the start and never grows.</summary>
-        public const int OutputBytes = 512;
 
         public readonly int Handle;
         /// <summary>The protocol machine, whatever the protocol.</summary>
@@ -31,7 +27,8 @@ namespace MailGateway.Core.Runtime
         public bool PeerClosed;
         /// <summary>Sending failed: the connection is dead both ways.</summary>
         public bool SendFailed;
-        public readonly ByteBuffer Output = new ByteBuffer(OutputBytes);
+        /// <summary>The socket took only part of what the session showed last: a reply may be cut in two.</summary>
+        public bool PartlySent;
         public Spool.MessageWriter Writer;
         /// <summary>When a closing connection is dropped even if its last reply was not taken (0: not closing).</summary>
         public long CloseByMs;

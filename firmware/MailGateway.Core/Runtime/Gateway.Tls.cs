@@ -40,7 +40,7 @@ namespace MailGateway.Core.Runtime
         // Starts the handshake once the 220 to STARTTLS is out, and finishes it; true if it moved.
         private bool TendTls(Connection c, long nowMs)
         {
-            if (c.StartTlsAfterFlush && c.Output.Count == 0 && !c.Server.HasOutput)
+            if (c.StartTlsAfterFlush && !c.Server.HasOutput)
             {
                 c.StartTlsAfterFlush = false;
                 BeginTls(c, nowMs);

@@ -78,6 +78,7 @@ namespace MailGateway.Core.Runtime
             _policy = config.ToRelayPolicy(local);
             _recipients = new Local.RecipientExpansion(new Local.AliasTable(config.Aliases), _policy);
             _pop3Settings = Pop3Settings();
+            _pop3Settings.Scratch = _scratch;
             _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), log);
             _spool.Scratch = _scratch;
             // Mailboxes share the card with the queue: one budget (spool.max_bytes), and each its own limit.
@@ -220,7 +221,7 @@ namespace MailGateway.Core.Runtime
             HandleEvents(c);
             progress |= Flush(c);
             progress |= TendTls(c, nowMs);
-            if (s.IsClosed && (c.Output.Count == 0 || c.SendFailed))
+            if (s.IsClosed)
             {
                 CloseConnection(c, index);
                 return long.MaxValue;
@@ -260,7 +261,7 @@ namespace MailGateway.Core.Runtime
             _internalErrors++;
             try
             {
-                if (c.Output.Count == 0 && !c.SendFailed && !c.TlsPending)
+                if (!c.PartlySent && !c.SendFailed && !c.TlsPending)
                 {
                     string bye = pop3 ? Local.Pop3Replies.InternalError.Format() : Replies.InternalError.Format(true);
                     byte[] bytes = Ascii.GetBytes(bye + "\r\n");
@@ -523,31 +524,36 @@ namespace MailGateway.Core.Runtime
         // FlushBytesPerPass so that one big transfer (RETR of a 10 MiB message) does not starve the
         // others; true when more is ready and the socket could take it, so the loop comes back at
         // once instead of sleeping. A socket that is full wakes the loop itself when it drains.
+        // The socket takes the bytes straight from the session's output (IServerSession.PeekTransmit).
         private bool Flush(Connection c)
         {
             IServerSession s = c.Server;
             int budget = FlushBytesPerPass;
+            byte[] output;
+            int at;
             while (true)
             {
-                int n;
-                int room;
-                while ((room = Connection.OutputBytes - c.Output.Count) > 0 &&
-                       (n = s.PollTransmit(_scratch, 0, room < _scratch.Length ? room : _scratch.Length)) > 0)
+                if (c.TlsPending && !c.SendFailed) return false;
+                int count = s.PeekTransmit(out output, out at);
+                if (count == 0) return false;
+                if (c.SendFailed)
                 {
-                    c.Output.Append(_scratch, 0, n);
+                    // Nothing reaches a dead socket: what the session still says is dropped, so it can close.
+                    s.Transmitted(count);
+                    continue;
                 }
-                if (c.Output.Count == 0 || c.SendFailed || c.TlsPending) return false;
-                int sent = _network.Send(c.Handle, c.Output.Array, c.Output.Start, c.Output.Count);
+                int sent = _network.Send(c.Handle, output, at, count);
                 if (sent < 0)
                 {
-                    c.Output.Clear();
                     c.SendFailed = true;
                     c.PeerClosed = true;
-                    return false;
+                    s.ReceiveEof(); // dead both ways: a stream in progress stops here
+                    continue;
                 }
-                c.Output.Consume(sent);
+                s.Transmitted(sent);
+                c.PartlySent = sent < count && sent > 0;
                 budget -= sent;
-                if (c.Output.Count > 0) return sent > 0;
+                if (sent < count) return sent > 0;
                 if (!s.HasOutput) return false;
                 if (budget <= 0) return true;
             }

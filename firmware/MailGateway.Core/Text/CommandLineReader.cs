@@ -2,7 +2,9 @@
 // RFC 2449 §4) want it: only CR LF ends a line; a bare CR, a bare LF or a NUL is an error the
 // session answers by closing (never a line end, SMTP smuggling); a line longer than the limit is
 // read to its CR LF and then reported as too long, so its tail is never taken as a command.
-// The buffer is zeroed whenever a line leaves it: a line may carry a password.
+// The buffer is zeroed whenever a line leaves it: a line may carry a password. It may be lent by
+// the owner for the times it has no other use for it (the SMTP session's body buffer, idle
+// outside DATA): it is empty whenever no line is being read.
 namespace MailGateway.Core.Text
 {
     public sealed class CommandLineReader
@@ -23,10 +25,16 @@ namespace MailGateway.Core.Text
         public int MaxLine;
 
         public CommandLineReader(int maxLine)
+            : this(new ByteBuffer(maxLine), maxLine)
+        {
+        }
+
+        /// <summary>Reads lines into storage, which holds maxLine bytes (so it never grows while a line is read) and is empty.</summary>
+        public CommandLineReader(ByteBuffer storage, int maxLine)
         {
             MaxLine = maxLine;
-            // The longest line fits from the start: the buffer never grows while a line is read.
-            _line = new ByteBuffer(maxLine);
+            _line = storage;
+            Clear();
         }
 
         /// <summary>

@@ -85,7 +85,7 @@ namespace MailGateway.Core.Smtp
         private readonly DataDecoder _decoder = new DataDecoder();
         private readonly HeaderFilter _headers = new HeaderFilter();
         private readonly byte[] _decoded;   // ServerSettings.Scratch when the loop shares one
-        private readonly ByteBuffer _body = new ByteBuffer(BodyChunk + BodyHeadroom);
+        private readonly ByteBuffer _body;   // also the command line reader's buffer (see the constructor)
 
         // Output
         private readonly ByteBuffer _output = new ByteBuffer(512);
@@ -103,7 +103,10 @@ namespace MailGateway.Core.Smtp
                                  string clientAddress, bool tlsActive, long nowMs)
         {
             _settings = settings;
-            _lines = new CommandLineReader(settings.MaxCommandLine);
+            // Commands and message data never come at once: the body buffer holds the command
+            // line being read outside DATA (the loop empties it by the end of each message).
+            _body = new ByteBuffer(BodyChunk + BodyHeadroom > settings.MaxCommandLine ? BodyChunk + BodyHeadroom : settings.MaxCommandLine);
+            _lines = new CommandLineReader(_body, settings.MaxCommandLine);
             _decoded = settings.Scratch != null && settings.Scratch.Length >= 16 ? settings.Scratch : new byte[BodyChunk];
             _tls = tlsActive;
             _policy = policy;
@@ -206,9 +209,29 @@ namespace MailGateway.Core.Smtp
         /// <summary>Copies reply bytes to send into dst; returns how many.</summary>
         public int PollTransmit(byte[] dst, int offset, int max)
         {
-            int n = _output.Take(dst, offset, max);
-            if (_output.Count == 0 && _state == ServerState.Closing) _state = ServerState.Closed;
+            byte[] output;
+            int at;
+            int n = PeekTransmit(out output, out at);
+            if (n > max) n = max;
+            System.Array.Copy(output, at, dst, offset, n);
+            Transmitted(n);
             return n;
+        }
+
+        /// <summary>The reply bytes waiting, where they are (IServerSession.PeekTransmit).</summary>
+        public int PeekTransmit(out byte[] buffer, out int offset)
+        {
+            buffer = _output.Array;
+            offset = _output.Start;
+            return _output.Count;
+        }
+
+        /// <summary>count of the bytes PeekTransmit showed are sent; a closing session is closed once all are.</summary>
+        public void Transmitted(int count)
+        {
+            if (count < 0 || count > _output.Count) throw new System.ArgumentOutOfRangeException("count");
+            _output.Consume(count);
+            if (_output.Count == 0 && _state == ServerState.Closing) _state = ServerState.Closed;
         }
 
         public bool HasOutput { get { return _output.Count > 0; } }
@@ -421,6 +444,7 @@ namespace MailGateway.Core.Smtp
 
         private void ResetTransaction()
         {
+            _body.Clear(); // commands are read into it again
             _sender = null;
             _recipients.Clear();
             _declaredSize = 0;
