@@ -7,6 +7,7 @@
 // counter. The weighing is ObjectSize's, the same as the figures', and does not depend on other threads.
 using System.Reflection;
 using System.Text;
+using System.Text.RegularExpressions;
 using MailGateway.Core.Config;
 using MailGateway.Core.Runtime;
 using MailGateway.Core.Smtp;
@@ -72,6 +73,43 @@ public class FiguresStayTrueTests
         Weight after = WeighConnection(gw, connection);
         Assert.True(after.DotNet <= atData.DotNet && after.Nano <= atData.Nano,
                     "after the message: " + after.DotNet + "/" + after.Nano + " > " + atData.DotNet + "/" + atData.Nano);
+    }
+
+    // A client that pipelines without reading its replies (its socket takes nothing): the session
+    // stops reading commands while a few replies wait, so its output never grows past its figure
+    // — with the longest replies there are (EHLO with a 253-character host name, refusals naming
+    // 254-character addresses) — and every reply arrives, in order, once the client reads.
+    [Fact]
+    public void ClientThatNeverReads_CannotGrowTheSessionsReplies()
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        config.Hostname = string.Join(".", Enumerable.Repeat(new string('h', 62), 4)) + ".t";   // 253 characters
+        config.SmtpAuthPlaintext = true;
+        config.MaxErrors = 1000;
+        PartSizes sizes = PartSizes.Measure(config);
+        var gw = new SimulatedGateway(config);
+        var client = gw.Connect("203.0.113.9");   // a stranger: the relay is refused
+        client.SendWindow = 0;
+        gw.Settle();
+        var connection = (Connection)Field<System.Collections.ArrayList>(gw.Gateway, "_connections")[0];
+        byte[] outputAtStart = Field<MailGateway.Core.Text.ByteBuffer>(connection.Session, "_output").Array;
+        string far = new string('f', 63) + "." + new string('g', 63) + "." + new string('i', 63) + "." + new string('j', 50) + ".example";
+        var group = new StringBuilder("EHLO client.test\r\n");
+        for (int i = 0; i < 60; i++) group.Append("MAIL FROM:<cam@lan.test>\r\nRCPT TO:<" + i.ToString("D2") + "@" + far + ">\r\nEHLO client.test\r\n");
+        group.Append("QUIT\r\n");
+        client.Write(group.ToString());
+        gw.Settle();
+        Assert.Same(outputAtStart, Field<MailGateway.Core.Text.ByteBuffer>(connection.Session, "_output").Array); // never grew
+        Weight stalled = WeighConnection(gw, connection);
+        Assert.True(stalled.Budget <= sizes.SmtpSession.Budget + sizes.SmtpRecipient.Budget,
+                    "stalled: " + stalled.DotNet + "/" + stalled.Nano + " > " + sizes.SmtpSession.DotNet + "/" + sizes.SmtpSession.Nano);
+
+        client.SendWindow = int.MaxValue;
+        for (int i = 0; i < 1000 && !client.GatewayClosed; i++) gw.Settle();
+        string replies = client.ReadNew();
+        Assert.Equal(60, Regex.Matches(replies, @"554 5\.7\.1 <\d\d@f+\.g+\.i+\.j+\.example>: Relay access denied\r\n").Count);
+        Assert.Equal(61, Regex.Matches(replies, "250 ENHANCEDSTATUSCODES\r\n").Count);
+        Assert.EndsWith("221 2.0.0 Bye\r\n", replies);
     }
 
     [Fact]

@@ -430,9 +430,8 @@ namespace MailGateway.Tests.Smtp
         private static SmtpServerSession AwaitingVerdict()
         {
             var session = OverTls().NewSession();
-            var bytes = Transcript.Latin1("EHLO client.test\r\nAUTH PLAIN " + PlainAlice + "\r\nNOOP\r\n");
-            int used = session.Receive(bytes, 0, bytes.Length, 1_000_000);
-            Assert.Equal(bytes.Length - "NOOP\r\n".Length, used);
+            string text = "EHLO client.test\r\nAUTH PLAIN " + PlainAlice + "\r\nNOOP\r\n";
+            Assert.Equal(text.Length - "NOOP\r\n".Length, ReadingClient.Feed(session, text));
             Assert.Equal(SessionEvent.AuthRequested, session.PollEvent());
             Assert.Equal(ServerState.AwaitingAuthVerdict, session.State);
             return session;

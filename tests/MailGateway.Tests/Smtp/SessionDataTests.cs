@@ -354,8 +354,7 @@ namespace MailGateway.Tests.Smtp
 
         private static void Feed(SmtpServerSession session, string text)
         {
-            var bytes = Transcript.Latin1(text);
-            Assert.Equal(bytes.Length, session.Receive(bytes, 0, bytes.Length, 1_000_000));
+            Assert.Equal(Transcript.Latin1(text).Length, ReadingClient.Feed(session, text));
         }
     }
 }

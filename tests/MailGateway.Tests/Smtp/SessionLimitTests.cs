@@ -64,9 +64,8 @@ namespace MailGateway.Tests.Smtp
             var harness = new SessionHarness();
             var line = Transcript.Latin1(new string('y', 998) + "\r\n");
             var session = harness.NewSession();
-            var input = new List<byte>(Transcript.Latin1("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster>\r\nDATA\r\n"));
-            int used = session.Receive(input.ToArray(), 0, input.Count, 1_000_000);
-            Assert.Equal(input.Count, used);
+            string start = "EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster>\r\nDATA\r\n";
+            Assert.Equal(start.Length, ReadingClient.Feed(session, start));
             Assert.Equal(SessionEvent.DataStarting, session.PollEvent());
             session.CompleteDataStart("Q1", SessionHarness.MessageUnixMs);
             bool aborted = false;
@@ -86,8 +85,7 @@ namespace MailGateway.Tests.Smtp
             var end = Transcript.Latin1(".\r\n");
             Assert.Equal(3, session.Receive(end, 0, 3, 1_000_000));
             Assert.True(aborted);
-            var output = new byte[4096];
-            string replies = Transcript.Latin1(output[..session.PollTransmit(output, 0, output.Length)]);
+            string replies = ReadingClient.Output(session);
             Assert.EndsWith("\r\n552 5.3.4 Message size exceeds fixed limit\r\n", replies);
         }
 
@@ -235,8 +233,7 @@ namespace MailGateway.Tests.Smtp
         public void PollDeadline_WhileTheSpoolDecides_IsNoDeadline()
         {
             var session = new SessionHarness().NewSession();
-            var input = Transcript.Latin1("EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster>\r\nDATA\r\n");
-            session.Receive(input, 0, input.Length, 1_000_000);
+            ReadingClient.Feed(session, "EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<postmaster>\r\nDATA\r\n");
             Assert.Equal(ServerState.AwaitingDataStart, session.State);
             Assert.Equal(SmtpServerSession.NoDeadline, session.PollDeadline());
             Assert.Equal(SessionEvent.DataStarting, session.PollEvent());

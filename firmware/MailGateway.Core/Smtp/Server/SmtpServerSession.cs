@@ -42,10 +42,13 @@ namespace MailGateway.Core.Smtp
         /// empty Body, the Received field (a HELO name of up to limits.command_line).
         /// </summary>
         public const int BodyHeadroom = 1024;
-        // Commands are not read while this many reply bytes wait for PollTransmit: a client that
+        // Commands are not read while this many reply bytes wait for the socket: a client that
         // pipelines without reading its replies must not grow our memory (RFC 2920 §3.1 lets the
-        // server stop reading).
-        private const int MaxPendingOutput = 1024;
+        // server stop reading). MAIL, RCPT and DATA's replies still go out together. OutputBytes
+        // holds this, the longest reply (EHLO's with a 253-character host name, about 380 bytes; a
+        // refusal naming a 254-character address) and a closing 421 behind it: it never grows.
+        private const int MaxPendingOutput = 64;
+        private const int OutputBytes = 512;
 
         // Verbs allowed per state (bit masks); the 503 text is generated from the same masks.
         private static readonly int[] AllowedVerbs = BuildAllowedVerbs();
@@ -88,7 +91,7 @@ namespace MailGateway.Core.Smtp
         private readonly ByteBuffer _body;   // also the command line reader's buffer (see the constructor)
 
         // Output
-        private readonly ByteBuffer _output = new ByteBuffer(512);
+        private readonly ByteBuffer _output = new ByteBuffer(OutputBytes);
         private readonly ArrayList _events = new ArrayList();
         private readonly ArrayList _logLines = new ArrayList();
 
