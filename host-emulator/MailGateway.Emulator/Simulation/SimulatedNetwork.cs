@@ -297,6 +297,7 @@ namespace MailGateway.Emulator.Simulation
             if (c.TlsStatus == SimulatedPeer.TlsFailed) return -1;
             if (c.Closed && c.ResetOnClose) return -1;
             int n = Math.Min(count, c.SendWindow);
+            if (c.ReceiveBuffer != int.MaxValue) n = (int)Math.Max(0, Math.Min(n, c.ReceiveBuffer - c.Unread));
             c.FromGateway.Write(buffer, offset, n);
             return n;
         }

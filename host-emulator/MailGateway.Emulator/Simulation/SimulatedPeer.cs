@@ -75,6 +75,12 @@ namespace MailGateway.Emulator.Simulation
         public bool ReceiveWatched { get; internal set; } = true;
         /// <summary>Most bytes one Send may take (to test partial sends).</summary>
         public int SendWindow { get; set; } = int.MaxValue;
+        /// <summary>
+        /// Bytes the gateway may have sent that this end has not read yet (ReadNew, ReadNewBytes): a
+        /// TCP receive window, so a slow reader holds the gateway's sends back over many passes.
+        /// </summary>
+        public int ReceiveBuffer { get; set; } = int.MaxValue;
+        internal long Unread => FromGateway.Length - _read;
         /// <summary>Most bytes one Receive may return (to leave bytes unread with the adapter).</summary>
         public int ReceiveWindow { get; set; } = int.MaxValue;
 

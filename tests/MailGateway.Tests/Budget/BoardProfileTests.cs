@@ -40,10 +40,11 @@ public class BoardProfileTests
     }
 
     [Fact]
-    public void Wt32Eth01_TakesASessionAndADelivery_AndA2MiBMessage()
+    public void Wt32Eth01_TakesTwoSmtpSessionsAPop3SessionAndADelivery_AndA2MiBMessage()
     {
         GatewayConfig config = Load("wt32-eth01");
-        Assert.True(MemoryBudget.SmtpSessions(config) >= 1);
+        Assert.True(MemoryBudget.SmtpSessions(config) >= 2);
+        Assert.True(MemoryBudget.Pop3Sessions(config) >= 1);
         Assert.True(config.MaxDeliveries >= 1);
         Assert.True(config.MessageSizeBytes >= 2 * 1024 * 1024);
     }
