@@ -1,5 +1,5 @@
 // Multi-line replies, streamed (RFC 1939 §3): LIST and UIDL listings and RETR/TOP message text.
-// PollTransmit calls Stream() whenever the output is empty; Stream appends listing lines or
+// PeekTransmit calls Stream() whenever the output is empty; Stream appends listing lines or
 // message bytes until TransmitLimit bytes wait, so nothing bigger than one read chunk (doubled by
 // stuffing at worst) is ever held, whatever the size of the maildrop or the message.
 // Byte-stuffing (RFC 1939 §3): a line that starts with "." gets another "." in front; the reply

@@ -13,7 +13,7 @@
 //   STLS queues +OK and raises StartTls; every byte received after the STLS line and before
 //   CompleteTls was sent in clear and is discarded (the STARTTLS command injection, CVE-2011-0411).
 //   TRANSACTION: message numbers are fixed at login; DELE only marks; multi-line replies (LIST,
-//   UIDL, RETR, TOP) are streamed (.Transfer.cs): PollTransmit pulls more listing lines or message
+//   UIDL, RETR, TOP) are streamed (.Transfer.cs): PeekTransmit pulls more listing lines or message
 //   bytes, byte-stuffed, only while less than TransmitLimit bytes wait. QUIT raises Commit (UPDATE,
 //   RFC 1939 §6); the loop removes the marked messages and answers CompleteCommit.
 // Invariants
@@ -38,7 +38,7 @@ namespace MailGateway.Core.Local
         public const long NoDeadline = long.MaxValue;
         /// <summary>Message bytes and listing lines are pulled only while fewer than this many reply bytes wait.</summary>
         public const int TransmitLimit = 1024;
-        // Commands are not read while this many reply bytes wait for PollTransmit.
+        // Commands are not read while this many reply bytes wait for the socket.
         private const int MaxPendingOutput = 1024;
         // Message bytes read from the maildrop at a time.
         private const int ReadChunk = 512;
@@ -54,7 +54,7 @@ namespace MailGateway.Core.Local
         private int _errors;
         private int _authFailures;
         private long _deadlineMs;
-        private bool _sentWhileStreaming;   // PollTransmit moved stream bytes since the last deadline check
+        private bool _sentWhileStreaming;   // stream bytes were sent since the last deadline check
         private int _pendingVerdict;        // the Pop3Event whose Complete… call is due, or None
         private long _discardedAfterStls;
 
@@ -108,7 +108,7 @@ namespace MailGateway.Core.Local
         public IMaildrop Maildrop { get { return _maildrop; } }
         /// <summary>Messages marked with DELE and not restored by RSET.</summary>
         public int DeletedCount { get { return _deletedCount; } }
-        /// <summary>Reply bytes waiting for PollTransmit.</summary>
+        /// <summary>Reply bytes waiting for the socket.</summary>
         public int PendingOutput { get { return _output.Count; } }
 
         // ---- Driving API ---------------------------------------------------------------------
@@ -248,8 +248,8 @@ namespace MailGateway.Core.Local
         /// <summary>
         /// The idle timer (RFC 1939 §3): after IdleTimeoutMs without a byte from the client the session
         /// closes without a reply and without UPDATE. While a multi-line reply streams, bytes taken by
-        /// PollTransmit since the last call also count as activity (so the idle time there is between
-        /// one and two timeouts: PollTransmit has no clock).
+        /// sent since the last call also count as activity (so the idle time there is between
+        /// one and two timeouts: sending has no clock).
         /// </summary>
         public void HandleDeadline(long nowMs)
         {

@@ -160,7 +160,7 @@ namespace MailGateway.Core.Smtp
             return "DATA";
         }
 
-        // Pipelined commands of the current group not yet queued (PollTransmit queues them).
+        // Pipelined commands of the current group not yet queued (Transmitted and PollTransmit queue them).
         private bool CommandsWaiting
         {
             get
@@ -175,7 +175,7 @@ namespace MailGateway.Core.Smtp
             if (_server.Pipelining)
             {
                 // RFC 2920 §3.1: MAIL, every RCPT and DATA in one group; DATA ends it. The group
-                // is queued as the output drains (PollTransmit), never all at once.
+                // is queued as the output drains, never all at once.
                 while (_sendCursor <= DataCommand && _output.Count < CommandOutputLimit) Queue(Command(_sendCursor++));
             }
             else if (_sendCursor == _replyCursor && _sendCursor <= DataCommand)
@@ -342,7 +342,7 @@ namespace MailGateway.Core.Smtp
             _output.Commit(_encoder.Finish(_output.Array, end));
             _state = ClientState.AwaitingEndOfData;
             // RFC 5321 §4.5.3.2.6, 10 minutes. Deviation: measured from when the final dot is
-            // queued, not from when it leaves (PollTransmit has no clock); the loop sends it in the
+            // queued, not from when it leaves (sending has no clock); the loop sends it in the
             // same pass.
             _deadlineMs = nowMs + _settings.DataEndTimeoutMs;
             return true;

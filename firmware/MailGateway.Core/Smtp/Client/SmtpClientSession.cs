@@ -9,7 +9,7 @@
 //
 // How it works
 //   The loop creates the session as it starts to connect, then calls Connected (or
-//   ConnectFailed), feeds the server's bytes to Receive and sends what PollTransmit gives.
+//   ConnectFailed), feeds the server's bytes to Receive and sends what PeekTransmit shows.
 //   ReplyReader cuts replies; each complete one goes to the handler of the current state.
 //   Greeting phase (SmtpClientSession.Greeting.cs): 220; EHLO, or HELO when EHLO gets a 5xx;
 //   STARTTLS when offered (or required): at its 220 the StartTls event asks the loop to upgrade,
@@ -58,7 +58,7 @@ namespace MailGateway.Core.Smtp
         /// <summary>Encoded body bytes the session holds before it stops taking more (WantsBody).</summary>
         public const int BodyOutputLimit = 1024;
         // Pipelined commands are queued while less than this waits to be sent; the rest follow as
-        // PollTransmit drains the output, so 100 recipients do not grow the buffer (RFC 2920 §3.1
+        // Sending drains the output, so 100 recipients do not grow the buffer (RFC 2920 §3.1
         // lets a group span many writes).
         private const int CommandOutputLimit = 1024;
         // RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF.

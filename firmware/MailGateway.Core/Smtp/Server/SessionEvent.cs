@@ -13,7 +13,7 @@ namespace MailGateway.Core.Smtp
         /// <summary>The message is refused (too big, loop, broken line ends): discard the spool file.</summary>
         public const int DataAborted = 4;
         /// <summary>
-        /// "220 Ready to start TLS" is queued and nothing more is read: send every byte PollTransmit
+        /// "220 Ready to start TLS" is queued and nothing more is read: send every byte PeekTransmit
         /// gives, discard whatever the client sent that the session has not consumed (RFC 3207 §5,
         /// CVE-2011-0411), run the TLS handshake, then CompleteTls.
         /// </summary>
