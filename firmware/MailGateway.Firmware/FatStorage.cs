@@ -1,5 +1,9 @@
 // IStorage on the SD card's FAT file system (nanoFramework.System.IO.FileSystem, drive D:\): one
-// folder of 8.3-named files. Every IStorage rule is enforced here because the spool relies on it
+// folder of 8.3-named files, the ones named by queue IDs in buckets of 32 IDs three folders down
+// (Runtime/NameBuckets): nanoFramework lists a folder only whole and FAT keeps at most 65,534
+// entries in one, so a queue of 100,000 messages in one folder could neither be listed on a 60 KB
+// heap nor stored. A bucket's folders are made when its first file is, and removed when its last
+// file goes. The spool sees one flat folder all the same. Every IStorage rule is enforced here because the spool relies on it
 // being the same on the card as in the emulator: 8.3 names (FatName), Rename never replaces (FAT's
 // rename cannot; checked first and refused with false), Rename/Delete of an open file fail, one
 // appender per file, a missing name is an IOException (nanoFramework's File.Delete would silently
@@ -30,7 +34,7 @@ using MailGateway.Core.Runtime;
 
 namespace MailGateway.Firmware
 {
-    public sealed class FatStorage : IStorage
+    public sealed class FatStorage : IStorage, IFolderListing
     {
         private readonly string _folder;          // e.g. D:\MAILGW, no trailing backslash
         private readonly ArrayList _open = new ArrayList();   // OpenFile, index = handle - 1 (null: free)
@@ -62,6 +66,7 @@ namespace MailGateway.Firmware
         {
             string path = PathOf(name);
             if (System.IO.File.Exists(path)) throw new System.IO.IOException(name + " exists");
+            MakeBucket(name);
             return Open(name, path, System.IO.FileMode.CreateNew, System.IO.FileAccess.Write, true);
         }
 
@@ -140,6 +145,7 @@ namespace MailGateway.Firmware
             if (FindOpen(from, false) >= 0) throw new System.IO.IOException(from + " is open");
             if (!System.IO.File.Exists(fromPath)) throw new System.IO.IOException(from + " not found");
             if (System.IO.File.Exists(toPath)) return false;
+            MakeBucket(to);
             try
             {
                 System.IO.File.Move(fromPath, toPath);
@@ -164,6 +170,7 @@ namespace MailGateway.Firmware
             {
                 throw AsIo("cannot delete " + name, e);
             }
+            PruneBucket(name);
         }
 
         public bool Exists(string name)
@@ -191,16 +198,51 @@ namespace MailGateway.Firmware
             }
         }
 
+        /// <summary>Every name, the buckets' too, a page at a time (see ListAfter).</summary>
         public string[] List()
         {
+            ArrayList all = new ArrayList();
+            string[] page = ListAfter(null, 256);
+            while (page.Length > 0)
+            {
+                for (int i = 0; i < page.Length; i++) all.Add(page[i]);
+                page = page.Length < 256 ? new string[0] : ListAfter(page[page.Length - 1], 256);
+            }
+            string[] names = new string[all.Count];
+            for (int i = 0; i < names.Length; i++) names[i] = (string)all[i];
+            return names;
+        }
+
+        /// <summary>A page of the listing, walking the buckets in order: no folder listed holds more than a few dozen names.</summary>
+        public string[] ListAfter(string after, int max)
+        {
+            return NameBuckets.PageAfter(this, after, max);
+        }
+
+        /// <summary>IFolderListing: the files of a folder of the tree ("" the top), names only; none when it is not there.</summary>
+        public string[] Files(string folder)
+        {
+            return Names(folder, false);
+        }
+
+        /// <summary>IFolderListing: the folders of a folder of the tree, names only.</summary>
+        public string[] Folders(string folder)
+        {
+            return Names(folder, true);
+        }
+
+        private string[] Names(string folder, bool folders)
+        {
+            string path = folder.Length == 0 ? _folder : _folder + "\\" + folder;
             string[] paths;
             try
             {
-                paths = System.IO.Directory.GetFiles(_folder);
+                if (!System.IO.Directory.Exists(path)) return new string[0];
+                paths = folders ? System.IO.Directory.GetDirectories(path) : System.IO.Directory.GetFiles(path);
             }
             catch (System.Exception e)
             {
-                throw AsIo("cannot list " + _folder, e);
+                throw AsIo("cannot list " + path, e);
             }
             string[] names = new string[paths.Length];
             for (int i = 0; i < paths.Length; i++)
@@ -211,13 +253,46 @@ namespace MailGateway.Firmware
             return names;
         }
 
-        /// <summary>
-        /// A page of the listing. nanoFramework lists a folder only whole, so each page briefly
-        /// holds every name of the folder (Directory.GetFiles); what stays is max names.
-        /// </summary>
-        public string[] ListAfter(string after, int max)
+        // The folders of the name's bucket, made when missing (CreateDirectory makes one level).
+        private void MakeBucket(string name)
         {
-            return NamePage.Select(List(), after, max);
+            string bucket = NameBuckets.FolderOf(name);
+            if (bucket == null) return;
+            string[] levels = NameBuckets.FoldersDownTo(bucket);
+            for (int i = 0; i < levels.Length; i++)
+            {
+                string path = _folder + "\\" + levels[i];
+                try
+                {
+                    if (!System.IO.Directory.Exists(path)) System.IO.Directory.CreateDirectory(path);
+                }
+                catch (System.Exception e)
+                {
+                    throw AsIo("cannot create folder " + path, e);
+                }
+            }
+        }
+
+        // Removes the name's bucket folders that are empty now, deepest first, so that a drained queue
+        // leaves no folders for the scan to walk. A folder the card will not remove stays (harmless).
+        private void PruneBucket(string name)
+        {
+            string bucket = NameBuckets.FolderOf(name);
+            if (bucket == null) return;
+            string[] levels = NameBuckets.FoldersDownTo(bucket);
+            for (int i = levels.Length - 1; i >= 0; i--)
+            {
+                string path = _folder + "\\" + levels[i];
+                try
+                {
+                    if (System.IO.Directory.GetFiles(path).Length > 0 || System.IO.Directory.GetDirectories(path).Length > 0) return;
+                    System.IO.Directory.Delete(path);
+                }
+                catch (System.Exception)
+                {
+                    return;
+                }
+            }
         }
 
         /// <summary>Nothing to do on FAT: the directory was written when the name changed (see the header).</summary>
@@ -230,7 +305,8 @@ namespace MailGateway.Firmware
         private string PathOf(string name)
         {
             if (!FatName.IsValid(name)) throw new System.ArgumentException("not an 8.3 name: " + name);
-            return _folder + "\\" + name;
+            string bucket = NameBuckets.FolderOf(name);
+            return bucket == null ? _folder + "\\" + name : _folder + "\\" + bucket + "\\" + name;
         }
 
         private int Open(string name, string path, System.IO.FileMode mode, System.IO.FileAccess access, bool appending)

@@ -43,6 +43,10 @@ namespace System.IO
         public static void CreateDirectory(string path) { throw new NotImplementedException(); }
         // nanoFramework.System.IO.FileSystem | System.IO
         public static string[] GetFiles(string path) { throw new NotImplementedException(); }
+        // nanoFramework.System.IO.FileSystem | System.IO (absolute paths of the subfolders)
+        public static string[] GetDirectories(string path) { throw new NotImplementedException(); }
+        // nanoFramework.System.IO.FileSystem | System.IO (an IOException when the folder is not empty; recursive is not implemented)
+        public static void Delete(string path, bool recursive = false) { throw new NotImplementedException(); }
     }
 
     // nanoFramework.System.IO.FileSystem | System.IO
