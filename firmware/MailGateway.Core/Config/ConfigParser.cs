@@ -117,6 +117,8 @@ namespace MailGateway.Core.Config
                     return SetSize(key, value, 0, out config.MailboxMaxBytes);
                 case "relay.pop_before_smtp":
                     return SetDuration(key, value, true, out config.PopBeforeSmtpMs);
+                case "pop3.max_messages":
+                    return SetInt(key, value, 1, 100000, out config.Pop3MaxMessages);
                 case "pop3.auth_plaintext":
                     return SetBool(key, value, out config.Pop3AuthPlaintext);
                 case "smtp.listen_tls":

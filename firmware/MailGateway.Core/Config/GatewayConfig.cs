@@ -39,6 +39,8 @@ namespace MailGateway.Core.Config
         /// <summary>relay.pop_before_smtp: how long a POP3 login lets its address relay; 0: never.</summary>
         public long PopBeforeSmtpMs;
         /// <summary>pop3.auth_plaintext: allow USER/PASS without TLS.</summary>
+        /// <summary>pop3.max_messages: the most messages one POP3 session is shown, the oldest first (the rest after these are deleted).</summary>
+        public int Pop3MaxMessages = 1000;
         public bool Pop3AuthPlaintext;
         /// <summary>tls.cert / tls.key: PEM files; empty: a self-signed certificate kept in the data folder.</summary>
         public string TlsCertFile;

@@ -39,10 +39,10 @@ namespace MailGateway.Core.Delivery
         private bool _flushThisCycle;
         private long _startQueueMs;        // the queue clock when this run started
 
-        /// <summary>Names the card scan lists at a time for this queue.index_size (16 to 256).</summary>
+        /// <summary>Names the card scan lists at a time for this queue.index_size (8 to 256).</summary>
         public static int ScanPageSize(int indexSize)
         {
-            return indexSize < 16 ? 16 : indexSize > 256 ? 256 : indexSize;
+            return indexSize < 8 ? 8 : indexSize > 256 ? 256 : indexSize;
         }
 
         /// <summary>Queued messages kept in memory now (at most about queue.index_size).</summary>

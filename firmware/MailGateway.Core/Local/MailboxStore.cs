@@ -187,6 +187,35 @@ namespace MailGateway.Core.Local
         }
 
         /// <summary>The messages of a mailbox (file names without extension), oldest queue ID first.</summary>
+        /// <summary>
+        /// The first max messages of a mailbox by queue ID (the oldest first), read a page at a time
+        /// (IStorage.ListAfter): a mailbox of thousands of messages is never listed whole.
+        /// </summary>
+        public long[] FirstMessages(string folder, int max)
+        {
+            IStorage storage = Folder(folder);
+            long[] found = new long[max];
+            int count = 0;
+            string after = null;
+            while (count < max)
+            {
+                string[] page = storage.ListAfter(after, 64);
+                for (int i = 0; i < page.Length && count < max; i++)
+                {
+                    string name = page[i];
+                    if (name.Length != 12 || !Text.Ascii.EqualsIgnoreCase(name.Substring(8), MessageExtension)) continue;
+                    long id = Spool.SpoolNames.ParseQueueId(name.Substring(0, 8));
+                    if (id >= 0) found[count++] = id;
+                }
+                if (page.Length < 64) break;
+                after = page[page.Length - 1];
+            }
+            if (count == max) return found;
+            long[] fewer = new long[count];
+            for (int i = 0; i < count; i++) fewer[i] = found[i];
+            return fewer;
+        }
+
         public string[] Messages(string folder)
         {
             IStorage storage = Folder(folder);

@@ -2,6 +2,9 @@
 // logged in, numbered 1..n for the whole session, their sizes and unique IDs (the queue ID of the
 // delivery, which never changes), deletions marked and only carried out at QUIT. The mailbox is
 // locked for the session (MailboxStore.TryLock) and unlocked by Unlock.
+// At most pop3.max_messages of them, the oldest first: a mailbox that filled up with thousands of
+// snapshots is served a batch at a time (the next batch once these are deleted), so a session's
+// memory is bounded (17 bytes a message: its queue ID as a number, its size, its mark).
 using MailGateway.Core.Runtime;
 
 namespace MailGateway.Core.Local
@@ -11,37 +14,42 @@ namespace MailGateway.Core.Local
         private readonly MailboxStore _store;
         private readonly string _folder;
         private readonly IStorage _storage;
-        private readonly string[] _ids;
+        private readonly long[] _ids;          // queue IDs (SpoolNames), the file names' stems
         private readonly long[] _sizes;
         private readonly bool[] _deleted;
         // One file open for reading at a time (RETR and TOP read sequentially).
         private int _openIndex = -1;
         private int _openHandle = -1;
 
-        /// <summary>Opens a locked mailbox; the caller has taken the lock with MailboxStore.TryLock.</summary>
-        public Maildrop(MailboxStore store, string folder)
+        /// <summary>Opens a locked mailbox (the caller has taken the lock with MailboxStore.TryLock), showing its first maxMessages.</summary>
+        public Maildrop(MailboxStore store, string folder, int maxMessages)
         {
             _store = store;
             _folder = folder;
             _storage = store.Folder(folder);
-            _ids = store.Messages(folder);
+            _ids = store.FirstMessages(folder, maxMessages);
             _sizes = new long[_ids.Length];
             _deleted = new bool[_ids.Length];
-            for (int i = 0; i < _ids.Length; i++) _sizes[i] = _storage.Length(_ids[i] + MailboxStore.MessageExtension);
+            for (int i = 0; i < _ids.Length; i++) _sizes[i] = _storage.Length(FileName(i));
+        }
+
+        private string FileName(int index)
+        {
+            return Spool.SpoolNames.MakeQueueId(_ids[index]) + MailboxStore.MessageExtension;
         }
 
         public int Count { get { return _ids.Length; } }
 
         public long Size(int index) { return _sizes[index]; }
 
-        public string Uid(int index) { return _ids[index]; }
+        public string Uid(int index) { return Spool.SpoolNames.MakeQueueId(_ids[index]); }
 
         public int Read(int index, long position, byte[] buffer, int offset, int count)
         {
             if (_openIndex != index)
             {
                 CloseFile();
-                _openHandle = _storage.OpenRead(_ids[index] + MailboxStore.MessageExtension);
+                _openHandle = _storage.OpenRead(FileName(index));
                 _openIndex = index;
             }
             return _storage.Read(_openHandle, position, buffer, offset, count);
@@ -72,7 +80,7 @@ namespace MailGateway.Core.Local
                 if (!_deleted[i]) continue;
                 try
                 {
-                    _storage.Delete(_ids[i] + MailboxStore.MessageExtension);
+                    _storage.Delete(FileName(i));
                     _store.Release(_folder, _sizes[i]);
                     any = true;
                 }

@@ -83,7 +83,7 @@ namespace MailGateway.Core.Runtime
             Maildrop maildrop;
             try
             {
-                maildrop = new Maildrop(_local.Mailboxes, folder);
+                maildrop = new Maildrop(_local.Mailboxes, folder, _config.Pop3MaxMessages);
             }
             catch (System.IO.IOException ex)
             {

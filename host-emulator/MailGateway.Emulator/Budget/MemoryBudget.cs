@@ -9,6 +9,7 @@
 //   POP3 sessions  the sessions left (limits.sessions minus the SMTP ones), and POP3's listeners,
 //                  whether or not mailboxes are kept yet (a profile must leave room for them);
 //   recipients     limits.recipients per SMTP session (each measured at PartSizes.RecipientLength);
+//   maildrop       pop3.max_messages per POP3 session (what a logged-in session holds per message);
 //   deliveries     delivery.concurrency, and as many parked connections when connections are reused;
 //   DNS            one resolver, dns.concurrency lookups, and the answer a TCP connection reads
 //                  (dns.max_tcp_answer; one such connection at a time);
@@ -43,6 +44,7 @@ namespace MailGateway.Emulator.Budget
             Rows.Add(new BudgetRow("SMTP session", sizes.SmtpSession, smtp, config.MaxSmtpSessions > 0 ? "limits.smtp_sessions" : "limits.sessions"));
             Rows.Add(new BudgetRow("SMTP recipient", sizes.SmtpRecipient, (long)smtp * config.MaxRecipients, "limits.recipients"));
             Rows.Add(new BudgetRow("POP3 session", sizes.Pop3Session, pop3, "limits.sessions"));
+            Rows.Add(new BudgetRow("POP3 message shown", sizes.MaildropMessage, (long)pop3 * config.Pop3MaxMessages, "pop3.max_messages"));
             Rows.Add(new BudgetRow("delivery job", sizes.DeliveryJob, deliveries, "delivery.concurrency"));
             Rows.Add(new BudgetRow("parked connection", sizes.ParkedConnection, parked, "delivery.connection_reuse_time"));
             Rows.Add(new BudgetRow("DNS resolver", sizes.DnsResolver, 1, "dns.udp_sockets"));

@@ -31,6 +31,7 @@ namespace MailGateway.Emulator.Budget
         public Weight SmtpSession;
         public Weight SmtpRecipient;
         public Weight Pop3Session;
+        public Weight MaildropMessage;
         public Weight DeliveryJob;
         public Weight ParkedConnection;
         public Weight DnsResolver;
@@ -53,6 +54,7 @@ namespace MailGateway.Emulator.Budget
                 .Weigh(world.Gateway, world.Deliveries);
             sizes.SmtpSession = MeasureSmtpSession(world, out sizes.SmtpRecipient);
             sizes.Pop3Session = world.Part().Weigh(new Connection(1, new Pop3Session(world.Pop3Settings, "192.0.2.10", false, 0)));
+            sizes.MaildropMessage = MaildropMessageBytes(config);
             sizes.QueueIndexEntry = QueueIndexEntryBytes(config);
             sizes.QueueScanPage = QueueScanPageBytes(config);
             sizes.SpoolReader = world.Part().Weigh(new RecordReader(world.Storage, 0, world.Spool.Scratch));
@@ -87,7 +89,26 @@ namespace MailGateway.Emulator.Budget
             int page = QueueRunner.ScanPageSize(config.QueueIndexSize);
             var card = new SimulatedStorage();
             for (int i = 0; i < page; i++) card.Close(card.Create(SpoolNames.MakeQueueId(i + 1) + SpoolNames.Message));
-            return new ObjectSize().Weigh(card.ListAfter(null, page));
+            return new ObjectSize().Weigh((object)card.ListAfter(null, page)); // the array too, not only its names
+        }
+
+        // What a logged-in POP3 session holds for each message it is shown (Local/Maildrop): the
+        // average over a maildrop of pop3.max_messages (at most 256 weighed; it is per message).
+        private static Weight MaildropMessageBytes(GatewayConfig config)
+        {
+            int n = config.Pop3MaxMessages < 256 ? config.Pop3MaxMessages : 256;
+            var store = new MailboxStore(new SimulatedStorageFolders());
+            IStorage folder = store.Folder("U0000001");
+            byte[] text = System.Text.Encoding.ASCII.GetBytes("Subject: snapshot\r\n\r\nx\r\n");
+            for (int i = 0; i < n + 1; i++)
+            {
+                int h = folder.Create(SpoolNames.MakeQueueId(1000 + i) + MailboxStore.MessageExtension);
+                folder.Append(h, text, 0, text.Length);
+                folder.Close(h);
+            }
+            Weight one = new ObjectSize().Share(store).Weigh(new Maildrop(store, "U0000001", 1));
+            Weight many = new ObjectSize().Share(store).Weigh(new Maildrop(store, "U0000001", n + 1));
+            return new Weight((many.DotNet - one.DotNet + n - 1) / n, (many.Nano - one.Nano + n - 1) / n);
         }
 
         // One client address the loop remembers for logins (the failed-login throttle, POP-before-SMTP,

@@ -203,6 +203,7 @@ public class ConfigParserTests
     [InlineData("dns.concurrency = 0", "dns.concurrency: \"0\" is not a whole number from 1 to 64")]
     [InlineData("dns.udp_sockets = 16", "dns.udp_sockets: \"16\" is not a whole number from 1 to 15")]
     [InlineData("dns.max_tcp_answer = 1K", "dns.max_tcp_answer: 1K is below the minimum of 1232 bytes")]
+    [InlineData("pop3.max_messages = 0", "pop3.max_messages: \"0\" is not a whole number from 1 to 100000")]
     [InlineData("dns.max_tcp_answer = 64K", "dns.max_tcp_answer: 64K is over the 65535 bytes a DNS message over TCP can have")]
     [InlineData("route.bbb.test = mail.bbb.test:0", "route.bbb.test: \"mail.bbb.test:0\" is not host[:port]")]
     [InlineData("route.bad_domain = 10.0.0.1", "route.bad_domain: \"bad_domain\" is not a domain name")]

@@ -70,7 +70,7 @@ public sealed class MaildirTests : IDisposable
         File.WriteAllText(Path.Combine(root, "cur", "1700000000.foreign.host:2,S"), "Subject: not ours\r\n\r\nx\r\n");
 
         Assert.True(store.TryLock("U0000002"));
-        var drop = new Maildrop(store, "U0000002");
+        var drop = new Maildrop(store, "U0000002", 1000);
         Assert.Equal(1, drop.Count); // the foreign file without our tag is not served
         Assert.Equal(message.QueueId, drop.Uid(0));
         var buffer = new byte[drop.Size(0)];

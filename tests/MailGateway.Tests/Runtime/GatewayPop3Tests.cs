@@ -38,6 +38,43 @@ public class GatewayPop3Tests
         return client;
     }
 
+    // pop3.max_messages: a mailbox that filled up (a camera mailing all week) is served a batch at a
+    // time, the oldest first, so a session's memory stays what the budget counts; once the batch is
+    // deleted the next session sees the next one.
+    [Fact]
+    public void AFullMailbox_IsServedABatchAtATime_TheOldestFirst()
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        config.Aliases = new[] { new Alias("postmaster", new[] { "person1" }) };
+        config.Pop3AuthPlaintext = true;
+        config.Pop3MaxMessages = 10;
+        var users = new LocalDeliveryTests.Users();
+        users.Folders["person1"] = "U0000001";
+        users.Passwords["person1"] = "s3cret";
+        var gw = new SimulatedGateway(config, realDelivery: true, users: users);
+        var ids = new List<string>();
+        for (int i = 0; i < 25; i++)
+        {
+            ids.Add(gw.Queue("cam@lan.test", new[] { "person1@local.test" }, "Subject: snapshot " + i + "\r\n\r\nmotion\r\n"));
+            gw.Settle();
+        }
+        Assert.Equal(25, gw.Folders.Card("U0000001").List().Length);
+
+        for (int batch = 0; batch < 3; batch++)
+        {
+            var client = Pop3(gw);
+            gw.Say(client, "USER person1\r\n");
+            int shown = Math.Min(10, 25 - 10 * batch);
+            Assert.StartsWith("+OK person1's maildrop has " + shown + " message", gw.Say(client, "PASS s3cret\r\n"));
+            string uidl = gw.Say(client, "UIDL\r\n");
+            var expected = ids.Skip(10 * batch).Take(shown).Select((id, n) => (n + 1) + " " + id + "\r\n");
+            Assert.Equal("+OK Unique-ID listing follows\r\n" + string.Concat(expected) + ".\r\n", uidl);
+            for (int n = 1; n <= shown; n++) Assert.StartsWith("+OK", gw.Say(client, "DELE " + n + "\r\n"));
+            Assert.StartsWith("+OK", gw.Say(client, "QUIT\r\n"));
+        }
+        Assert.Empty(gw.Folders.Card("U0000001").List());
+    }
+
     [Fact]
     public void User_FetchesItsMailOverStls_AndDeletesItAtQuit()
     {
