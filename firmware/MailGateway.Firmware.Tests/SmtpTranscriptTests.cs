@@ -7,6 +7,7 @@ using MailGateway.Core.Relay;
 using MailGateway.Core.Smtp;
 using MailGateway.Core.Spool;
 using nanoFramework.TestFramework;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Firmware.Tests
 {
@@ -39,7 +40,7 @@ namespace MailGateway.Firmware.Tests
                 }
             }
             byte[] output = new byte[1024];
-            int count = session.PollTransmit(output, 0, output.Length);
+            int count = Transmitter.Copy(session, output, 0, output.Length);
             return MailGateway.Core.Text.Ascii.GetString(output, 0, count);
         }
 

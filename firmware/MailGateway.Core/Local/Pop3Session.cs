@@ -170,26 +170,6 @@ namespace MailGateway.Core.Local
         }
 
         /// <summary>
-        /// Copies reply bytes to send into dst; returns how many. While a multi-line reply streams,
-        /// this is what pulls more of it from the maildrop.
-        /// </summary>
-        public int PollTransmit(byte[] dst, int offset, int max)
-        {
-            int total = 0;
-            byte[] output;
-            int at;
-            int n;
-            while (total < max && (n = PeekTransmit(out output, out at)) > 0)
-            {
-                if (n > max - total) n = max - total;
-                System.Array.Copy(output, at, dst, offset + total, n);
-                Transmitted(n);
-                total += n;
-            }
-            return total;
-        }
-
-        /// <summary>
         /// The reply bytes waiting, where they are (IServerSession.PeekTransmit); while a multi-line
         /// reply streams, this is what pulls more of it from the maildrop.
         /// </summary>

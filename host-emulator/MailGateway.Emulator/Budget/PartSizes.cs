@@ -185,7 +185,7 @@ namespace MailGateway.Emulator.Budget
             for (int guard = 0; guard < 100000 && at < input.Length; guard++)
             {
                 at += session.Receive(input, at, input.Length - at, 0);
-                while (session.PollTransmit(output, 0, output.Length) > 0) { }
+                while (Transmitter.Copy(session, output, 0, output.Length) > 0) { }
                 int e;
                 while ((e = session.PollEvent()) != SessionEvent.None)
                 {
@@ -239,7 +239,7 @@ namespace MailGateway.Emulator.Budget
             {
                 byte[] bytes = System.Text.Encoding.ASCII.GetBytes(text);
                 client.Receive(bytes, 0, bytes.Length, 0);
-                while (client.PollTransmit(output, 0, output.Length) > 0) { }
+                while (Transmitter.Copy(client, output, 0, output.Length) > 0) { }
                 while (client.PollEvent() != ClientEvent.None) { }
             }
             Reply("220 mx.recipient-domain.example ESMTP\r\n");
@@ -253,7 +253,7 @@ namespace MailGateway.Emulator.Budget
                 for (int at = 0; at < line.Length;)
                 {
                     at += client.WriteBody(line, at, line.Length - at, 0);
-                    while (client.PollTransmit(output, 0, output.Length) > 0) { }
+                    while (Transmitter.Copy(client, output, 0, output.Length) > 0) { }
                 }
             }
         }

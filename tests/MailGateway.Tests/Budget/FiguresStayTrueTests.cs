@@ -127,7 +127,7 @@ public class FiguresStayTrueTests
         {
             byte[] bytes = Encoding.ASCII.GetBytes(reply);
             session.Receive(bytes, 0, bytes.Length, 0);
-            while (session.PollTransmit(output, 0, output.Length) > 0) { }
+            while (Transmitter.Copy(session, output, 0, output.Length) > 0) { }
             while (session.PollEvent() != MailGateway.Core.Smtp.ClientEvent.None) { }
         }
         // Replies as Postfix words them.
@@ -143,7 +143,7 @@ public class FiguresStayTrueTests
             for (int at = 0; at < line.Length;)
             {
                 at += session.WriteBody(line, at, line.Length - at, 0);
-                while (session.PollTransmit(output, 0, output.Length) > 0) { }
+                while (Transmitter.Copy(session, output, 0, output.Length) > 0) { }
             }
             if (i % 100 == 0)
             {

@@ -5,6 +5,7 @@
 using MailGateway.Core.Local;
 using MailGateway.Tests.Smtp;
 using Xunit;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Tests.Pop3
 {
@@ -27,7 +28,7 @@ namespace MailGateway.Tests.Pop3
         private static string Output(Pop3Session session, int max = 1 << 20)
         {
             var buffer = new byte[max];
-            return Transcript.Latin1(buffer[..session.PollTransmit(buffer, 0, buffer.Length)]);
+            return Transcript.Latin1(buffer[..Transmitter.Copy(session, buffer, 0, buffer.Length)]);
         }
 
         private static MemoryMaildrop Locked(MemoryMaildrop drop)
@@ -251,7 +252,7 @@ namespace MailGateway.Tests.Pop3
                         else if (e == Pop3Event.StartTls) session.CompleteTls(random.Next(3) != 0);
                         else if (e == Pop3Event.Commit) session.CompleteCommit(session.Maildrop.CommitDeletions());
                     }
-                    while (session.PollTransmit(buffer, 0, buffer.Length) > 0) { }
+                    while (Transmitter.Copy(session, buffer, 0, buffer.Length) > 0) { }
                     while (session.PollLogLine() != null) { }
                     if (offset == bytes.Length && session.CanReceive)
                     {

@@ -18,6 +18,7 @@
 using MailGateway.Core.Local;
 using MailGateway.Tests.Smtp;
 using MailGateway.Tests.Text;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Tests.Pop3
 {
@@ -323,7 +324,7 @@ namespace MailGateway.Tests.Pop3
             {
                 bool any = false;
                 int n;
-                while ((n = _session.PollTransmit(_transmit, 0, _transmit.Length)) > 0)
+                while ((n = Transmitter.Copy(_session, _transmit, 0, _transmit.Length)) > 0)
                 {
                     any = true;
                     _run.Output += Transcript.Latin1(_transmit[..n]);

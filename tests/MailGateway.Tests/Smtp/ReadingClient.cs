@@ -5,6 +5,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using MailGateway.Core.Smtp;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Tests.Smtp;
 
@@ -41,6 +42,6 @@ internal static class ReadingClient
     private static string Read(SmtpServerSession session)
     {
         var buffer = new byte[65536];
-        return Transcript.Latin1(buffer[..session.PollTransmit(buffer, 0, buffer.Length)]);
+        return Transcript.Latin1(buffer[..Transmitter.Copy(session, buffer, 0, buffer.Length)]);
     }
 }

@@ -3,6 +3,7 @@
 // seeded fuzzer shows that no input makes Receive throw or leave the session undefined.
 using MailGateway.Core.Smtp;
 using Xunit;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Tests.Smtp
 {
@@ -192,7 +193,7 @@ namespace MailGateway.Tests.Smtp
             var piece = new byte[3];
             while (!session.IsClosed)
             {
-                int n = session.PollTransmit(piece, 0, piece.Length);
+                int n = Transmitter.Copy(session, piece, 0, piece.Length);
                 Assert.InRange(n, 1, 3);
                 text.AddRange(piece.Take(n));
             }

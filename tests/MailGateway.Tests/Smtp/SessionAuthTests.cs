@@ -5,6 +5,7 @@
 // says ESMTPSA / ESMTPA (RFC 3848) and the client= log line names the SASL user (Postfix).
 using MailGateway.Core.Smtp;
 using Xunit;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Tests.Smtp
 {
@@ -470,7 +471,7 @@ namespace MailGateway.Tests.Smtp
         public void ClientGoneBeforeTheVerdict_ForgetsThePassword_AndTheVerdictIsIgnored()
         {
             var session = AwaitingVerdict();
-            session.PollTransmit(new byte[4096], 0, 4096);
+            Transmitter.Copy(session, new byte[4096], 0, 4096);
             session.ReceiveEof();
             Assert.True(session.IsClosed);
             Assert.Null(session.AuthPassword);

@@ -21,6 +21,7 @@ using MailGateway.Core.Smtp;
 using MailGateway.Core.Spool;
 using MailGateway.Tests.Text;
 using Xunit;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Tests.Smtp
 {
@@ -317,7 +318,7 @@ namespace MailGateway.Tests.Smtp
             private void Transmit()
             {
                 int n;
-                while ((n = _session.PollTransmit(_transmit, 0, _transmit.Length)) > 0)
+                while ((n = Transmitter.Copy(_session, _transmit, 0, _transmit.Length)) > 0)
                 {
                     _run.Output += Transcript.Latin1(_transmit[..n]);
                 }

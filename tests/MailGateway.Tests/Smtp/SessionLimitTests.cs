@@ -2,6 +2,7 @@
 // message, errors per session, idle time. Each is shown at its default and at a changed value.
 using MailGateway.Core.Smtp;
 using Xunit;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Tests.Smtp
 {
@@ -303,7 +304,7 @@ namespace MailGateway.Tests.Smtp
             Assert.InRange(used, 1, 4096);
             Assert.True(session.HasOutput);
             var output = new byte[100_000];
-            int sent = session.PollTransmit(output, 0, output.Length);
+            int sent = Transmitter.Copy(session, output, 0, output.Length);
             Assert.InRange(sent, 1, 8192);
             int more = session.Receive(input, used, input.Length - used, 1_000_000);
             Assert.InRange(more, 1, 4096);

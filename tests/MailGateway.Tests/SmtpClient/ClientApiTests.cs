@@ -6,6 +6,7 @@
 using System.Text;
 using MailGateway.Core.Smtp;
 using MailGateway.Tests.Smtp;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Tests.Client
 {
@@ -32,7 +33,7 @@ namespace MailGateway.Tests.Client
             public string Sent()
             {
                 var buffer = new byte[65536];
-                return Encoding.Latin1.GetString(buffer, 0, C.PollTransmit(buffer, 0, buffer.Length));
+                return Encoding.Latin1.GetString(buffer, 0, Transmitter.Copy(C, buffer, 0, buffer.Length));
             }
 
             public void Poll()
@@ -346,7 +347,7 @@ namespace MailGateway.Tests.Client
                 }
                 long waiting = 2L * d.C.BodyBytes - sent;
                 Assert.InRange(waiting, 0, SmtpClientSession.BodyOutputLimit + 1);
-                sent += d.C.PollTransmit(buffer, 0, buffer.Length);
+                sent += Transmitter.Copy(d.C, buffer, 0, buffer.Length);
             }
             Assert.True(sent > 10 * SmtpClientSession.BodyOutputLimit);
             Assert.Equal((d.C.BodyBytes + 1) / 2, d.C.BodyRepairs); // every LF, and LFs sit at even offsets
@@ -539,7 +540,7 @@ namespace MailGateway.Tests.Client
                     }
                     var buffer = new byte[8192];
                     int n;
-                    while ((n = c.PollTransmit(buffer, 0, buffer.Length)) > 0) wire.AddRange(buffer.AsSpan(0, n).ToArray());
+                    while ((n = Transmitter.Copy(c, buffer, 0, buffer.Length)) > 0) wire.AddRange(buffer.AsSpan(0, n).ToArray());
                 }
                 c.ReceiveEof();
                 Assert.True(c.IsClosed, how);

@@ -6,6 +6,7 @@
 // This is the boundary where the gateway once crashed on every message above 1.9 KB.
 using System.Text;
 using MailGateway.Core.Smtp;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Tests.Client
 {
@@ -106,7 +107,7 @@ namespace MailGateway.Tests.Client
             c.Connected(now);
             var buffer = new byte[linkChunk];
             Reply(c, "220 mx.test\r\n250 mx.test\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go\r\n", now);
-            while (c.PollTransmit(buffer, 0, buffer.Length) > 0) { }
+            while (Transmitter.Copy(c, buffer, 0, buffer.Length) > 0) { }
             var wire = new List<byte>();
             int offset = 0;
             bool ended = false;
@@ -132,7 +133,7 @@ namespace MailGateway.Tests.Client
                     offset += taken;
                     if (taken == 0) break;
                 }
-                int n = c.PollTransmit(buffer, 0, buffer.Length);
+                int n = Transmitter.Copy(c, buffer, 0, buffer.Length);
                 wire.AddRange(buffer.AsSpan(0, n).ToArray());
             }
             Assert.Equal(body.Length, offset);

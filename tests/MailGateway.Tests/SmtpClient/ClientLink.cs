@@ -17,6 +17,7 @@ using System.Text;
 using MailGateway.Core.Smtp;
 using MailGateway.Tests.Smtp;
 using MailGateway.Tests.Text;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Tests.Client
 {
@@ -165,7 +166,7 @@ namespace MailGateway.Tests.Client
             {
                 bool progress = false;
                 int n;
-                while ((n = _client.PollTransmit(_buffer, 0, _feed.Next(_buffer.Length))) > 0)
+                while ((n = Transmitter.Copy(_client, _buffer, 0, _feed.Next(_buffer.Length))) > 0)
                 {
                     progress = true;
                     for (int i = 0; i < n; i++)

@@ -2,6 +2,7 @@
 // (OurServer), or a scripted sink (ScriptedUpstream). Both are pure: bytes and time in, bytes out.
 using MailGateway.Core.Smtp;
 using MailGateway.Tests.Smtp;
+using MailGateway.Core.Runtime;
 
 namespace MailGateway.Tests.Client
 {
@@ -56,7 +57,7 @@ namespace MailGateway.Tests.Client
         public int PollTransmit(byte[] dst, int offset, int max)
         {
             HandleEvents();
-            return _session.PollTransmit(dst, offset, max);
+            return Transmitter.Copy(_session, dst, offset, max);
         }
 
         public void ReceiveEof() => _session.ReceiveEof();

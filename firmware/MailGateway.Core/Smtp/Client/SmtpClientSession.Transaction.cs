@@ -160,7 +160,7 @@ namespace MailGateway.Core.Smtp
             return "DATA";
         }
 
-        // Pipelined commands of the current group not yet queued (Transmitted and PollTransmit queue them).
+        // Pipelined commands of the current group not yet queued (Transmitted queues them as the output drains).
         private bool CommandsWaiting
         {
             get

@@ -52,7 +52,7 @@ using MailGateway.Core.Text;
 
 namespace MailGateway.Core.Smtp
 {
-    public sealed partial class SmtpClientSession
+    public sealed partial class SmtpClientSession : Runtime.ITransmitter
     {
         public const long NoDeadline = long.MaxValue;
         /// <summary>Encoded body bytes the session holds before it stops taking more (WantsBody).</summary>
@@ -180,19 +180,7 @@ namespace MailGateway.Core.Smtp
             Fail(ClientReplies.ConnectionLost(_state), false, DeliveryStatus.Transient, false, 0);
         }
 
-        /// <summary>Copies bytes to send into dst; returns how many.</summary>
-        public int PollTransmit(byte[] dst, int offset, int max)
-        {
-            int n = _output.Take(dst, offset, max);
-            if (n > 0 && CommandsWaiting) SendCommands();
-            return n;
-        }
-
-        /// <summary>
-        /// The bytes to send, where they are: buffer[offset .. offset + the count returned), for the
-        /// socket to take straight from the session; then Transmitted says how many it took. (The
-        /// same bytes PollTransmit would copy out; no buffer of the caller's holds them meanwhile.)
-        /// </summary>
+        /// <summary>The bytes to send, where they are (ITransmitter): the socket takes them straight from the session.</summary>
         public int PeekTransmit(out byte[] buffer, out int offset)
         {
             buffer = _output.Array;

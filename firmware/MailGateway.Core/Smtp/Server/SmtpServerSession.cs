@@ -209,18 +209,6 @@ namespace MailGateway.Core.Smtp
             _state = _output.Count > 0 ? ServerState.Closing : ServerState.Closed;
         }
 
-        /// <summary>Copies reply bytes to send into dst; returns how many.</summary>
-        public int PollTransmit(byte[] dst, int offset, int max)
-        {
-            byte[] output;
-            int at;
-            int n = PeekTransmit(out output, out at);
-            if (n > max) n = max;
-            System.Array.Copy(output, at, dst, offset, n);
-            Transmitted(n);
-            return n;
-        }
-
         /// <summary>The reply bytes waiting, where they are (IServerSession.PeekTransmit).</summary>
         public int PeekTransmit(out byte[] buffer, out int offset)
         {
