@@ -120,14 +120,7 @@ namespace MailGateway.Core.Spool
 
         private int ReadFully(long position, byte[] buffer, int offset, int count)
         {
-            int total = 0;
-            while (total < count)
-            {
-                int n = _storage.Read(_handle, position + total, buffer, offset + total, count - total);
-                if (n <= 0) break;
-                total += n;
-            }
-            return total;
+            return RecordReader.ReadFully(_storage, _handle, position, buffer, offset, count);
         }
 
         public void Close()

@@ -63,13 +63,7 @@ namespace MailGateway.Core.Spool
             const int length = RecordFormat.Overhead + 16;
             long at = FileBytes - length;
             if (at < 0) return "too short for an end record";
-            int got = 0;
-            while (got < length)
-            {
-                int n = storage.Read(handle, at + got, tail, got, length - got);
-                if (n <= 0) return "end record cannot be read";
-                got += n;
-            }
+            if (RecordReader.ReadFully(storage, handle, at, tail, 0, length) < length) return "end record cannot be read";
             if (tail[0] != RecordFormat.End || RecordFormat.ReadUInt32(tail, 1) != 16 ||
                 Crc32.Compute(tail, 0, RecordFormat.HeaderBytes + 16) != RecordFormat.ReadUInt32(tail, RecordFormat.HeaderBytes + 16))
             {

@@ -85,10 +85,16 @@ namespace MailGateway.Core.Spool
 
         private int ReadFully(long position, int offset, int count)
         {
+            return ReadFully(_storage, _handle, position, _buffer, offset, count);
+        }
+
+        /// <summary>Reads count bytes at position unless the file ends first; returns how many were read.</summary>
+        public static int ReadFully(IStorage storage, int handle, long position, byte[] buffer, int offset, int count)
+        {
             int total = 0;
             while (total < count)
             {
-                int n = _storage.Read(_handle, position + total, _buffer, offset + total, count - total);
+                int n = storage.Read(handle, position + total, buffer, offset + total, count - total);
                 if (n <= 0) break;
                 total += n;
             }
