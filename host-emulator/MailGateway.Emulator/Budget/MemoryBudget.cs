@@ -10,7 +10,8 @@
 //                  whether or not mailboxes are kept yet (a profile must leave room for them);
 //   recipients     limits.recipients per SMTP session (each measured at PartSizes.RecipientLength);
 //   maildrop       pop3.max_messages per POP3 session (what a logged-in session holds per message);
-//   deliveries     delivery.concurrency, and as many parked connections when connections are reused;
+//   deliveries     delivery.concurrency (each the larger of an SMTP delivery and a local one), and as
+//                  many parked connections when connections are reused;
 //   DNS            one resolver, dns.concurrency lookups, and the answer a TCP connection reads
 //                  (dns.max_tcp_answer; one such connection at a time);
 //   TLS            limits.tls_sessions, or every session and delivery when it is 0 (native memory);

@@ -227,7 +227,29 @@ namespace MailGateway.Emulator.Budget
             parked = part.Weigh(client);
             Weight total = part.Weigh(job, client, body, planner);
             body.Close();
-            return total;
+            Weight local = MeasureLocalDelivery(world, recipients);
+            return local.Budget > total.Budget ? local : total;
+        }
+
+        // A delivery into local mailboxes takes a delivery's place too: limits.recipients users, the
+        // first copy part way (its queue file open, its mailbox file being written). The delivery
+        // job's figure is the larger of the two.
+        private static Weight MeasureLocalDelivery(World world, int recipients)
+        {
+            QueuedMessage message = world.Message(recipients);
+            int[] indexes = new int[recipients];
+            for (int i = 0; i < recipients; i++) indexes[i] = i;
+            var store = new MailboxStore(new SimulatedStorageFolders());
+            var job = new LocalDeliveryJob(world.Storage, world.Spool.Scratch, store, new EveryUser(), message, indexes, new SilentLog());
+            job.Step(0);   // one step copies up to LocalDeliveryJob.BytesPerStep of a longer body
+            if (job.Outcomes[0] != null) throw new InvalidOperationException("the measuring copy finished in one step");
+            return world.Part().Share(message).Share(store).Weigh(job);
+        }
+
+        // Every user has a mailbox folder.
+        private sealed class EveryUser : IUserMailboxes
+        {
+            public string MailboxFolder(string user) => "U0000001";
         }
 
         // A server's side of one transaction, as a typical MTA words it, and a body.
