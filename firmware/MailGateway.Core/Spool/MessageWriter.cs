@@ -137,16 +137,18 @@ namespace MailGateway.Core.Spool
             _ended = true;
         }
 
-        /// <summary>Appends the end record unless WriteLast did, and syncs the file.</summary>
-        internal void Finish()
+        /// <summary>Appends the end record unless WriteLast did; the file is then synced (Spool.CommitPending) and closed (Close).</summary>
+        internal void End()
         {
-            if (!_ended)
-            {
-                _used = 0;
-                FrameEnd();
-                if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
-            }
-            _storage.Sync(_handle);
+            if (_ended) return;
+            _used = 0;
+            FrameEnd();
+            if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
+        }
+
+        /// <summary>Closes the synced file.</summary>
+        internal void Close()
+        {
             int handle = _handle;
             _handle = -1; // gone even if Close reports an error (IStorage.Close)
             _storage.Close(handle);

@@ -5,8 +5,9 @@
 //      QQQQQQQQ.TMP, write the file header, the envelope record and one record per recipient.
 //   2. Body chunks are appended as the client sends them (MessageWriter).
 //   3. At end of data the session waits; RequestCommit puts the message in the commit batch.
-//   4. CommitPending, once per loop pass, for the whole batch (group commit): append each end record
-//      and fsync each file; rename each .TMP to .MSG (a new name, never over an existing one); then
+//   4. CommitPending, once per loop pass, for the whole batch (group commit): append each end record,
+//      fsync every file (all at once where the storage can: IConcurrentSync), close it and rename
+//      each .TMP to .MSG (a new name, never over an existing one); then
 //      ONE directory fsync for all of them. Only then is every message of the batch Committed and
 //      its session may send 250. Several sessions' messages thus share the directory sync while
 //      each 250 still waits for its own data sync.
@@ -42,6 +43,7 @@ namespace MailGateway.Core.Spool
         private readonly ArrayList _unreadable = new ArrayList();        // .MSG names Recover could not read
         private readonly ArrayList _unreadableBytes = new ArrayList();   // long: card bytes counted for each
         private bool _setAsideSinceSync;
+        private bool _removedSinceSync;                                  // Remove since the last SyncRemovals
         private readonly QueueIds _ids;
         private byte[] _scratch;
 
@@ -210,19 +212,41 @@ namespace MailGateway.Core.Spool
             _batch.CopyTo(batch);
             _batch.Clear();
             if (batch.Length == 0) return batch;
-            int renamed = 0;
+            // Every file's last records, then all the files synced at once, then renamed.
+            MessageWriter[] ended = new MessageWriter[batch.Length];
+            int[] handles = new int[batch.Length];
+            int count = 0;
             for (int i = 0; i < batch.Length; i++)
             {
                 MessageWriter w = batch[i];
                 try
                 {
-                    w.Finish();
+                    w.End();
+                    ended[count] = w;
+                    handles[count++] = w.Handle;
+                }
+                catch (System.Exception e)
+                {
+                    // A card error (or a bug) fails this message alone: its client gets 4xx, not 250.
+                    if (Failures.IsHalt(e)) throw;
+                    Fail(w, e is System.IO.IOException ? e.Message : Failures.Describe(e));
+                }
+            }
+            string[] errors = new string[count];
+            SyncAll(handles, count, errors);
+            int renamed = 0;
+            for (int i = 0; i < count; i++)
+            {
+                MessageWriter w = ended[i];
+                try
+                {
+                    if (errors[i] != null) throw new System.IO.IOException(errors[i]);
+                    w.Close();
                     if (_storage.Rename(w.TemporaryName, w.FinalName)) renamed++;
                     else Fail(w, "queue file name already taken");
                 }
                 catch (System.Exception e)
                 {
-                    // A card error (or a bug) fails this message alone: its client gets 4xx, not 250.
                     if (Failures.IsHalt(e)) throw;
                     Fail(w, e is System.IO.IOException ? e.Message : Failures.Describe(e));
                 }
@@ -249,6 +273,29 @@ namespace MailGateway.Core.Spool
                 _queue.Add(new QueuedMessage(w.Envelope, w.BodyBytes, w.FileBytes));
             }
             return batch;
+        }
+
+        // IStorage.Sync for each handle, all at once where the storage can (IConcurrentSync).
+        private void SyncAll(int[] handles, int count, string[] errors)
+        {
+            IConcurrentSync concurrent = _storage as IConcurrentSync;
+            if (concurrent != null)
+            {
+                concurrent.SyncAll(handles, count, errors);
+                return;
+            }
+            for (int i = 0; i < count; i++)
+            {
+                try
+                {
+                    _storage.Sync(handles[i]);
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    errors[i] = e is System.IO.IOException ? e.Message : Failures.Describe(e);
+                }
+            }
         }
 
         private void Fail(MessageWriter writer, string reason)
@@ -292,6 +339,13 @@ namespace MailGateway.Core.Spool
         /// </summary>
         public void UpdateRecipient(QueuedMessage message, int index)
         {
+            if (message.Recipients[index].State == RecipientStatus.Delivered && IsFinished(message))
+            {
+                // Its removal, made durable in this same loop pass (Remove, SyncRemovals), records
+                // this delivery: a message delivered at its first attempt never writes a log at all.
+                if (message.Unsaved != null) message.Unsaved[index] = false;
+                return;
+            }
             try
             {
                 AppendLog(message, index, message.Recipients[index]);
@@ -413,24 +467,60 @@ namespace MailGateway.Core.Spool
 
         /// <summary>
         /// Deletes a message whose recipients are all done: message file first, synced, then its
-        /// log. Safe to call again after it failed part-way; throws IOException when the card fails
-        /// (the message then stays in the queue, done, and the caller tries again later).
+        /// log; SyncRemovals, at the end of the same loop pass, makes the removals durable in one
+        /// folder sync. Safe to call again after it failed part-way; throws IOException when the
+        /// card fails (the message then stays in the queue, done, and the caller tries again later).
         /// </summary>
         public void Remove(QueuedMessage message)
         {
             string log = message.QueueId + SpoolNames.Recipients;
+            bool hasLog = _storage.Exists(log);
             if (_storage.Exists(message.FileName))
             {
                 _storage.Delete(message.FileName);
+                _removedSinceSync = true;
                 // The message's deletion must be on the card before its log's: a power cut may keep
                 // either of two unsynced deletions, and a message kept without its log would be
                 // delivered again to every recipient (and bounced again).
-                if (_storage.Exists(log)) _storage.SyncDirectory();
+                if (hasLog) _storage.SyncDirectory();
             }
-            if (_storage.Exists(log)) _storage.Delete(log);
-            _storage.SyncDirectory();
+            if (hasLog)
+            {
+                _storage.Delete(log);
+                _removedSinceSync = true;
+            }
             _queue.Remove(message);
             _space.Release(message.FileBytes);
+        }
+
+        /// <summary>
+        /// Makes this pass's removals durable: one folder sync for all of them. Until it went through,
+        /// a power cut brings a delivered message back and it is delivered again, so a failed sync
+        /// is logged and tried again in the next pass.
+        /// </summary>
+        public void SyncRemovals()
+        {
+            if (!_removedSinceSync) return;
+            try
+            {
+                _storage.SyncDirectory();
+                _removedSinceSync = false;
+            }
+            catch (System.IO.IOException e)
+            {
+                _log.Line("warning: spool: cannot sync the removal of delivered messages: " + e.Message + "; will try again");
+            }
+        }
+
+        // Every recipient delivered or failed: nothing is left to do or to report.
+        private static bool IsFinished(QueuedMessage message)
+        {
+            for (int i = 0; i < message.Recipients.Length; i++)
+            {
+                int state = message.Recipients[i].State;
+                if (state != RecipientStatus.Delivered && state != RecipientStatus.Failed) return false;
+            }
+            return true;
         }
 
         // ---- Start-up ------------------------------------------------------------------------

@@ -8,11 +8,14 @@
 //     exists) and answers false when the target exists, also when it appeared in the meantime;
 //   - like FatFs, an open file cannot be renamed or deleted, and a file has at most one append
 //     handle (the card's driver refuses or corrupts both).
-// Durability: Sync(handle) is fsync of the file (FileStream.Flush(true)). SyncDirectory() is fsync of
+// Files are bare handles with gathered appends and read-ahead (HostFile).
+// Durability: Sync(handle) is fsync of the file; SyncAll (IConcurrentSync, the spool's group
+// commit) runs the fsyncs of a batch on parallel threads (SyncWorkers) and returns when all have
+// ended, so the file system merges their journal commits. SyncDirectory() is fsync of
 // the directory itself, which .NET has no API for, so it calls libc's open/fsync/close on Linux;
 // elsewhere it does nothing (the desktop emulator makes no durability promise).
-// Streams are unbuffered: every Append reaches the OS at once, so Length() and read handles see it
-// (the spool buffers on its own). Handles are small ints that are never reused, so a stale handle
+// Length() and a newly opened reader see every byte appended so far (HostFile's gathered appends
+// are handed to the OS first). Handles are small ints that are never reused, so a stale handle
 // is reported as misuse (InvalidOperationException) instead of reaching another file.
 // Not thread-safe: the loop owns it, as it owns all core state.
 using System;
@@ -20,13 +23,14 @@ using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
 using MailGateway.Core.Runtime;
+using Microsoft.Win32.SafeHandles;
 
 namespace MailGateway.Emulator.Platform
 {
-    public sealed class HostStorage : IStorage, IDisposable
+    public sealed class HostStorage : IStorage, IConcurrentSync, IDisposable
     {
         private readonly string _directory;
-        private readonly OpenFiles<FileStream> _open = new OpenFiles<FileStream>();
+        private readonly OpenFiles<HostFile> _open = new OpenFiles<HostFile>();
 
         /// <summary>Uses the directory as the spool folder, creating it if it is missing.</summary>
         public HostStorage(string directory)
@@ -58,17 +62,17 @@ namespace MailGateway.Emulator.Platform
         {
             string path = PathOf(name);
             if (NameTaken(path)) throw new IOException("Cannot create " + name + ": it already exists.");
-            FileStream stream;
+            HostFile file;
             try
             {
-                stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite, 0);
+                file = new HostFile(File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite), 0);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
                 throw new IOException("Cannot create " + name + ": " + e.Message, e);
             }
             _listing.Added(name);
-            return _open.Add(name, stream, true);
+            return _open.Add(name, file, true);
         }
 
         public int OpenAppend(string name)
@@ -80,24 +84,26 @@ namespace MailGateway.Emulator.Platform
                 if (open.ForAppend && open.Name == name)
                     throw new IOException("Cannot open " + name + " for appending: it is already open for appending.");
             }
-            FileStream stream = OpenStream(name, path, FileAccess.Write);
+            SafeFileHandle handle = OpenHandle(name, path, FileAccess.Write);
+            long end;
             try
             {
-                stream.Seek(0, SeekOrigin.End);
+                end = RandomAccess.GetLength(handle);
             }
             catch (IOException e)
             {
-                stream.Dispose();
+                handle.Dispose();
                 throw new IOException("Cannot open " + name + " for appending: " + e.Message, e);
             }
-            return _open.Add(name, stream, true);
+            return _open.Add(name, new HostFile(handle, end), true);
         }
 
         public int OpenRead(string name)
         {
             string path = PathOf(name);
             RequireFile(name, path);
-            return _open.Add(name, OpenStream(name, path, FileAccess.Read), false);
+            FlushAppends(name); // a reader sees every byte appended so far
+            return _open.Add(name, new HostFile(OpenHandle(name, path, FileAccess.Read), 0), false);
         }
 
         public void Append(int handle, byte[] buffer, int offset, int count)
@@ -105,7 +111,7 @@ namespace MailGateway.Emulator.Platform
             var open = _open.Get(handle, true, "Append");
             try
             {
-                open.File.Write(buffer, offset, count);
+                open.File.Append(buffer, offset, count);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -120,7 +126,8 @@ namespace MailGateway.Emulator.Platform
             if (position < 0) throw new ArgumentOutOfRangeException(nameof(position));
             try
             {
-                return RandomAccess.Read(open.File.SafeFileHandle, new Span<byte>(buffer, offset, count), position);
+                if (!open.File.Holds(position, count)) FlushAppends(open.Name); // it reads the file: all of it
+                return open.File.Read(position, buffer, offset, count);
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -133,7 +140,8 @@ namespace MailGateway.Emulator.Platform
             var open = _open.Get(handle, true, "Sync");
             try
             {
-                open.File.Flush(true); // fsync
+                open.File.Flush();
+                RandomAccess.FlushToDisk(open.File.Handle); // fsync
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -141,9 +149,38 @@ namespace MailGateway.Emulator.Platform
             }
         }
 
+        public void SyncAll(int[] handles, int count, string[] errors)
+        {
+            var files = new OpenFiles<HostFile>.Entry[count];
+            for (int i = 0; i < count; i++) files[i] = _open.Get(handles[i], true, "Sync");
+            _syncWorkers.Run(count, i =>
+            {
+                try
+                {
+                    files[i].File.Flush();
+                    RandomAccess.FlushToDisk(files[i].File.Handle); // fsync
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    errors[i] = "Cannot sync " + files[i].Name + ": " + e.Message;
+                }
+            });
+        }
+
+        private readonly SyncWorkers _syncWorkers = new SyncWorkers();
+
         public void Close(int handle)
         {
             var open = _open.Remove(handle);
+            try
+            {
+                if (open.ForAppend) open.File.Flush();
+            }
+            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+            {
+                open.File.Dispose();
+                throw new IOException("Cannot close " + open.Name + ": " + e.Message, e);
+            }
             try
             {
                 open.File.Dispose();
@@ -204,7 +241,8 @@ namespace MailGateway.Emulator.Platform
             string path = PathOf(name);
             try
             {
-                return new FileInfo(path).Length; // unbuffered streams: includes bytes of open handles
+                FlushAppends(name); // includes the bytes still gathered in an open handle
+                return new FileInfo(path).Length;
             }
             catch (FileNotFoundException e)
             {
@@ -259,7 +297,18 @@ namespace MailGateway.Emulator.Platform
         /// <summary>Closes every open handle (their unsynced bytes stay with the OS, as after Close).</summary>
         public void Dispose()
         {
-            foreach (var open in _open.All) open.File.Dispose();
+            foreach (var open in _open.All)
+            {
+                try
+                {
+                    if (open.ForAppend) open.File.Flush();
+                }
+                catch (IOException)
+                {
+                    // unsynced bytes: never promised durable
+                }
+                open.File.Dispose();
+            }
             _open.Clear();
         }
 
@@ -299,11 +348,20 @@ namespace MailGateway.Emulator.Platform
             return false;
         }
 
-        private static FileStream OpenStream(string name, string path, FileAccess access)
+        // Hands the gathered appends of an open appending handle of the name to the OS (HostFile).
+        private void FlushAppends(string name)
+        {
+            foreach (var open in _open.All)
+            {
+                if (open.ForAppend && open.Name == name) open.File.Flush();
+            }
+        }
+
+        private static SafeFileHandle OpenHandle(string name, string path, FileAccess access)
         {
             try
             {
-                return new FileStream(path, FileMode.Open, access, FileShare.ReadWrite, 0);
+                return File.OpenHandle(path, FileMode.Open, access, FileShare.ReadWrite);
             }
             catch (FileNotFoundException e)
             {

@@ -166,7 +166,8 @@ public class ContainmentTests
     {
         var (gw, id) = DeliveredWhileTheCardIsReadOnly();
         Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<owner@bbb.test>") && l.Contains("status=sent"));
-        Assert.Contains(gw.Log, l => l.StartsWith(id + ": warning: cannot record delivery progress for <owner@bbb.test> on the card: read-only file system; will try again"));
+        // Its only recipient is done, so its removal is the record of the delivery, and that waits.
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": warning: cannot remove the delivered message from the card: read-only file system; will try again"));
 
         // New mail is refused with 4xx while the card cannot take it.
         var client = gw.Connect("192.168.1.55");

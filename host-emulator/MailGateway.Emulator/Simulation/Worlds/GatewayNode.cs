@@ -327,6 +327,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
             new[] { "QueueRunner.QueueReport", "writing a bounce" },
             new[] { "Spool.CommitPending", "commit" },
             new[] { "Spool.Remove", "removal" },
+            new[] { "Spool.SyncRemovals", "removal" },
             new[] { "Spool.Recover", "recovery" },
             new[] { "Spool.LoadUnreadable", "recovery" },
             new[] { "MessageFile.", "recovery" },
