@@ -127,6 +127,9 @@ namespace MailGateway.Emulator
             {
                 log.Line("warning: internal error while stopping: " + e.GetType().Name + ": " + e.Message);
             }
+            // For the benchmark (tests/bench) and anyone watching memory: what the run cost the GC.
+            log.Line("managed heap: " + GC.GetTotalAllocatedBytes(true) + " bytes allocated since start, " +
+                     GC.CollectionCount(0) + " collections");
             return 0;
         }
 
