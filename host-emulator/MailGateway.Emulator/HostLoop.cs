@@ -1,5 +1,6 @@
 // The host's single-threaded loop: real sockets (HostNetwork), real files with fsync (HostStorage),
-// the system clock. Runs Gateway.RunOnce, then waits in Socket.Select for at most the time it asks;
+// the system clock. Runs Gateway.RunOnce, then waits in Socket.Select for at most the time it asks
+// (a pass that asks for no wait still polls, which tells the network which sockets to read);
 // SIGTERM or SIGINT (Ctrl-C) wakes that wait and ends the loop with a clean shutdown.
 using System;
 using System.IO;
@@ -19,7 +20,7 @@ namespace MailGateway.Emulator
 
         public static int Run(GatewayConfig config)
         {
-            HostLog log = new HostLog();
+            HostLog log = HostLog.Buffered();
             HostClock clock = new HostClock();
             using HostNetwork network = new HostNetwork();
             HostStorage storage;
@@ -117,7 +118,10 @@ namespace MailGateway.Emulator
                     log.Line("warning: internal error in the loop: " + e.GetType().Name + ": " + e.Message);
                     waitMs = LoopErrorPauseMs;
                 }
-                if (waitMs > 0) network.Wait(waitMs);
+                // Wait(0) is a poll: the network learns which sockets are readable, and reads no
+                // other (HostNetwork), so a busy loop still makes one readiness call per pass.
+                log.Flush();
+                network.Wait(waitMs > 0 ? waitMs : 0);
             }
             try
             {
@@ -130,6 +134,7 @@ namespace MailGateway.Emulator
             // For the benchmark (tests/bench) and anyone watching memory: what the run cost the GC.
             log.Line("managed heap: " + GC.GetTotalAllocatedBytes(true) + " bytes allocated since start, " +
                      GC.CollectionCount(0) + " collections");
+            log.Flush();
             return 0;
         }
 

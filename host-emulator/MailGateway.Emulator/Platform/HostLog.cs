@@ -2,7 +2,10 @@
 // file redirect picks up), prefixed the way Postfix prefixes its own log lines with a time and
 // program[pid], here with an ISO-8601 UTC time:
 //   2025-03-01T12:00:00.123Z mailgw[4242]: 4F2A1: to=<b@bbb.test>, status=sent
-// Each line is flushed at once so that nothing is lost when the process dies.
+// Each line is flushed at once so that nothing is lost when the process dies; the daemon's log
+// (Buffered) instead gathers a loop pass's lines and writes them in one go when the loop is about to
+// wait (Flush), so a busy gateway makes one write a pass, not one a line: a process killed in the
+// middle of a pass loses that pass's lines, never mail.
 using System;
 using System.Globalization;
 using System.IO;
@@ -35,6 +38,25 @@ namespace MailGateway.Emulator.Platform
             _tag = "mailgw[" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "]: ";
         }
 
+        private bool _buffered;
+
+        /// <summary>Standard output, written by Flush (the loop calls it before it waits).</summary>
+        public static HostLog Buffered()
+        {
+            var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 64 * 1024) { AutoFlush = false };
+            return new HostLog(stdout, null) { _buffered = true };
+        }
+
+        /// <summary>Writes the gathered lines (Buffered); does nothing otherwise.</summary>
+        public void Flush()
+        {
+            if (!_buffered) return;
+            lock (_gate)
+            {
+                _writer.Flush();
+            }
+        }
+
         public void Line(string text)
         {
             long unixMs = _clock != null ? _clock.UnixMs() : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -45,7 +67,7 @@ namespace MailGateway.Emulator.Platform
             lock (_gate)
             {
                 _writer.WriteLine(line);
-                _writer.Flush();
+                if (!_buffered) _writer.Flush();
             }
         }
 

@@ -88,13 +88,20 @@ namespace MailGateway.Emulator.Platform
         // TlsStatus value for a connection without TLS (INetwork); the others are HostTlsChannel's
         private const int TlsPlain = 2;
 
-        private sealed class Listener
+        // What Select last said of a socket: readable (a connection or datagram waiting, bytes or
+        // EOF to read). Accept, Receive and ReceiveFrom make no system call while it is false.
+        private abstract class Watched
+        {
+            public bool Readable = true;
+        }
+
+        private sealed class Listener : Watched
         {
             public Socket Socket;
             public long PausedUntilMs;
         }
 
-        private sealed class Connection
+        private sealed class Connection : Watched
         {
             public Socket Socket;    // null once a connect failed
             public string RemoteAddress;
@@ -106,7 +113,7 @@ namespace MailGateway.Emulator.Platform
             public int DiscardedBeforeTls; // plaintext dropped at the upgrade
         }
 
-        private sealed class UdpSocket
+        private sealed class UdpSocket : Watched
         {
             public Socket Socket;    // null once the socket failed
             public AddressFamily Family;
@@ -120,6 +127,7 @@ namespace MailGateway.Emulator.Platform
 
         // Wait's scratch lists, reused so that the idle loop does not allocate
         private readonly List<Socket> _readList = new List<Socket>();
+        private readonly List<Watched> _readOwners = new List<Watched>(); // _readList's owners, in order
         private readonly List<Socket> _writeList = new List<Socket>();
         private readonly List<Socket> _errorList = new List<Socket>();
         private bool _connectsInProgress;
@@ -229,7 +237,7 @@ namespace MailGateway.Emulator.Platform
         public int Accept(int listener)
         {
             Listener entry = GetListener(listener);
-            if (entry.PausedUntilMs > NowMs()) return -1;
+            if (!entry.Readable || entry.PausedUntilMs > NowMs()) return -1;
 
             for (int attempt = 0; attempt < MaxAcceptAttempts; attempt++)
             {
@@ -244,6 +252,7 @@ namespace MailGateway.Emulator.Platform
                     {
                         case SocketError.WouldBlock:
                         case SocketError.Interrupted:
+                            entry.Readable = false;
                             return -1;
                         case SocketError.ConnectionAborted: // reset while in the backlog
                         case SocketError.ConnectionReset:
@@ -333,16 +342,22 @@ namespace MailGateway.Emulator.Platform
             }
             if (Settle(entry) == Connecting) return 0;
             if (entry.Ended) return -1;
-            if (count == 0) return 0; // a 0-byte read would look like EOF
+            if (count == 0 || !entry.Readable) return 0; // a 0-byte read would look like EOF
 
             int n = entry.Socket.Receive(buffer, offset, count, SocketFlags.None, out SocketError error);
             if (error == SocketError.Success)
             {
+                // A short read emptied the kernel's buffer: the next Select says when more came.
+                if (n < count) entry.Readable = false;
                 if (n > 0) return n;
                 entry.Ended = true; // orderly shutdown by the peer
                 return -1;
             }
-            if (error == SocketError.WouldBlock || error == SocketError.Interrupted) return 0;
+            if (error == SocketError.WouldBlock || error == SocketError.Interrupted)
+            {
+                entry.Readable = false;
+                return 0;
+            }
             entry.Ended = true; // ConnectionReset, TimedOut, ...
             return -1;
         }
@@ -702,6 +717,7 @@ namespace MailGateway.Emulator.Platform
             UdpSocket entry = GetUdp(udp);
             CheckRange(buffer, offset, count);
             if (entry.Socket == null) return -1;
+            if (!entry.Readable) return 0;
             if (_datagram == null) _datagram = new byte[MaxDatagramBytes];
 
             for (int skipped = 0; skipped < MaxUdpErrorsSkipped; skipped++)
@@ -786,6 +802,7 @@ namespace MailGateway.Emulator.Platform
             EnsureWakeSockets(); // so that Wake works from the first Wait on
 
             _readList.Clear();
+            _readOwners.Clear();
             _writeList.Clear();
             bool tlsReady = false;
             long nowMs = NowMs();
@@ -794,7 +811,7 @@ namespace MailGateway.Emulator.Platform
                 if (l.PausedUntilMs > nowMs)
                     maxMs = Math.Min(maxMs, l.PausedUntilMs - nowMs);
                 else
-                    _readList.Add(l.Socket);
+                    Watch(l.Socket, l);
             }
             foreach (Connection c in _connections.Values)
             {
@@ -811,12 +828,12 @@ namespace MailGateway.Emulator.Platform
                     continue;
                 }
                 if (c.State == Failed) continue;
-                if (!c.Ended && !c.ReceiveUnwatched) _readList.Add(c.Socket);
+                if (!c.Ended && !c.ReceiveUnwatched) Watch(c.Socket, c);
                 if (c.SendPending) _writeList.Add(c.Socket);
             }
             foreach (UdpSocket u in _udpSockets.Values)
             {
-                if (u.Socket != null) _readList.Add(u.Socket);
+                if (u.Socket != null) Watch(u.Socket, u);
             }
             if (_wakeReceiver != null) _readList.Add(_wakeReceiver);
             if (tlsReady) maxMs = 0;
@@ -842,7 +859,9 @@ namespace MailGateway.Emulator.Platform
             }
             finally
             {
+                MarkReadable();
                 _readList.Clear();
+                _readOwners.Clear();
                 _writeList.Clear();
                 _errorList.Clear();
             }
@@ -858,6 +877,26 @@ namespace MailGateway.Emulator.Platform
                 {
                     if (Settle(c) == Connecting) _connectsInProgress = true;
                 }
+            }
+        }
+
+        private void Watch(Socket socket, Watched owner)
+        {
+            _readList.Add(socket);
+            _readOwners.Add(owner);
+        }
+
+        // Select left in _readList only the readable sockets, in their order: walk both lists once.
+        private void MarkReadable()
+        {
+            int ready = 0;
+            for (int i = 0; i < _readOwners.Count && ready < _readList.Count; i++)
+            {
+                Watched owner = _readOwners[i];
+                Socket socket = owner is Connection c ? c.Socket : owner is Listener l ? l.Socket : ((UdpSocket)owner).Socket;
+                if (socket != _readList[ready]) continue;
+                owner.Readable = true;
+                ready++;
             }
         }
 

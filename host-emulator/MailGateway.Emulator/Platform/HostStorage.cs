@@ -61,11 +61,14 @@ namespace MailGateway.Emulator.Platform
         public int Create(string name)
         {
             string path = PathOf(name);
-            if (NameTaken(path)) throw new IOException("Cannot create " + name + ": it already exists.");
             HostFile file;
             try
             {
                 file = new HostFile(File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite), 0);
+            }
+            catch (IOException) when (NameTaken(path))
+            {
+                throw new IOException("Cannot create " + name + ": it already exists.");
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -195,9 +198,14 @@ namespace MailGateway.Emulator.Platform
         {
             string fromPath = PathOf(from);
             string toPath = PathOf(to);
-            RequireFile(from, fromPath);
             if (IsOpen(from)) throw new IOException("Cannot rename " + from + ": it is open.");
-            if (NameTaken(toPath)) return false;
+            if (from == to)
+            {
+                RequireFile(from, fromPath);
+                return false; // the target is taken: by the file itself
+            }
+            // No checks before the move (each a system call): the move itself refuses a missing
+            // source or a taken target, and the catches below tell which.
             try
             {
                 File.Move(fromPath, toPath, false);
@@ -205,9 +213,13 @@ namespace MailGateway.Emulator.Platform
                 _listing.Added(to);
                 return true;
             }
+            catch (IOException) when (!File.Exists(fromPath))
+            {
+                throw new FileNotFoundException(from + " does not exist.", from);
+            }
             catch (IOException) when (NameTaken(toPath) && File.Exists(fromPath))
             {
-                return false; // the target appeared between the check and the move
+                return false; // the target is taken (FAT cannot replace)
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
