@@ -15,7 +15,9 @@
 // allocation counter for freshly built objects.
 using System;
 using System.Collections.Generic;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace MailGateway.Emulator.Budget
 {
@@ -134,14 +136,27 @@ namespace MailGateway.Emulator.Budget
             return value == null ? 0 : FieldBytes(type, value, pending); // a struct: its fields inline
         }
 
+        // Under NativeAOT (the released mailgw) reflection sees only the fields whose metadata the
+        // compiler kept: all of MailGateway.Core's (rooted whole by the project file) and ArrayList's
+        // (the DynamicDependency below), the only runtime class the core keeps objects of. A class or
+        // struct of any other assembly, or a base class there, would read as having no fields and be
+        // weighed short: there it is refused instead, saying so.
+        [DynamicDependency(DynamicallyAccessedMemberTypes.PublicFields | DynamicallyAccessedMemberTypes.NonPublicFields, typeof(System.Collections.ArrayList))]
+        [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Fields kept for the core's types (TrimmerRootAssembly) and ArrayList (DynamicDependency); any other type is refused under NativeAOT.")]
+        [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Base types likewise: the core's or ArrayList, else refused under NativeAOT.")]
         private static FieldInfo[] InstanceFields(Type t)
         {
             lock (Fields)
             {
                 if (Fields.TryGetValue(t, out FieldInfo[] cached)) return cached;
                 var list = new List<FieldInfo>();
-                for (Type k = t; k != null && k != typeof(object); k = k.BaseType)
+                for (Type k = t; k != null && k != typeof(object) && k != typeof(ValueType); k = k.BaseType)
                 {
+                    if (!RuntimeFeature.IsDynamicCodeSupported && k.Assembly != Core && k != typeof(System.Collections.ArrayList))
+                    {
+                        throw new NotSupportedException("this NativeAOT build keeps no field metadata for " + k.FullName +
+                                                        ", so it cannot weigh it; the JIT build can (dotnet mailgw.dll budget)");
+                    }
                     list.AddRange(k.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly));
                 }
                 cached = list.ToArray();

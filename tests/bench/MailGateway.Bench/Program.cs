@@ -1,7 +1,7 @@
 // mailgw-bench: the gateway beside Postfix, under the same loads, in one run on one machine.
 //
 //   mailgw-bench --mailgw PATH --postfix-script tests/bench/postfix-relay.sh [--quick] [--out FILE]
-//   mailgw-bench --mailgw PATH --gateway-only [--quick]      (no Postfix: while working on the gateway)
+//   mailgw-bench --mailgw PATH --gateway-only [--quick] [--only LOAD]   (while working on the gateway)
 //
 // For each load (1 KiB and 100 KiB messages, 1 and 10 sessions) it starts each system fresh (the
 // gateway, Postfix as a loopback relay, and nothing at all: source straight to sink), warms it up,
@@ -30,6 +30,7 @@ namespace MailGateway.Bench
         {
             string mailgw = null, script = null, output = null;
             bool quick = false, gatewayOnly = false;
+            string only = null;
             for (int i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -39,21 +40,22 @@ namespace MailGateway.Bench
                     case "--out": output = args[++i]; break;
                     case "--quick": quick = true; break;
                     case "--gateway-only": gatewayOnly = true; break;
+                    case "--only": only = args[++i]; break;
                     default:
-                        Console.Error.WriteLine("usage: mailgw-bench --mailgw PATH --postfix-script FILE [--quick] [--gateway-only] [--out FILE]");
+                        Console.Error.WriteLine("usage: mailgw-bench --mailgw PATH --postfix-script FILE [--quick] [--gateway-only] [--only LOAD] [--out FILE]");
                         return 2;
                 }
             }
             if (mailgw == null || (script == null && !gatewayOnly))
             {
-                Console.Error.WriteLine("usage: mailgw-bench --mailgw PATH --postfix-script FILE [--quick] [--gateway-only] [--out FILE]");
+                Console.Error.WriteLine("usage: mailgw-bench --mailgw PATH --postfix-script FILE [--quick] [--gateway-only] [--only LOAD] [--out FILE]");
                 return 2;
             }
             string work = Path.Combine(Path.GetTempPath(), "mailgw-bench-" + Environment.ProcessId);
             Directory.CreateDirectory(work);
             try
             {
-                Report report = Run(mailgw, gatewayOnly ? null : script, work, quick);
+                Report report = Run(mailgw, gatewayOnly ? null : script, work, quick, only);
                 string page = report.Markdown(string.Join(" ", Environment.GetCommandLineArgs()[1..]));
                 Console.WriteLine(page);
                 if (output != null) File.WriteAllText(output, page);
@@ -65,7 +67,7 @@ namespace MailGateway.Bench
             }
         }
 
-        private static Report Run(string mailgw, string script, string work, bool quick)
+        private static Report Run(string mailgw, string script, string work, bool quick, string only)
         {
             int scale = quick ? 5 : 1;
             Load[] loads =
@@ -86,12 +88,14 @@ namespace MailGateway.Bench
             Report report = new Report { GatewayBuild = Describe(mailgw), Quick = quick };
             foreach (Load load in loads)
             {
+                if (only != null && !load.Name.StartsWith(only, StringComparison.Ordinal)) continue;
                 foreach (IContender system in systems)
                 {
                     Console.Error.WriteLine("bench: " + load.Name + ", " + system.Name + " ...");
                     report.Results.Add(runner.Measure(system, load));
                 }
             }
+            if (only != null) return report; // one load only: the loads' figures and nothing else
             Console.Error.WriteLine("bench: managed allocations per message ...");
             foreach (int size in new[] { 1024, 100 * 1024, 1024 * 1024 })
             {

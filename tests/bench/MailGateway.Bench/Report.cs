@@ -82,6 +82,7 @@ namespace MailGateway.Bench
         {
             Result gw1 = Find("1 KiB, 10 sessions", "MailGateway"), pf1 = Find("1 KiB, 10 sessions", "Postfix");
             Result gw100 = Find("100 KiB, 10 sessions", "MailGateway"), pf100 = Find("100 KiB, 10 sessions", "Postfix");
+            if (gw1 == null || gw100 == null || AllocationsPerMessage.Count == 0) yield break; // a partial run (--only)
             if (pf1 != null && pf100 != null)
             {
                 double e2e = gw1.EndToEndPerSecond / pf1.EndToEndPerSecond;

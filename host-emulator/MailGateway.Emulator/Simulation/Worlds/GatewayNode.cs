@@ -328,6 +328,7 @@ namespace MailGateway.Emulator.Simulation.Worlds
             new[] { "Spool.CommitPending", "commit" },
             new[] { "Spool.Remove", "removal" },
             new[] { "Spool.SyncRemovals", "removal" },
+            new[] { "Spool.AppendLog", "recipient log" },
             new[] { "Spool.Recover", "recovery" },
             new[] { "Spool.LoadUnreadable", "recovery" },
             new[] { "MessageFile.", "recovery" },
