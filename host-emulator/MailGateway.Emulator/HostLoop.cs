@@ -133,7 +133,7 @@ namespace MailGateway.Emulator
             }
             // For the benchmark (tests/bench) and anyone watching memory: what the run cost the GC.
             log.Line("managed heap: " + GC.GetTotalAllocatedBytes(true) + " bytes allocated since start, " +
-                     GC.CollectionCount(0) + " collections");
+                     GC.CollectionCount(0) + " collections, " + GC.GetTotalMemory(true) + " bytes live at stop");
             log.Flush();
             return 0;
         }

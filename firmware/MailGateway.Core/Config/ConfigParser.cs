@@ -92,6 +92,15 @@ namespace MailGateway.Core.Config
                     return SetSize(key, value, 0, out config.BoardTlsSessionBytes);
                 case "board.sockets":
                     return SetInt(key, value, 0, 65535, out config.BoardSockets);
+                case "limits.io_buffer":
+                {
+                    long bytes;
+                    string error = SetSize(key, value, 1024, out bytes);
+                    if (error != null) return error;
+                    if (bytes > 65536) return key + ": " + value + " is over 64K";
+                    config.IoBufferBytes = (int)bytes;
+                    return null;
+                }
                 case "limits.remembered_clients":
                     return SetInt(key, value, 1, 10000, out config.RememberedClients);
                 case "limits.sessions_per_client":

@@ -21,6 +21,14 @@ namespace MailGateway.Core.Config
         public int MaxSmtpSessions;
         /// <summary>limits.remembered_clients: client addresses each login list keeps (failed logins, POP-before-SMTP, recent logins).</summary>
         public int RememberedClients = 64;
+        /// <summary>
+        /// limits.io_buffer: what a connection reads from its socket, a message moves to the spool and a
+        /// delivery writes to its socket in one step; 0: DefaultIoBufferBytes (a board's). Bigger means
+        /// fewer system calls per message and more memory per session (mailgw budget shows it).
+        /// </summary>
+        public int IoBufferBytes;
+        public const int DefaultIoBufferBytes = 1024;
+        public int IoBuffer { get { return IoBufferBytes > 0 ? IoBufferBytes : DefaultIoBufferBytes; } }
         /// <summary>limits.tls_sessions: TLS sessions at once, inbound and outbound (TlsSessions); 0: no limit of its own.</summary>
         public int MaxTlsSessions;
         /// <summary>limits.sessions_per_client: sessions one client address may hold at once.</summary>
@@ -137,6 +145,7 @@ namespace MailGateway.Core.Config
             s.MaxRecipients = MaxRecipients;
             s.MaxErrors = MaxErrors;
             s.IdleTimeoutMs = IdleTimeoutMs;
+            s.BodyChunk = IoBuffer;
             return s;
         }
 

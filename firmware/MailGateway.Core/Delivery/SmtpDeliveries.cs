@@ -25,7 +25,7 @@ namespace MailGateway.Core.Delivery
         internal readonly MxSettings MxSettings = new MxSettings();
         internal readonly string[] OwnNames;
         /// <summary>The loop's one scratch buffer: delivery I/O here, and the Gateway borrows it for its own pass work.</summary>
-        internal readonly byte[] Scratch = new byte[Runtime.Gateway.ScratchBytes];
+        internal readonly byte[] Scratch;
         /// <summary>limits.tls_sessions, shared with the loop's inbound TLS (the Gateway sets it); null: no limit.</summary>
         internal Runtime.TlsSessions TlsSessions;
         /// <summary>How often a delivery that waits for a free TLS session looks again.</summary>
@@ -41,6 +41,7 @@ namespace MailGateway.Core.Delivery
         public SmtpDeliveries(GatewayConfig config, INetwork network, IStorage storage, IDnsLookups lookups, IRandom random, ILog log)
         {
             Config = config;
+            Scratch = new byte[Runtime.Gateway.ScratchSize(config)];
             Network = network;
             Storage = storage;
             Lookups = lookups;
@@ -232,6 +233,7 @@ namespace MailGateway.Core.Delivery
             {
                 s = ClientSettings.ForMx(Config.Hostname);
             }
+            s.BodyOutputLimit = Config.IoBuffer;
             s.ConnectTimeoutMs = Config.ConnectTimeoutMs;
             s.GreetingTimeoutMs = Config.CommandTimeoutMs;
             s.EhloTimeoutMs = Config.CommandTimeoutMs;

@@ -9,8 +9,9 @@ namespace MailGateway.Core.Runtime
 {
     public sealed class Connection
     {
-        /// <summary>Bytes read from the socket and not yet taken by the session; the loop reads
-        /// again within the same pass while the session keeps taking them (Gateway.ReadsPerPass).</summary>
+        /// <summary>Bytes read from the socket and not yet taken by the session (limits.io_buffer;
+        /// this by default); the loop reads again within the same pass while the session keeps
+        /// taking them (Gateway.ReadsPerPass).</summary>
         public const int InputBytes = 1024;
 
         public readonly int Handle;
@@ -20,7 +21,7 @@ namespace MailGateway.Core.Runtime
         public readonly SmtpServerSession Session;
         /// <summary>The POP3 session, or null on an SMTP connection.</summary>
         public readonly Local.Pop3Session Pop3;
-        public readonly byte[] Input = new byte[InputBytes];
+        public readonly byte[] Input;
         public int InputStart;
         public int InputCount;
         /// <summary>The client closed its side (EOF read); replies may still be sent.</summary>
@@ -44,9 +45,10 @@ namespace MailGateway.Core.Runtime
         /// <summary>What the loop last told INetwork.WatchReceive for this connection.</summary>
         public bool ReceiveWatched = true;
 
-        public Connection(int handle, SmtpServerSession session)
+        public Connection(int handle, SmtpServerSession session, int inputBytes)
         {
             Handle = handle;
+            Input = new byte[inputBytes];
             Session = session;
             Server = session;
         }
@@ -54,6 +56,7 @@ namespace MailGateway.Core.Runtime
         public Connection(int handle, Local.Pop3Session session)
         {
             Handle = handle;
+            Input = new byte[InputBytes];
             Pop3 = session;
             Server = session;
         }

@@ -33,6 +33,12 @@ namespace MailGateway.Core.Runtime
         /// <summary>The loop's scratch buffer: a spool record as this version writes it fits (RecordFormat.BufferBytes).</summary>
         public const int ScratchBytes = MailGateway.Core.Spool.RecordFormat.BufferBytes;
 
+        /// <summary>The scratch for a configuration: a record, or a body chunk (limits.io_buffer) if that is more.</summary>
+        public static int ScratchSize(Config.GatewayConfig config)
+        {
+            return config.IoBuffer > ScratchBytes ? config.IoBuffer : ScratchBytes;
+        }
+
         private readonly GatewayConfig _config;
         private readonly INetwork _network;
         private readonly IClock _clock;
@@ -70,7 +76,7 @@ namespace MailGateway.Core.Runtime
             _recentLogins = new AddressMemory(config.RememberedClients);
             _popBeforeSmtp = new AddressMemory(config.RememberedClients);
             Delivery.SmtpDeliveries smtp = deliveries as Delivery.SmtpDeliveries;
-            _scratch = smtp != null ? smtp.Scratch : new byte[ScratchBytes];
+            _scratch = smtp != null ? smtp.Scratch : new byte[ScratchSize(config)];
             _settings.Scratch = _scratch;
             _tlsSessions = new TlsSessions(config.MaxTlsSessions);
             _settings.TlsSessions = _tlsSessions;
@@ -394,7 +400,7 @@ namespace MailGateway.Core.Runtime
             }
             Connection c = _pop3Listener[l]
                 ? new Connection(handle, new Local.Pop3Session(_pop3Settings, address, _implicitTls[l], nowMs))
-                : new Connection(handle, new SmtpServerSession(_settings, _policy, _spool.Space, address, _implicitTls[l], nowMs));
+                : new Connection(handle, new SmtpServerSession(_settings, _policy, _spool.Space, address, _implicitTls[l], nowMs), _config.IoBuffer);
             c.Trusted = IsTrusted(address, nowMs);
             _connections.Add(c);
             _log.Line("connect from " + c.ClientName);

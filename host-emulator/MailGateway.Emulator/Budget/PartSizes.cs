@@ -151,7 +151,7 @@ namespace MailGateway.Emulator.Budget
         private static Weight SmtpSessionAt(World world, int recipients)
         {
             var session = new SmtpServerSession(world.ServerSettings, world.Policy, world.Space, "192.168.1.20", false, 0);
-            var connection = new Connection(1, session);
+            var connection = new Connection(1, session, world.Config.IoBuffer);
             session.TrustClient();
             long size = world.Config.MessageSizeBytes < 1000000 ? world.Config.MessageSizeBytes : 1000000;
             string dialog = "EHLO " + Name("camera-frontdoor", 40) + "\r\nMAIL FROM:<" + Address("sender", 0) + "> SIZE=" + size + "\r\n";
@@ -353,11 +353,12 @@ namespace MailGateway.Emulator.Budget
             public readonly RelayPolicy Policy;
             public readonly SpoolSpace Space = new SpoolSpace(1L << 30);
             public readonly SpoolStore Spool;
-            private readonly byte[] _scratch = new byte[Gateway.ScratchBytes];
+            private readonly byte[] _scratch;
 
             public World(GatewayConfig config)
             {
                 Config = config;
+                _scratch = new byte[Gateway.ScratchSize(config)];
                 var network = new SimulatedNetwork();
                 var log = new SilentLog();
                 Resolver = SmtpDeliveries.CoreResolver(config, network, Random);

@@ -204,6 +204,8 @@ public class ConfigParserTests
     [InlineData("dns.udp_sockets = 16", "dns.udp_sockets: \"16\" is not a whole number from 1 to 15")]
     [InlineData("dns.max_tcp_answer = 1K", "dns.max_tcp_answer: 1K is below the minimum of 1232 bytes")]
     [InlineData("pop3.max_messages = 0", "pop3.max_messages: \"0\" is not a whole number from 1 to 100000")]
+    [InlineData("limits.io_buffer = 512", "limits.io_buffer: 512 is below the minimum of 1024 bytes")]
+    [InlineData("limits.io_buffer = 128K", "limits.io_buffer: 128K is over 64K")]
     [InlineData("dns.max_tcp_answer = 64K", "dns.max_tcp_answer: 64K is over the 65535 bytes a DNS message over TCP can have")]
     [InlineData("route.bbb.test = mail.bbb.test:0", "route.bbb.test: \"mail.bbb.test:0\" is not host[:port]")]
     [InlineData("route.bad_domain = 10.0.0.1", "route.bad_domain: \"bad_domain\" is not a domain name")]
@@ -219,5 +221,34 @@ public class ConfigParserTests
         Assert.NotNull(error);
         Assert.StartsWith("gw.conf:1: ", error);
         Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void IoBuffer_IsABoardsUnlessSet_AndAHostsWithoutABoard()
+    {
+        var board = new GatewayConfig();
+        Assert.Null(ConfigParser.Apply("limits.io_buffer = 16K\n", "gw.conf", board));
+        Assert.Equal(16384, board.IoBuffer);
+        Assert.Equal(16384, board.ToServerSettings().BodyChunk);
+        Assert.Equal(GatewayConfig.DefaultIoBufferBytes, new GatewayConfig().IoBuffer);
+
+        // On the host: its own default without a board, the board's with one, the file's when set.
+        string dir = Path.Combine(Path.GetTempPath(), "mailgw-io-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string plain = Path.Combine(dir, "plain.conf"), esp = Path.Combine(dir, "esp.conf"), set = Path.Combine(dir, "set.conf");
+            File.WriteAllText(plain, "hostname = gw.test\n");
+            File.WriteAllText(esp, "board.heap = 60K\n");
+            File.WriteAllText(set, "board.heap = 60K\nlimits.io_buffer = 2K\n");
+            Assert.Equal(MailGateway.Emulator.ConfigFile.HostIoBufferBytes, MailGateway.Emulator.ConfigFile.Load(null, out _).IoBuffer);
+            Assert.Equal(MailGateway.Emulator.ConfigFile.HostIoBufferBytes, MailGateway.Emulator.ConfigFile.Load(plain, out _).IoBuffer);
+            Assert.Equal(GatewayConfig.DefaultIoBufferBytes, MailGateway.Emulator.ConfigFile.Load(esp, out _).IoBuffer);
+            Assert.Equal(2048, MailGateway.Emulator.ConfigFile.Load(set, out _).IoBuffer);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 }

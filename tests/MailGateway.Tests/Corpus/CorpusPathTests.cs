@@ -5,7 +5,8 @@
 //   route      route.home.test = B;
 //   smarthost  relay.smarthost = B with STARTTLS and AUTH;
 //   implicit   relay.smarthost = B's port for TLS from the first byte, with AUTH;
-// B keeps it in each recipient's mailbox, and MailKit's Pop3Client fetches it (RETR, and TOP for
+// B and the mx and smarthost A gateways move data in a host's 16 KiB steps (limits.io_buffer),
+// route and implicit in a board's 1 KiB. B keeps it in each recipient's mailbox, and MailKit's Pop3Client fetches it (RETR, and TOP for
 // the header) over plain POP3, STLS or implicit TLS. The fetched bytes must be the corpus file
 // plus the trace fields. The bounce path sends to an unknown user at B: A's bounce lands in the
 // sender's mailbox at A and must quote the original header exactly.
@@ -24,6 +25,7 @@ public sealed class CorpusWorld : IDisposable
 {
     public const string B_Address = "127.0.0.31";
     public const int Smtp = 0, SmtpTls = 1, Pop3 = 2, Pop3Tls = 3;
+    private const int HostIoBuffer = MailGateway.Emulator.ConfigFile.HostIoBufferBytes;
     public static readonly string[] Senders = { "cam2", "nas", "scan", "joerg", "printer", "ha", "news", "ups" };
 
     public readonly ZoneServer Dns;
@@ -48,11 +50,13 @@ public sealed class CorpusWorld : IDisposable
             c.LocalDomains = new[] { "home.test" };
             c.Aliases = new[] { new Alias("postmaster", new[] { "admin" }) };
             c.RelayAllow = new MailGateway.Core.Relay.CidrRange[0];
+            c.IoBufferBytes = HostIoBuffer;
         }, deliver: true, users: users.ToArray());
         A["mx"] = Gateway("127.0.0.41", c =>
         {
             c.DnsServers = new[] { Dns.Server };
             c.DeliveryPort = B.Port;
+            c.IoBufferBytes = HostIoBuffer;
         });
         A["route"] = Gateway("127.0.0.42", c =>
         {
@@ -62,7 +66,11 @@ public sealed class CorpusWorld : IDisposable
             c.Pop3Listen = new[] { new ListenEndpoint("127.0.0.42", 0) };
             c.Pop3AuthPlaintext = true;
         }, Senders.Select(s => s + ":pw-" + s).ToArray());
-        A["smarthost"] = Gateway("127.0.0.43", c => Smarthost(c, B.Port, TlsMode.StartTls));
+        A["smarthost"] = Gateway("127.0.0.43", c =>
+        {
+            Smarthost(c, B.Port, TlsMode.StartTls);
+            c.IoBufferBytes = HostIoBuffer;
+        });
         A["implicit"] = Gateway("127.0.0.44", c => Smarthost(c, B.ListenerPort(SmtpTls), TlsMode.Implicit));
     }
 

@@ -47,6 +47,9 @@ namespace MailGateway.Core.Smtp
         /// <summary>Send credentials without TLS. Off by default: passwords never cross the network in clear.</summary>
         public bool AuthWithoutTls;
 
+        /// <summary>Encoded body bytes the session holds for the socket at most (limits.io_buffer).</summary>
+        public int BodyOutputLimit = SmtpClientSession.BodyOutputLimit;
+
         /// <summary>EHLO keywords to ignore (Postfix smtp_discard_ehlo_keywords), e.g. "PIPELINING" for a broken server.</summary>
         public string[] DiscardEhloKeywords;
 

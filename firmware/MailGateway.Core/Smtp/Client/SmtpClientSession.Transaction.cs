@@ -292,13 +292,13 @@ namespace MailGateway.Core.Smtp
         /// <summary>True while the session is sending a body and has room for more of it.</summary>
         public bool WantsBody
         {
-            get { return _state == ClientState.SendingBody && _output.Count < BodyOutputLimit; }
+            get { return _state == ClientState.SendingBody && _output.Count < _bodyLimit; }
         }
 
         /// <summary>Body bytes WriteBody takes now if none needs a dot or a line end added: what is worth reading for it.</summary>
         public int BodyRoom
         {
-            get { return WantsBody ? BodyOutputLimit + 1 - _output.Count : 0; }
+            get { return WantsBody ? _bodyLimit + 1 - _output.Count : 0; }
         }
 
         /// <summary>
@@ -313,11 +313,11 @@ namespace MailGateway.Core.Smtp
             if (!WantsBody) return 0;
             _bodyRequested = false;
             int done = 0;
-            while (done < count && _output.Count < BodyOutputLimit)
+            while (done < count && _output.Count < _bodyLimit)
             {
                 // One input byte makes at most two, and Encode stops with fewer than two free, so
                 // the output ends at BodyOutputLimit + 1 at most.
-                int room = BodyOutputLimit + 1 - _output.Count;
+                int room = _bodyLimit + 1 - _output.Count;
                 int at = _output.Room(room);
                 int produced;
                 done += _encoder.Encode(buffer, offset + done, count - done, _output.Array, at, room, out produced);

@@ -56,7 +56,7 @@ namespace MailGateway.Core.Smtp
     {
         public const long NoDeadline = long.MaxValue;
         /// <summary>Encoded body bytes the session holds before it stops taking more (WantsBody).</summary>
-        public const int BodyOutputLimit = 1024;
+        public const int BodyOutputLimit = 1024; // unless ClientSettings.BodyOutputLimit says otherwise
         // Pipelined commands are queued while less than this waits to be sent; the rest follow as
         // Sending drains the output, so 100 recipients do not grow the buffer (RFC 2920 §3.1
         // lets a group span many writes).
@@ -86,13 +86,16 @@ namespace MailGateway.Core.Smtp
         // Output: commands, or encoded body up to BodyOutputLimit + 1 bytes.
         // Sized so that it never grows: body up to BodyOutputLimit + 1, or commands up to
         // CommandOutputLimit plus one command line (AUTH PLAIN's may be longer than 512).
-        private readonly ByteBuffer _output = new ByteBuffer(BodyOutputLimit + 1024);
+        private readonly ByteBuffer _output;
+        private readonly int _bodyLimit;    // ClientSettings.BodyOutputLimit
         private readonly ArrayList _events = new ArrayList();
 
         /// <summary>A session for a connection the loop is about to open; the connect timeout runs from nowMs.</summary>
         public SmtpClientSession(ClientSettings settings, long nowMs)
         {
             if (settings == null) throw new System.ArgumentNullException("settings");
+            _bodyLimit = settings.BodyOutputLimit;
+            _output = new ByteBuffer(_bodyLimit + 1024);
             if (!IsWord(settings.Hostname)) throw new System.ArgumentException("ClientSettings.Hostname must be one word of printable ASCII");
             if (settings.AuthUser != null && (settings.AuthPassword == null || HasNul(settings.AuthUser) ||
                 HasNul(settings.AuthPassword) || HasNul(settings.AuthIdentity)))

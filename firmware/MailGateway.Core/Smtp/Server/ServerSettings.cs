@@ -6,6 +6,8 @@ namespace MailGateway.Core.Smtp
         public string Hostname = "mailgw.local";
         /// <summary>Longest command line including CRLF (RFC 5321 §4.5.3.1.4: at least 512).</summary>
         public int MaxCommandLine = 1000;
+        /// <summary>Body is handed to the loop in chunks of about this size (limits.io_buffer).</summary>
+        public int BodyChunk = SmtpServerSession.BodyChunk;
         /// <summary>Largest message in bytes, as received (RFC 1870 SIZE).</summary>
         public long MaxMessageBytes = 10 * 1024 * 1024;
         /// <summary>Recipients per message; more get 452 4.5.3 (RFC 5321 §4.5.3.1.8: at least 100).</summary>

@@ -25,7 +25,7 @@ namespace MailGateway.Core.Smtp
             // Decode no more than Body has room for, so Body stays about one chunk (plus at most one
             // held header line and the added fields) and its buffer never grows; with less than two
             // bytes of room nothing is decoded and Receive waits for the loop to empty Body.
-            int room = BodyChunk - _body.Count;
+            int room = _chunk - _body.Count;
             if (room > _decoded.Length) room = _decoded.Length;
             int used = _decoder.Decode(buffer, offset, count, _decoded, 0, room, out produced);
             _messageBytes += produced;

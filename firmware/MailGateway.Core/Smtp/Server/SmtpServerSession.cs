@@ -34,7 +34,7 @@ namespace MailGateway.Core.Smtp
     public sealed partial class SmtpServerSession : Runtime.IServerSession
     {
         public const long NoDeadline = long.MaxValue;
-        /// <summary>Body is handed to the loop in chunks of about this size.</summary>
+        /// <summary>Body is handed to the loop in chunks of about this size, unless ServerSettings.BodyChunk says otherwise.</summary>
         public const int BodyChunk = 1024;
         /// <summary>
         /// Room in Body beyond BodyChunk, so that it never grows: one held header line
@@ -87,6 +87,7 @@ namespace MailGateway.Core.Smtp
         // Data
         private readonly DataDecoder _decoder = new DataDecoder();
         private readonly HeaderFilter _headers = new HeaderFilter();
+        private readonly int _chunk;        // ServerSettings.BodyChunk
         private readonly byte[] _decoded;   // ServerSettings.Scratch when the loop shares one
         private readonly ByteBuffer _body;   // also the command line reader's buffer (see the constructor)
 
@@ -108,9 +109,10 @@ namespace MailGateway.Core.Smtp
             _settings = settings;
             // Commands and message data never come at once: the body buffer holds the command
             // line being read outside DATA (the loop empties it by the end of each message).
-            _body = new ByteBuffer(BodyChunk + BodyHeadroom > settings.MaxCommandLine ? BodyChunk + BodyHeadroom : settings.MaxCommandLine);
+            _chunk = settings.BodyChunk;
+            _body = new ByteBuffer(_chunk + BodyHeadroom > settings.MaxCommandLine ? _chunk + BodyHeadroom : settings.MaxCommandLine);
             _lines = new CommandLineReader(_body, settings.MaxCommandLine);
-            _decoded = settings.Scratch != null && settings.Scratch.Length >= 16 ? settings.Scratch : new byte[BodyChunk];
+            _decoded = settings.Scratch != null && settings.Scratch.Length >= 16 ? settings.Scratch : new byte[_chunk];
             _tls = tlsActive;
             _policy = policy;
             _space = space;
@@ -240,7 +242,7 @@ namespace MailGateway.Core.Smtp
 
         // Body has a chunk: the decoder needs two bytes of room below BodyChunk (ReceiveData), so a
         // chunk one byte short is full as well.
-        private bool BodyFull { get { return _body.Count > BodyChunk - 2; } }
+        private bool BodyFull { get { return _body.Count > _chunk - 2; } }
 
         // States in which input is read as lines: commands, or the client's half of an AUTH exchange.
         private static bool ReadsLines(int state)

@@ -169,6 +169,8 @@ namespace MailGateway.Emulator.Simulation.Worlds
             c.WarnAfterMs = r.Next(3) == 0 ? 0 : Hour;
             if (r.Next(100) < 15) c.SpoolMaxBytes = 48 * 1024 + r.Next(112) * 1024;
             if (r.Next(100) < 30) c.QueueIndexSize = 4 + r.Next(4); // most of the queue waits on the card
+            int io = r.Next(3);
+            if (io > 0) c.IoBufferBytes = io == 1 ? 4096 : 16384;  // a host's bigger steps (limits.io_buffer)
             return c;
         }
 
