@@ -33,6 +33,7 @@ namespace MailGateway.Emulator
                 Console.Error.WriteLine("mailgw: spool.dir " + config.SpoolDir + ": " + e.Message);
                 return 1;
             }
+            storage.CommitEnded = network.Wake; // a batch committed beside the loop wakes it (IBackgroundCommit)
             // The server certificate for STARTTLS and implicit TLS: tls.cert/tls.key, or a
             // self-signed one made at first start and kept in the data folder.
             try

@@ -175,7 +175,6 @@ namespace MailGateway.Core.Delivery
                     InternalError(m, "queue housekeeping", e);
                 }
             }
-            _spool.SyncRemovals();
             StartDueOldestFirst(nowMs, nowQueueMs);
             // When every delivery slot is taken, a finishing job is what lets the next one start.
             long nextQueueMs = long.MaxValue;

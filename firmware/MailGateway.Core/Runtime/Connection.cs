@@ -45,10 +45,11 @@ namespace MailGateway.Core.Runtime
         /// <summary>What the loop last told INetwork.WatchReceive for this connection.</summary>
         public bool ReceiveWatched = true;
 
-        public Connection(int handle, SmtpServerSession session, int inputBytes)
+        /// <summary>input: the input buffer (limits.io_buffer bytes), new or an ended connection's.</summary>
+        public Connection(int handle, SmtpServerSession session, byte[] input)
         {
             Handle = handle;
-            Input = new byte[inputBytes];
+            Input = input;
             Session = session;
             Server = session;
         }

@@ -262,9 +262,16 @@ namespace MailGateway.Core.Runtime
             c.Writer = null;
         }
 
-        private void CommitBatch()
+        // True when some message's commit ended (a batch committing in the background may not yet have).
+        private bool CommitBatch()
         {
             MessageWriter[] batch = _spool.CommitPending();
+            CommitBatch(batch);
+            return batch.Length > 0;
+        }
+
+        private void CommitBatch(MessageWriter[] batch)
+        {
             for (int i = 0; i < batch.Length; i++)
             {
                 if (Delivery.QueueRunner.IsBounceOwner(batch[i].Owner))

@@ -5,9 +5,11 @@
 // each socket has; feed the sessions and carry their events to the spool (open a file at DATA,
 // append body chunks, abort or request the commit at the end); run the queue (QueueRunner: due
 // deliveries, their outcomes, bounces); commit the whole batch of ended messages and bounces with
-// one directory sync (Spool.CommitPending) and hand each session its verdict; send replies; run
-// due timeouts; close finished connections. Nothing here blocks except the storage calls of the
-// commit (which must finish before any 250 may be sent anyway) and the password check of a login.
+// one directory sync (Spool.CommitPending) and hand each session its verdict; make the pass's
+// removals of delivered messages durable; send replies; run due timeouts; close finished
+// connections. Nothing here blocks except the storage calls of the commit (which must finish before
+// any 250 may be sent anyway; a host's storage runs them beside the loop: IBackgroundCommit) and
+// the password check of a login.
 // Protocol details live beside this file: Gateway.Smtp.cs, Gateway.Pop3.cs, Gateway.Tls.cs.
 using System.Collections;
 using MailGateway.Core.Config;
@@ -86,6 +88,7 @@ namespace MailGateway.Core.Runtime
             _pop3Settings = Pop3Settings();
             _pop3Settings.Scratch = _scratch;
             _spool = new Spool.Spool(storage, new SpoolSpace(config.SpoolMaxBytes), log);
+            _spool.Background = storage as IBackgroundCommit;
             _spool.Scratch = _scratch;
             // Mailboxes share the card with the queue: one budget (spool.max_bytes), and each its own limit.
             if (local != null) local.Mailboxes.Limit(config.MailboxMaxBytes, _spool.Space);
@@ -192,11 +195,10 @@ namespace MailGateway.Core.Runtime
             if (failuresDue < nextDeadline) nextDeadline = failuresDue;
             long checksDue = _local != null ? FinishPasswordChecks(nowMs) : long.MaxValue;
             if (checksDue < nextDeadline) nextDeadline = checksDue;
-            if (_spool.HasPendingCommits)
-            {
-                CommitBatch();
-                progress = true;
-            }
+            if (_spool.HasPendingCommits && CommitBatch()) progress = true;
+            // The pass's removals of delivered messages, made durable by the commit's folder sync
+            // when there was one (Spool.SyncRemovals).
+            _spool.SyncRemovals();
             for (int i = _connections.Count - 1; i >= 0; i--)
             {
                 Connection c = (Connection)_connections[i];
@@ -319,7 +321,7 @@ namespace MailGateway.Core.Runtime
         public void Shutdown()
         {
             _queue.AbortAll();
-            if (_spool.HasPendingCommits) CommitBatch();
+            if (_spool.HasPendingCommits) CommitBatch(_spool.WaitCommits());
             for (int i = _connections.Count - 1; i >= 0; i--)
             {
                 Connection c = (Connection)_connections[i];
@@ -400,7 +402,7 @@ namespace MailGateway.Core.Runtime
             }
             Connection c = _pop3Listener[l]
                 ? new Connection(handle, new Local.Pop3Session(_pop3Settings, address, _implicitTls[l], nowMs))
-                : new Connection(handle, new SmtpServerSession(_settings, _policy, _spool.Space, address, _implicitTls[l], nowMs), _config.IoBuffer);
+                : NewSmtpConnection(handle, address, _implicitTls[l], nowMs);
             c.Trusted = IsTrusted(address, nowMs);
             _connections.Add(c);
             _log.Line("connect from " + c.ClientName);
@@ -576,6 +578,32 @@ namespace MailGateway.Core.Runtime
             _network.Close(c.Handle);
             _connections.RemoveAt(index);
             _log.Line("disconnect from " + c.ClientName);
+            if (c.Session != null && _spareInputs.Count < _config.MaxSessions)
+            {
+                _spareInputs.Add(c.Input);
+                _spareBodies.Add(c.Session.Body);
+            }
+        }
+
+        // The buffers of ended SMTP connections, for the next ones: at most limits.sessions of them,
+        // live and spare together, so the budget's peak holds; a busy host then allocates no buffer
+        // per connection, and a board's small heap does not fragment.
+        private readonly ArrayList _spareInputs = new ArrayList();
+        private readonly ArrayList _spareBodies = new ArrayList();
+
+        private Connection NewSmtpConnection(int handle, string address, bool implicitTls, long nowMs)
+        {
+            int last = _spareInputs.Count - 1;
+            if (last < 0)
+            {
+                return new Connection(handle, new SmtpServerSession(_settings, _policy, _spool.Space, address, implicitTls, nowMs),
+                                      new byte[_config.IoBuffer]);
+            }
+            byte[] input = (byte[])_spareInputs[last];
+            ByteBuffer body = (ByteBuffer)_spareBodies[last];
+            _spareInputs.RemoveAt(last);
+            _spareBodies.RemoveAt(last);
+            return new Connection(handle, new SmtpServerSession(_settings, _policy, _spool.Space, address, implicitTls, nowMs, body), input);
         }
     }
 }

@@ -146,6 +146,14 @@ namespace MailGateway.Core.Spool
             if (!Flush()) throw new System.IO.IOException("spool.max_bytes reached");
         }
 
+        /// <summary>Gives the open file to the storage's background commit (IBackgroundCommit), which closes it.</summary>
+        internal int HandOver()
+        {
+            int handle = _handle;
+            _handle = -1;
+            return handle;
+        }
+
         /// <summary>Closes the synced file.</summary>
         internal void Close()
         {

@@ -6,11 +6,13 @@
 //   2. Body chunks are appended as the client sends them (MessageWriter).
 //   3. At end of data the session waits; RequestCommit puts the message in the commit batch.
 //   4. CommitPending, once per loop pass, for the whole batch (group commit): append each end record,
-//      fsync every file (all at once where the storage can: IConcurrentSync), close it and rename
-//      each .TMP to .MSG (a new name, never over an existing one); then
+//      fsync every file, close it and rename each .TMP to .MSG (a new name, never over an existing
+//      one); then
 //      ONE directory fsync for all of them. Only then is every message of the batch Committed and
 //      its session may send 250. Several sessions' messages thus share the directory sync while
-//      each 250 still waits for its own data sync.
+//      each 250 still waits for its own data sync. Where the storage can (IBackgroundCommit: the
+//      host), step 4 after the end records runs beside the loop: the batch starts in one pass and
+//      ends in a later one, while the loop serves everyone else; the next batch gathers meanwhile.
 // A crash before the directory sync leaves a .TMP (deleted at start-up) or a .MSG whose rename was
 // not yet durable — whose client got no 250 and will send it again: a duplicate, never a loss.
 // A crash after it leaves a complete, self-checking .MSG.
@@ -84,7 +86,7 @@ namespace MailGateway.Core.Spool
         public IStorage Storage { get { return _storage; } }
         public int Count { get { return _queue.Count; } }
         public QueuedMessage Message(int index) { return (QueuedMessage)_queue[index]; }
-        public bool HasPendingCommits { get { return _batch.Count > 0; } }
+        public bool HasPendingCommits { get { return _batch.Count > 0 || _committing != null; } }
 
         public QueuedMessage Find(string queueId)
         {
@@ -203,18 +205,104 @@ namespace MailGateway.Core.Spool
         }
 
         /// <summary>
-        /// Commits every requested message in one pass (see the header). Returns them, each with
-        /// Outcome Committed or Failed; an empty array when none was waiting.
+        /// The storage commits batches beside the loop (the Gateway sets it where the storage can):
+        /// CommitPending then starts a batch in one pass and gives its outcome in a later one.
+        /// </summary>
+        public IBackgroundCommit Background;
+
+        private static readonly MessageWriter[] NoWriters = new MessageWriter[0];
+        private MessageWriter[] _committing;   // the batch the background commit runs, or null
+
+        /// <summary>
+        /// Commits every requested message (see the header). Returns the messages whose commit
+        /// ended, each with Outcome Committed or Failed; an empty array when none did. Within the
+        /// pass; with Background, the batch ends in a later pass (HasPendingCommits says it runs).
         /// </summary>
         public MessageWriter[] CommitPending()
         {
+            if (Background == null) return CommitNow();
+            if (_committing == null) return StartBackground();
+            bool[] renamed = new bool[_committing.Length];
+            string[] errors = new string[_committing.Length];
+            string folderError;
+            if (!Background.FinishCommit(renamed, errors, out folderError)) return NoWriters;
+            MessageWriter[] done = FinishBackground(renamed, errors, folderError);
+            // The next batch starts at once; what fails in its last records ends now too.
+            return _batch.Count == 0 ? done : Join(done, StartBackground());
+        }
+
+        /// <summary>Waits for a batch committing in the background (at shutdown), then ends it as CommitPending does.</summary>
+        public MessageWriter[] WaitCommits()
+        {
+            if (_committing != null) Background.WaitCommit();
+            return CommitPending();
+        }
+
+        // Every file's last records; those that fail end now (returned), the others go to the background.
+        private MessageWriter[] StartBackground()
+        {
+            MessageWriter[] batch = TakeBatch();
+            if (batch.Length == 0) return batch;
+            MessageWriter[] ended = new MessageWriter[batch.Length];
+            int count = EndRecords(batch, ended);
+            if (count == 0) return batch;
+            _committing = new MessageWriter[count];
+            int[] handles = new int[count];
+            string[] from = new string[count];
+            string[] to = new string[count];
+            for (int i = 0; i < count; i++)
+            {
+                _committing[i] = ended[i];
+                handles[i] = ended[i].HandOver();
+                from[i] = ended[i].TemporaryName;
+                to[i] = ended[i].FinalName;
+            }
+            Background.StartCommit(handles, from, to, count);
+            MessageWriter[] failed = new MessageWriter[batch.Length - count];
+            int n = 0;
+            for (int i = 0; i < batch.Length; i++)
+            {
+                if (batch[i].Outcome == MessageWriter.Failed) failed[n++] = batch[i];
+            }
+            return failed;
+        }
+
+        private MessageWriter[] FinishBackground(bool[] renamed, string[] errors, string folderError)
+        {
+            MessageWriter[] done = _committing;
+            _committing = null;
+            int moved = 0;
+            for (int i = 0; i < done.Length; i++)
+            {
+                if (renamed[i]) moved++;
+                else Fail(done[i], errors[i] != null ? errors[i] : "queue file name already taken");
+            }
+            if (moved > 0) Durable(done, folderError);
+            return done;
+        }
+
+        private static MessageWriter[] Join(MessageWriter[] a, MessageWriter[] b)
+        {
+            if (b.Length == 0) return a;
+            MessageWriter[] both = new MessageWriter[a.Length + b.Length];
+            System.Array.Copy(a, both, a.Length);
+            System.Array.Copy(b, 0, both, a.Length, b.Length);
+            return both;
+        }
+
+        private MessageWriter[] TakeBatch()
+        {
+            if (_batch.Count == 0) return NoWriters;
             MessageWriter[] batch = new MessageWriter[_batch.Count];
             _batch.CopyTo(batch);
             _batch.Clear();
-            if (batch.Length == 0) return batch;
-            // Every file's last records, then all the files synced at once, then renamed.
-            MessageWriter[] ended = new MessageWriter[batch.Length];
-            int[] handles = new int[batch.Length];
+            return batch;
+        }
+
+        // Appends each file's end record; those that fail are Failed (their clients get 4xx), the
+        // others are listed in ended. Returns how many were.
+        private int EndRecords(MessageWriter[] batch, MessageWriter[] ended)
+        {
             int count = 0;
             for (int i = 0; i < batch.Length; i++)
             {
@@ -222,8 +310,7 @@ namespace MailGateway.Core.Spool
                 try
                 {
                     w.End();
-                    ended[count] = w;
-                    handles[count++] = w.Handle;
+                    ended[count++] = w;
                 }
                 catch (System.Exception e)
                 {
@@ -232,15 +319,24 @@ namespace MailGateway.Core.Spool
                     Fail(w, e is System.IO.IOException ? e.Message : Failures.Describe(e));
                 }
             }
-            string[] errors = new string[count];
-            SyncAll(handles, count, errors);
+            return count;
+        }
+
+        // The whole batch within the pass: last records, each file synced, closed and renamed,
+        // then one folder sync.
+        private MessageWriter[] CommitNow()
+        {
+            MessageWriter[] batch = TakeBatch();
+            if (batch.Length == 0) return batch;
+            MessageWriter[] ended = new MessageWriter[batch.Length];
+            int count = EndRecords(batch, ended);
             int renamed = 0;
             for (int i = 0; i < count; i++)
             {
                 MessageWriter w = ended[i];
                 try
                 {
-                    if (errors[i] != null) throw new System.IO.IOException(errors[i]);
+                    _storage.Sync(w.Handle);
                     w.Close();
                     if (_storage.Rename(w.TemporaryName, w.FinalName)) renamed++;
                     else Fail(w, "queue file name already taken");
@@ -252,6 +348,7 @@ namespace MailGateway.Core.Spool
                 }
             }
             if (renamed == 0) return batch;
+            string folderError = null;
             try
             {
                 _storage.SyncDirectory();
@@ -259,42 +356,31 @@ namespace MailGateway.Core.Spool
             catch (System.Exception e)
             {
                 if (Failures.IsHalt(e)) throw;
+                folderError = Failures.Describe(e);
+            }
+            Durable(batch, folderError);
+            return batch;
+        }
+
+        // After the folder sync: every renamed message of the batch is Committed and queued; if the
+        // sync failed, each is taken back instead (Unrename).
+        private void Durable(MessageWriter[] batch, string folderError)
+        {
+            if (folderError != null)
+            {
                 for (int i = 0; i < batch.Length; i++)
                 {
-                    if (batch[i].Outcome == MessageWriter.AwaitingCommit) Unrename(batch[i], Failures.Describe(e));
+                    if (batch[i].Outcome == MessageWriter.AwaitingCommit) Unrename(batch[i], folderError);
                 }
-                return batch;
+                return;
             }
+            _removedSinceSync = false; // the same sync made them durable too
             for (int i = 0; i < batch.Length; i++)
             {
                 MessageWriter w = batch[i];
                 if (w.Outcome != MessageWriter.AwaitingCommit) continue;
                 w.Outcome = MessageWriter.Committed;
                 _queue.Add(new QueuedMessage(w.Envelope, w.BodyBytes, w.FileBytes));
-            }
-            return batch;
-        }
-
-        // IStorage.Sync for each handle, all at once where the storage can (IConcurrentSync).
-        private void SyncAll(int[] handles, int count, string[] errors)
-        {
-            IConcurrentSync concurrent = _storage as IConcurrentSync;
-            if (concurrent != null)
-            {
-                concurrent.SyncAll(handles, count, errors);
-                return;
-            }
-            for (int i = 0; i < count; i++)
-            {
-                try
-                {
-                    _storage.Sync(handles[i]);
-                }
-                catch (System.Exception e)
-                {
-                    if (Failures.IsHalt(e)) throw;
-                    errors[i] = e is System.IO.IOException ? e.Message : Failures.Describe(e);
-                }
             }
         }
 
@@ -467,8 +553,8 @@ namespace MailGateway.Core.Spool
 
         /// <summary>
         /// Deletes a message whose recipients are all done: message file first, synced, then its
-        /// log; SyncRemovals, at the end of the same loop pass, makes the removals durable in one
-        /// folder sync. Safe to call again after it failed part-way; throws IOException when the
+        /// log; SyncRemovals (or the commit's folder sync), at the end of the same loop pass, makes
+        /// the removals durable in one folder sync. Safe to call again after it failed part-way; throws IOException when the
         /// card fails (the message then stays in the queue, done, and the caller tries again later).
         /// </summary>
         public void Remove(QueuedMessage message)
@@ -494,7 +580,8 @@ namespace MailGateway.Core.Spool
         }
 
         /// <summary>
-        /// Makes this pass's removals durable: one folder sync for all of them. Until it went through,
+        /// Makes this pass's removals durable: one folder sync for all of them, unless a commit's
+        /// folder sync since them did (CommitPending, later in the same pass). Until it went through,
         /// a power cut brings a delivered message back and it is delivered again, so a failed sync
         /// is logged and tried again in the next pass.
         /// </summary>

@@ -151,7 +151,7 @@ namespace MailGateway.Emulator.Budget
         private static Weight SmtpSessionAt(World world, int recipients)
         {
             var session = new SmtpServerSession(world.ServerSettings, world.Policy, world.Space, "192.168.1.20", false, 0);
-            var connection = new Connection(1, session, world.Config.IoBuffer);
+            var connection = new Connection(1, session, new byte[world.Config.IoBuffer]);
             session.TrustClient();
             long size = world.Config.MessageSizeBytes < 1000000 ? world.Config.MessageSizeBytes : 1000000;
             string dialog = "EHLO " + Name("camera-frontdoor", 40) + "\r\nMAIL FROM:<" + Address("sender", 0) + "> SIZE=" + size + "\r\n";

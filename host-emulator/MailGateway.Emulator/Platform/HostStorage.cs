@@ -9,9 +9,12 @@
 //   - like FatFs, an open file cannot be renamed or deleted, and a file has at most one append
 //     handle (the card's driver refuses or corrupts both).
 // Files are bare handles with gathered appends and read-ahead (HostFile).
-// Durability: Sync(handle) is fsync of the file; SyncAll (IConcurrentSync, the spool's group
-// commit) runs the fsyncs of a batch on parallel threads (SyncWorkers) and returns when all have
-// ended, so the file system merges their journal commits. SyncDirectory() is fsync of
+// Durability: Sync(handle) is fsync of the file. The spool's group commit runs beside the loop
+// (IBackgroundCommit): a thread of its own syncs the batch's files on parallel threads
+// (SyncWorkers, so the file system merges their journal commits), closes and renames them and syncs
+// the folder, then calls CommitEnded; the loop, never blocked meanwhile, collects the outcome with
+// FinishCommit. That thread touches only the batch's files; every other call stays the loop's.
+// SyncDirectory() is fsync of
 // the directory itself, which .NET has no API for, so it calls libc's open/fsync/close on Linux;
 // elsewhere it does nothing (the desktop emulator makes no durability promise).
 // Length() and a newly opened reader see every byte appended so far (HostFile's gathered appends
@@ -22,12 +25,13 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
+using System.Threading;
 using MailGateway.Core.Runtime;
 using Microsoft.Win32.SafeHandles;
 
 namespace MailGateway.Emulator.Platform
 {
-    public sealed class HostStorage : IStorage, IConcurrentSync, IDisposable
+    public sealed class HostStorage : IStorage, IBackgroundCommit, IDisposable
     {
         private readonly string _directory;
         private readonly OpenFiles<HostFile> _open = new OpenFiles<HostFile>();
@@ -152,25 +156,137 @@ namespace MailGateway.Emulator.Platform
             }
         }
 
-        public void SyncAll(int[] handles, int count, string[] errors)
+        // ---- Background commit (IBackgroundCommit) -------------------------------------------
+
+        private sealed class CommitJob
         {
-            var files = new OpenFiles<HostFile>.Entry[count];
-            for (int i = 0; i < count; i++) files[i] = _open.Get(handles[i], true, "Sync");
-            _syncWorkers.Run(count, i =>
+            public HostFile[] Files;
+            public string[] FromPaths, ToPaths, Errors;
+            public bool[] Renamed;
+            public string FolderError;
+        }
+
+        private CommitJob _commit;                 // started and not yet finished by the loop
+        private readonly ManualResetEventSlim _commitDone = new ManualResetEventSlim(false);
+        private readonly AutoResetEvent _commitStart = new AutoResetEvent(false);
+        private Thread _committer;
+        private readonly SyncWorkers _syncWorkers = new SyncWorkers();
+
+        /// <summary>Called on the commit thread when a batch has ended: the host wakes its loop with it.</summary>
+        public Action CommitEnded;
+
+        public void StartCommit(int[] handles, string[] from, string[] to, int count)
+        {
+            if (_commit != null) throw new InvalidOperationException("StartCommit: a batch is still committing.");
+            var job = new CommitJob
             {
+                Files = new HostFile[count], FromPaths = new string[count], ToPaths = new string[count],
+                Errors = new string[count], Renamed = new bool[count],
+            };
+            for (int i = 0; i < count; i++)
+            {
+                var open = _open.Get(handles[i], true, "StartCommit");
+                _open.Remove(handles[i]);
+                job.Files[i] = open.File;
+                job.FromPaths[i] = PathOf(from[i]);
+                job.ToPaths[i] = PathOf(to[i]);
                 try
                 {
-                    files[i].File.Flush();
-                    RandomAccess.FlushToDisk(files[i].File.Handle); // fsync
+                    open.File.Flush(); // the gathered appends, here on the loop's thread (HostFile is not shared)
                 }
                 catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
                 {
-                    errors[i] = "Cannot sync " + files[i].Name + ": " + e.Message;
+                    job.Errors[i] = "Cannot append to " + from[i] + ": " + e.Message;
                 }
-            });
+            }
+            _commit = job;
+            _commitDone.Reset();
+            if (_committer == null)
+            {
+                _committer = new Thread(CommitLoop) { IsBackground = true, Name = "spool commit" };
+                _committer.Start();
+            }
+            _commitStart.Set();
         }
 
-        private readonly SyncWorkers _syncWorkers = new SyncWorkers();
+        public bool FinishCommit(bool[] renamed, string[] errors, out string folderError)
+        {
+            CommitJob job = _commit ?? throw new InvalidOperationException("FinishCommit: no batch was started.");
+            folderError = null;
+            if (!_commitDone.IsSet) return false;
+            _commit = null;
+            for (int i = 0; i < job.Files.Length; i++)
+            {
+                renamed[i] = job.Renamed[i];
+                errors[i] = job.Errors[i];
+                if (!job.Renamed[i]) continue;
+                _listing.Removed(Path.GetFileName(job.FromPaths[i]));
+                _listing.Added(Path.GetFileName(job.ToPaths[i]));
+            }
+            folderError = job.FolderError;
+            return true;
+        }
+
+        public void WaitCommit()
+        {
+            if (_commit != null) _commitDone.Wait();
+        }
+
+        private void CommitLoop()
+        {
+            while (true)
+            {
+                _commitStart.WaitOne();
+                Commit(_commit);
+                _commitDone.Set();
+                CommitEnded?.Invoke();
+            }
+        }
+
+        // On the commit thread: every file synced (on parallel threads: the file system merges the
+        // commits) and closed, then renamed, then one folder sync for all.
+        private void Commit(CommitJob job)
+        {
+            int count = job.Files.Length;
+            _syncWorkers.Run(count, i =>
+            {
+                if (job.Errors[i] != null) return;
+                try
+                {
+                    RandomAccess.FlushToDisk(job.Files[i].Handle); // fsync
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    job.Errors[i] = "Cannot sync " + Path.GetFileName(job.FromPaths[i]) + ": " + e.Message;
+                }
+            });
+            bool any = false;
+            for (int i = 0; i < count; i++)
+            {
+                job.Files[i].Dispose();
+                if (job.Errors[i] != null) continue;
+                try
+                {
+                    File.Move(job.FromPaths[i], job.ToPaths[i], false);
+                    job.Renamed[i] = any = true;
+                }
+                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                {
+                    // A taken final name leaves the error null (IBackgroundCommit).
+                    if (!(NameTaken(job.ToPaths[i]) && File.Exists(job.FromPaths[i])))
+                        job.Errors[i] = "Cannot rename " + Path.GetFileName(job.FromPaths[i]) + ": " + e.Message;
+                }
+            }
+            if (!any) return;
+            try
+            {
+                SyncDirectory();
+            }
+            catch (IOException e)
+            {
+                job.FolderError = e.Message;
+            }
+        }
 
         public void Close(int handle)
         {
@@ -309,6 +425,7 @@ namespace MailGateway.Emulator.Platform
         /// <summary>Closes every open handle (their unsynced bytes stay with the OS, as after Close).</summary>
         public void Dispose()
         {
+            WaitCommit();
             foreach (var open in _open.All)
             {
                 try

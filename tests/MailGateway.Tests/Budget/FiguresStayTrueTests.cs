@@ -162,7 +162,7 @@ public class FiguresStayTrueTests
         settings.Scratch = new byte[Gateway.ScratchBytes];
         var policy = new GatewayConfig().ToRelayPolicy();
         var space = new MailGateway.Core.Spool.SpoolSpace(1 << 20);
-        Connection Build() => new Connection(1, new SmtpServerSession(settings, policy, space, "192.0.2.1", false, 0), Connection.InputBytes);
+        Connection Build() => new Connection(1, new SmtpServerSession(settings, policy, space, "192.0.2.1", false, 0), new byte[Connection.InputBytes]);
         Build(); // warm-up: JIT and statics
         long before = GC.GetAllocatedBytesForCurrentThread();
         Connection c = Build();

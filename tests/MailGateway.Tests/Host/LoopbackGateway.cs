@@ -42,6 +42,7 @@ public sealed class LoopbackGateway : IDisposable
         configure?.Invoke(config);
         Address = config.SmtpListen[0].Address;
         Storage = new HostStorage(SpoolDir);
+        Storage.CommitEnded = _network.Wake; // as HostLoop does
         var random = new HostRandom();
         var log = new ListLog(Log);
         LocalMail local = null;
@@ -87,7 +88,7 @@ public sealed class LoopbackGateway : IDisposable
         while (!_stop)
         {
             long wait = gateway.RunOnce();
-            if (wait > 0) _network.Wait(wait); // as HostLoop does: no shorter tick hides a slow path
+            _network.Wait(wait > 0 ? wait : 0); // as HostLoop does: no shorter tick hides a slow path
         }
         gateway.Shutdown();
     }

@@ -36,6 +36,33 @@ public class GatewayTests
     }
 
     [Fact]
+    public void NextConnection_ReusesTheBuffersOfAnEndedOne_AndNothingOfItsMessage()
+    {
+        // The gateway keeps the buffers of ended SMTP connections for the next ones (limits.io_buffer
+        // each); a client that hung up in the middle of its message must leave nothing behind.
+        var gw = new SimulatedGateway();
+        var first = gw.Connect("192.168.1.60");
+        gw.Settle();
+        gw.Say(first, "EHLO cam1\r\nMAIL FROM:<cam1@lan.test>\r\nRCPT TO:<a@foreign.test>\r\nDATA\r\n");
+        first.Write("Subject: secret of the first\r\n\r\n" + new string('s', 700) + "\r\nMAIL FROM:<forged@lan.test>\r\n");
+        gw.Settle();
+        first.Close();
+        gw.Settle();
+        Assert.Empty(SpoolContents.ReadAll(gw.Storage));
+
+        var second = gw.Connect("192.168.1.61");
+        gw.Settle();
+        string replies = gw.SendMessage(second, "cam2@lan.test", new[] { "b@foreign.test" }, "Subject: second\r\n\r\nhello\r\n");
+        Assert.Matches(@"250 2\.0\.0 Ok: queued as \w{8}\r\n$", replies);
+        var stored = Assert.Single(SpoolContents.ReadAll(gw.Storage));
+        Assert.Equal("cam2@lan.test", stored.Envelope.Sender);
+        Assert.Contains("\r\nSubject: second\r\n", stored.BodyText);
+        Assert.EndsWith("\r\n\r\nhello\r\n", stored.BodyText);
+        Assert.DoesNotContain("secret", stored.BodyText);
+        Assert.DoesNotContain("forged", stored.BodyText);
+    }
+
+    [Fact]
     public void Sessions_OverTheLimit_Get421AtOnce()
     {
         var config = SimulatedGateway.DefaultConfig();

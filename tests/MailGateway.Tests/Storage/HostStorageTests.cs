@@ -103,5 +103,69 @@ namespace MailGateway.Tests.Storage
 
             Assert.Contains("MISSING.QUE", error.Message);
         }
-    }
+    
+        [Fact]
+        public void BackgroundCommit_SyncsClosesAndRenames_AndTellsOfATakenName()
+        {
+            int woken = 0;
+            _storage.CommitEnded = () => Interlocked.Increment(ref woken);
+            int a = _storage.Create("A.TMP");
+            _storage.Append(a, Ascii("first"), 0, 5);
+            int b = _storage.Create("B.TMP");
+            _storage.Append(b, Ascii("second"), 0, 6);
+            Write(_storage, "B.MSG", "already there");
+
+            _storage.StartCommit(new[] { a, b }, new[] { "A.TMP", "B.TMP" }, new[] { "A.MSG", "B.MSG" }, 2);
+            _storage.WaitCommit();
+            var renamed = new bool[2];
+            var errors = new string[2];
+            Assert.True(_storage.FinishCommit(renamed, errors, out string folderError));
+
+            Assert.Equal(new[] { true, false }, renamed);
+            Assert.Equal(new string[] { null, null }, errors); // a taken name is no error
+            Assert.Null(folderError);
+            Assert.Equal(1, woken);
+            Assert.Equal("first", ReadAll(_storage, "A.MSG"));
+            Assert.Equal("already there", ReadAll(_storage, "B.MSG"));
+            Assert.Equal("second", ReadAll(_storage, "B.TMP")); // closed, left for the spool to delete
+            _storage.Delete("B.TMP");
+            Assert.Equal(new[] { "A.MSG", "B.MSG" }, _storage.ListAfter(null, 10));
+            Assert.Throws<InvalidOperationException>(() => _storage.Append(a, Ascii("x"), 0, 1)); // the handle is gone
+        }
+
+        [Fact]
+        public void Spool_WithBackgroundCommit_EndsTheBatchInALaterPass()
+        {
+            var spool = new MailGateway.Core.Spool.Spool(_storage, new MailGateway.Core.Spool.SpoolSpace(1 << 20),
+                                                         new MailGateway.Tests.Runtime.ListLog(new List<string>()));
+            spool.Background = _storage;
+            spool.RecoverAll();
+            var writers = new List<MailGateway.Core.Spool.MessageWriter>();
+            for (int i = 0; i < 3; i++)
+            {
+                var envelope = new MailGateway.Core.Spool.Envelope
+                {
+                    ArrivalUnixMs = 1, ClientAddress = "192.0.2.1", Helo = "cam", Protocol = "ESMTP",
+                    Sender = "cam@lan.test", Recipients = new[] { "a@x.test" },
+                };
+                var writer = spool.Begin(envelope);
+                byte[] body = Ascii("Subject: " + i + "\r\n\r\nbody\r\n");
+                writer.Write(body, 0, body.Length);
+                spool.RequestCommit(writer);
+                writers.Add(writer);
+            }
+            Assert.Empty(spool.CommitPending());      // started: nothing has ended within the pass
+            Assert.True(spool.HasPendingCommits);
+            var done = spool.WaitCommits();
+            Assert.Equal(3, done.Length);
+            Assert.All(done, w => Assert.Equal(MailGateway.Core.Spool.MessageWriter.Committed, w.Outcome));
+            Assert.False(spool.HasPendingCommits);
+            Assert.Equal(3, spool.Count);
+
+            var again = new MailGateway.Core.Spool.Spool(_storage, new MailGateway.Core.Spool.SpoolSpace(1 << 20),
+                                                         new MailGateway.Tests.Runtime.ListLog(new List<string>()));
+            again.RecoverAll();
+            Assert.Equal(3, again.Count);             // complete, valid queue files
+        }
+}
 }

@@ -105,12 +105,28 @@ namespace MailGateway.Core.Smtp
         /// <summary>tlsActive: the connection came in on an implicit-TLS listener (port 465); no STARTTLS then.</summary>
         public SmtpServerSession(ServerSettings settings, Relay.RelayPolicy policy, Spool.SpoolSpace space,
                                  string clientAddress, bool tlsActive, long nowMs)
+            : this(settings, policy, space, clientAddress, tlsActive, nowMs, null)
+        {
+        }
+
+        /// <summary>body: the Body of an ended session with the same settings, to use again (null: a new one).</summary>
+        public SmtpServerSession(ServerSettings settings, Relay.RelayPolicy policy, Spool.SpoolSpace space,
+                                 string clientAddress, bool tlsActive, long nowMs, ByteBuffer body)
         {
             _settings = settings;
             // Commands and message data never come at once: the body buffer holds the command
             // line being read outside DATA (the loop empties it by the end of each message).
             _chunk = settings.BodyChunk;
-            _body = new ByteBuffer(_chunk + BodyHeadroom > settings.MaxCommandLine ? _chunk + BodyHeadroom : settings.MaxCommandLine);
+            int bodyBytes = _chunk + BodyHeadroom > settings.MaxCommandLine ? _chunk + BodyHeadroom : settings.MaxCommandLine;
+            if (body != null && body.Array.Length == bodyBytes)
+            {
+                body.Clear();
+                _body = body;
+            }
+            else
+            {
+                _body = new ByteBuffer(bodyBytes);
+            }
             _lines = new CommandLineReader(_body, settings.MaxCommandLine);
             _decoded = settings.Scratch != null && settings.Scratch.Length >= 16 ? settings.Scratch : new byte[_chunk];
             _tls = tlsActive;
