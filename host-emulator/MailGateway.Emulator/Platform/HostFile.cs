@@ -7,9 +7,11 @@
 //     durable only after Sync either way (IStorage), so nothing the core relies on changes;
 //   - reads come from a 64 KiB window read ahead. Spool files only ever grow at their end, so
 //     bytes once read never change; a read beyond the window goes to the file again.
-// The buffers come from the shared ArrayPool and go back at Close.
+// The buffers come from a small pool of the storage's own and go back at Close (which may happen on
+// the commit thread: the pool is locked); it keeps at most MaxSpare of them, so what a burst of
+// open files took is given back to the GC afterwards.
 using System;
-using System.Buffers;
+using System.Collections.Generic;
 using System.IO;
 using Microsoft.Win32.SafeHandles;
 
@@ -18,6 +20,25 @@ namespace MailGateway.Emulator.Platform
     internal sealed class HostFile
     {
         private const int BufferBytes = 64 * 1024;
+        private const int MaxSpare = 16;
+        private static readonly Stack<byte[]> Spare = new Stack<byte[]>();
+
+        private static byte[] Rent()
+        {
+            lock (Spare)
+            {
+                if (Spare.Count > 0) return Spare.Pop();
+            }
+            return new byte[BufferBytes];
+        }
+
+        private static void Return(byte[] buffer)
+        {
+            lock (Spare)
+            {
+                if (Spare.Count < MaxSpare) Spare.Push(buffer);
+            }
+        }
 
         public readonly SafeFileHandle Handle;
         private long _end;          // where the next append goes (appending handles)
@@ -33,7 +54,7 @@ namespace MailGateway.Emulator.Platform
 
         public void Append(byte[] bytes, int offset, int count)
         {
-            if (_buffer == null) _buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
+            if (_buffer == null) _buffer = Rent();
             if (_count + count > _buffer.Length) Flush();
             if (count >= _buffer.Length)
             {
@@ -63,7 +84,7 @@ namespace MailGateway.Emulator.Platform
         public int Read(long position, byte[] bytes, int offset, int count)
         {
             if (count >= BufferBytes) return RandomAccess.Read(Handle, new Span<byte>(bytes, offset, count), position);
-            if (_buffer == null) _buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
+            if (_buffer == null) _buffer = Rent();
             if (!Holds(position, count))
             {
                 _windowStart = position;
@@ -81,7 +102,7 @@ namespace MailGateway.Emulator.Platform
         {
             Handle.Dispose();
             if (_buffer == null) return;
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Return(_buffer);
             _buffer = null;
         }
     }

@@ -4,7 +4,8 @@
 // the first name (after == null) takes one fresh listing, sorted, and the pages after it come from
 // that listing plus the names this storage created since (Added), skipping those it removed
 // (Removed) — the storage itself makes every change to its folder. Memory: the listing (the host
-// has it to spare; the device lists a folder whole anyway, Runtime/NamePage).
+// has it to spare; the device lists a folder whole anyway, Runtime/NamePage), at most MaxAdded new
+// names, and the listed names removed since; never the names that came and went in between.
 using System;
 using System.Collections.Generic;
 
@@ -30,8 +31,20 @@ namespace MailGateway.Emulator.Platform
         public void Removed(string name)
         {
             if (_sorted == null) return;
+            // A name created since the listing just leaves _added; only listed names are
+            // remembered as removed, so _removed never outgrows the listing (a busy queue creates
+            // and removes names all day between two walks).
             _added.Remove(name);
-            _removed.Add(name);
+            if (IsListed(name)) _removed.Add(name);
+        }
+
+        /// <summary>Names kept besides the listing (created or removed since): bounded by MaxAdded and the listing.</summary>
+        public int RememberedNames => _added.Count + _removed.Count;
+
+        private bool IsListed(string name)
+        {
+            int i = FirstAfter(name) - 1;
+            return i >= 0 && string.CompareOrdinal(_sorted[i], name) == 0;
         }
 
         /// <summary>A page of ListAfter; listAll gives every name now (called when a fresh listing is due).</summary>
