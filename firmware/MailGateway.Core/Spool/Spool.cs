@@ -16,6 +16,11 @@
 // A crash before the directory sync leaves a .TMP (deleted at start-up) or a .MSG whose rename was
 // not yet durable — whose client got no 250 and will send it again: a duplicate, never a loss.
 // A crash after it leaves a complete, self-checking .MSG.
+// Removal: a message whose recipients are all done is deleted (Remove), and a message delivered at
+// its first attempt writes no recipient log: the deletion is the record. The deletions become
+// durable by the next folder sync: a commit's that follows them, else SyncRemovals' at the end of
+// the pass. A crash before that brings the message back and it is delivered again: a duplicate,
+// as with Postfix, never a loss.
 //
 // Recover() runs at start-up and only reads where the queue ID sequence stands; the recovery
 // cycle of the card scan (Spool.Scan) then, a page per loop pass while the gateway already
@@ -46,6 +51,7 @@ namespace MailGateway.Core.Spool
         private readonly ArrayList _unreadableBytes = new ArrayList();   // long: card bytes counted for each
         private bool _setAsideSinceSync;
         private bool _removedSinceSync;                                  // Remove since the last SyncRemovals
+        private bool _removalsInBatch;                                   // ... that the running background batch's folder sync covers
         private readonly QueueIds _ids;
         private byte[] _scratch;
 
@@ -258,6 +264,9 @@ namespace MailGateway.Core.Spool
                 to[i] = ended[i].FinalName;
             }
             Background.StartCommit(handles, from, to, count);
+            // Its folder sync comes after every removal made so far: it makes them durable too.
+            _removalsInBatch = _removedSinceSync;
+            _removedSinceSync = false;
             MessageWriter[] failed = new MessageWriter[batch.Length - count];
             int n = 0;
             for (int i = 0; i < batch.Length; i++)
@@ -278,6 +287,9 @@ namespace MailGateway.Core.Spool
                 else Fail(done[i], errors[i] != null ? errors[i] : "queue file name already taken");
             }
             if (moved > 0) Durable(done, folderError);
+            // Without a folder sync that went through, the removals it was to cover still need one.
+            if (_removalsInBatch && (moved == 0 || folderError != null)) _removedSinceSync = true;
+            _removalsInBatch = false;
             return done;
         }
 
@@ -374,7 +386,7 @@ namespace MailGateway.Core.Spool
                 }
                 return;
             }
-            _removedSinceSync = false; // the same sync made them durable too
+            if (Background == null) _removedSinceSync = false; // the same sync made them durable too
             for (int i = 0; i < batch.Length; i++)
             {
                 MessageWriter w = batch[i];
@@ -581,13 +593,17 @@ namespace MailGateway.Core.Spool
 
         /// <summary>
         /// Makes this pass's removals durable: one folder sync for all of them, unless a commit's
-        /// folder sync since them did (CommitPending, later in the same pass). Until it went through,
+        /// folder sync since them did (CommitPending, later in the same pass) or, with Background,
+        /// the folder sync of the batch that is committing or about to start will. Until it went through,
         /// a power cut brings a delivered message back and it is delivered again, so a failed sync
         /// is logged and tried again in the next pass.
         /// </summary>
         public void SyncRemovals()
         {
             if (!_removedSinceSync) return;
+            // A batch committing in the background, or one about to start, syncs the folder after
+            // them anyway (StartBackground): the loop does not wait for a sync of its own.
+            if (Background != null && (_committing != null || _batch.Count > 0)) return;
             try
             {
                 _storage.SyncDirectory();
