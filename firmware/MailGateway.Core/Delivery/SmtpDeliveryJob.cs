@@ -101,6 +101,7 @@ namespace MailGateway.Core.Delivery
                     _targets = new MxTarget[] { parked.Target };
                     _nextTarget = 1;
                     _state = Talking;
+                    _moreNow = true; // its MAIL FROM waits to go out: no socket event will say so
                     return true;
                 }
                 _owner.Network.Close(parked.Connection);

@@ -16,6 +16,8 @@ namespace MailGateway.Core.Spool
         public int InternalErrors;
         /// <summary>In memory only: the recipient log's name is known to be durable (see Spool.AppendLog).</summary>
         public bool LogNameDurable;
+        /// <summary>In memory only: a recipient log may exist (one was written, or the message came from the card); Remove looks for one only then.</summary>
+        public bool MayHaveLog;
         /// <summary>In memory only: recipients whose last change could not be written to the card yet.</summary>
         public bool[] Unsaved;
         /// <summary>In memory only: when storage work that failed (saving progress, removal) is tried again (queue clock).</summary>

@@ -482,6 +482,7 @@ namespace MailGateway.Core.Spool
         private void AppendLog(QueuedMessage message, int index, RecipientStatus status)
         {
             string name = message.QueueId + SpoolNames.Recipients;
+            message.MayHaveLog = true; // before the write: a failed one may still leave a file
             long before = LengthOrZero(name);
             bool created = before == 0 && !_storage.Exists(name);
             try
@@ -572,7 +573,7 @@ namespace MailGateway.Core.Spool
         public void Remove(QueuedMessage message)
         {
             string log = message.QueueId + SpoolNames.Recipients;
-            bool hasLog = _storage.Exists(log);
+            bool hasLog = message.MayHaveLog && _storage.Exists(log);
             if (_storage.Exists(message.FileName))
             {
                 _storage.Delete(message.FileName);
@@ -693,6 +694,7 @@ namespace MailGateway.Core.Spool
                 return true;
             }
             QueuedMessage message = new QueuedMessage(file.Envelope, file.BodyBytes, file.FileBytes);
+            message.MayHaveLog = true;
             try
             {
                 int damaged = RecipientLog.Replay(_storage, message, Scratch);

@@ -111,6 +111,39 @@ public class SmtpDeliveryJobTests
         Assert.Equal(102, group.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
+    [Fact]
+    public void AMessageForAParkedConnection_GoesOutAtOnce_WithoutWaitingForATimer()
+    {
+        // Found by the benchmark: the last message of a burst waited a second for the loop's next
+        // timer. It had waited for a delivery slot; the job that finished parked its connection,
+        // the waiting message's job took it with its MAIL FROM ready, and no socket event was to
+        // come to say so. Settle runs passes without moving the clock.
+        var config = SimulatedGateway.DefaultConfig();
+        config.Routes = new[] { new Route("far.test", new HostPort("10.0.0.5", 25)) };
+        config.ConnectionReuseMs = 60_000;
+        config.MaxDeliveries = 1;
+        var gw = new SimulatedGateway(config, realDelivery: true);
+        var server = gw.Network.Serve("10.0.0.5", 25);
+        var client = gw.Connect();
+        gw.Settle();
+        Assert.StartsWith("250 2.0.0", gw.SendMessage(client, "cam@lan.test", new[] { "a@far.test" }, "Subject: 1\r\n\r\none\r\n").Split("\r\n")[^2]);
+        gw.Settle();
+        var peer = server.Accept();
+        peer.Write("220 mx ESMTP\r\n");
+        Expect(gw, peer, "EHLO gw.local.test\r\n");
+        peer.Write("250-mx\r\n250 PIPELINING\r\n");
+        Expect(gw, peer, "MAIL FROM:<cam@lan.test>\r\nRCPT TO:<a@far.test>\r\nDATA\r\n");
+        peer.Write("250 ok\r\n250 ok\r\n354 go\r\n");
+        Assert.EndsWith("\r\n.\r\n", Expect(gw, peer, "Received: "));
+        // The second message is queued while the only delivery slot is taken.
+        Assert.StartsWith("250 2.0.0", gw.SendMessage(client, "cam@lan.test", new[] { "b@far.test" }, "Subject: 2\r\n\r\ntwo\r\n").Split("\r\n")[^2]);
+        gw.Settle();
+
+        peer.Write("250 ok\r\n");
+        Expect(gw, peer, "MAIL FROM:<cam@lan.test>\r\nRCPT TO:<b@far.test>\r\nDATA\r\n");
+        Assert.Contains(gw.Log, l => l.Contains(": to=<a@far.test>") && l.Contains("status=sent"));
+    }
+
     // ---- Bodies of every size (the crash of 2026-12-06: a body above 1,886 bytes ended the process) ----
 
     [Theory]
