@@ -11,6 +11,7 @@ namespace MailGateway.Core.Runtime
     {
         /// <summary>
         /// Starts the batch. The handles are the storage's from then on: it syncs and closes them.
+        /// A batch of no files is just the folder sync (for the removals of delivered messages).
         /// </summary>
         void StartCommit(int[] handles, string[] from, string[] to, int count);
 

@@ -288,7 +288,8 @@ namespace MailGateway.Core.Spool
             }
             if (moved > 0) Durable(done, folderError);
             // Without a folder sync that went through, the removals it was to cover still need one.
-            if (_removalsInBatch && (moved == 0 || folderError != null)) _removedSinceSync = true;
+            bool folderSynced = folderError == null && (moved > 0 || done.Length == 0);
+            if (_removalsInBatch && !folderSynced) _removedSinceSync = true;
             _removalsInBatch = false;
             return done;
         }
@@ -602,9 +603,18 @@ namespace MailGateway.Core.Spool
         public void SyncRemovals()
         {
             if (!_removedSinceSync) return;
-            // A batch committing in the background, or one about to start, syncs the folder after
-            // them anyway (StartBackground): the loop does not wait for a sync of its own.
-            if (Background != null && (_committing != null || _batch.Count > 0)) return;
+            if (Background != null)
+            {
+                // A batch committing in the background, or one about to start, syncs the folder
+                // after them anyway (StartBackground); else a batch of no files does just that.
+                // Either way the loop does not wait for the sync.
+                if (_committing != null || _batch.Count > 0) return;
+                _committing = NoWriters;
+                Background.StartCommit(new int[0], new string[0], new string[0], 0);
+                _removalsInBatch = true;
+                _removedSinceSync = false;
+                return;
+            }
             try
             {
                 _storage.SyncDirectory();

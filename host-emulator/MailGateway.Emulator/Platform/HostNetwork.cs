@@ -845,6 +845,7 @@ namespace MailGateway.Emulator.Platform
             }
 
             int microSeconds = (int)(Math.Min(maxMs, MaxSelectMs) * 1000);
+            bool woken;
             try
             {
                 Socket.Select(
@@ -860,6 +861,7 @@ namespace MailGateway.Emulator.Platform
             finally
             {
                 MarkReadable();
+                woken = _wakeReceiver != null && _readList.Count > 0 && _readList[_readList.Count - 1] == _wakeReceiver;
                 _readList.Clear();
                 _readOwners.Clear();
                 _writeList.Clear();
@@ -867,7 +869,7 @@ namespace MailGateway.Emulator.Platform
             }
             // After Select, so that a poke that came during it is consumed and one that comes
             // later stays for the next Wait; what the pokes announced is in the channels already.
-            if (_wakeReceiver != null) DrainWakeSocket();
+            if (woken) DrainWakeSocket(); // only when a poke came: an empty read is a system call too
 
             // A finished connect stays writable: settle it now, or the next Wait would not sleep.
             if (_connectsInProgress)

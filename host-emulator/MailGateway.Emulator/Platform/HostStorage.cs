@@ -264,6 +264,18 @@ namespace MailGateway.Emulator.Platform
             {
                 job.Files[i].Dispose();
                 if (job.Errors[i] != null) continue;
+                int error = RenameWithoutReplacing(job.FromPaths[i], job.ToPaths[i]);
+                if (error == 0)
+                {
+                    job.Renamed[i] = any = true;
+                    continue;
+                }
+                if (error == EEXIST) continue; // a taken final name leaves the error null (IBackgroundCommit)
+                if (error > 0)
+                {
+                    job.Errors[i] = "Cannot rename " + Path.GetFileName(job.FromPaths[i]) + ": " + Marshal.GetPInvokeErrorMessage(error);
+                    continue;
+                }
                 try
                 {
                     File.Move(job.FromPaths[i], job.ToPaths[i], false);
@@ -276,7 +288,7 @@ namespace MailGateway.Emulator.Platform
                         job.Errors[i] = "Cannot rename " + Path.GetFileName(job.FromPaths[i]) + ": " + e.Message;
                 }
             }
-            if (!any) return;
+            if (!any && count > 0) return; // no file made it: nothing to sync (a batch of none is the sync alone)
             try
             {
                 SyncDirectory();
@@ -321,6 +333,16 @@ namespace MailGateway.Emulator.Platform
             }
             // No checks before the move (each a system call): the move itself refuses a missing
             // source or a taken target, and the catches below tell which.
+            int error = RenameWithoutReplacing(fromPath, toPath);
+            if (error == 0 || error == EEXIST || error == ENOENT)
+            {
+                if (error == ENOENT) throw new FileNotFoundException(from + " does not exist.", from);
+                if (error == EEXIST) return false; // the target is taken (FAT cannot replace)
+                _listing.Removed(from);
+                _listing.Added(to);
+                return true;
+            }
+            if (error > 0) throw new IOException("Cannot rename " + from + " to " + to + ": " + Marshal.GetPInvokeErrorMessage(error) + " (errno " + error + ").");
             try
             {
                 File.Move(fromPath, toPath, false);
@@ -555,6 +577,38 @@ namespace MailGateway.Emulator.Platform
 
         [DllImport("libc", SetLastError = true)]
         private static extern int unlink([MarshalAs(UnmanagedType.LPUTF8Str)] string path);
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int renameat2(int oldDirectory, [MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath,
+                                            int newDirectory, [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath, uint flags);
+
+        private const int AtCurrentDirectory = -100;   // AT_FDCWD
+        private const uint RenameNoReplace = 1;         // RENAME_NOREPLACE
+        private const int EEXIST = 17;
+        private static bool _noRenameat2;               // the C library or the file system lacks it
+
+        // rename(2) that never replaces (renameat2 RENAME_NOREPLACE, Linux 3.15 and glibc 2.28 on):
+        // 0, or the errno; -1 where it cannot be used, for File.Move to do the work (it asks first
+        // whether the target exists, a system call more, and then moves).
+        private static int RenameWithoutReplacing(string fromPath, string toPath)
+        {
+            if (!OperatingSystem.IsLinux() || Volatile.Read(ref _noRenameat2)) return -1;
+            try
+            {
+                if (renameat2(AtCurrentDirectory, fromPath, AtCurrentDirectory, toPath, RenameNoReplace) == 0) return 0;
+            }
+            catch (EntryPointNotFoundException)
+            {
+                Volatile.Write(ref _noRenameat2, true);
+                return -1;
+            }
+            int errno = Marshal.GetLastPInvokeError();
+            if (errno != EINVAL && errno != ENOSYS) return errno;
+            Volatile.Write(ref _noRenameat2, true);
+            return -1;
+        }
+
+        private const int EINVAL = 22, ENOSYS = 38;
 
         private const int ENOENT = 2;
     }

@@ -46,7 +46,7 @@ public sealed class BackgroundCommitTests
                 renamed[i] = FileFailure == null && _storage.Rename(_from[i], _to[i]);
                 any |= renamed[i];
             }
-            if (!any) return true;                         // no rename: no folder sync either
+            if (!any && _handles.Length > 0) return true;  // no rename: no folder sync either (none asked: just the sync)
             if (FolderFailure == null) _storage.SyncDirectory();
             folderError = FolderFailure;
             Released = false;
@@ -102,13 +102,49 @@ public sealed class BackgroundCommitTests
             commit.Released = true;
             MessageWriter ended = Assert.Single(spool.CommitPending());
             Assert.Equal(folderFailure == null && fileFailure == null ? MessageWriter.Committed : MessageWriter.Failed, ended.Outcome);
-            spool.SyncRemovals();                           // only when the batch's sync failed
+            spool.SyncRemovals();                           // only when the batch's sync failed: one of their own
+            bool failed = folderFailure != null || fileFailure != null;
+            Assert.Equal(failed ? 3 : 2, commit.Started);
+            commit.FolderFailure = commit.FileFailure = null;
+            commit.Released = true;
+            spool.CommitPending();
 
             storage.CutPowerNow();
             storage.RebootTorn(seed);
             Assert.False(storage.Exists(first.Envelope.QueueId + SpoolNames.Message),
                          "seed " + seed + ": the delivered message came back after " + (folderFailure ?? fileFailure ?? "a good commit"));
+        }
+    }
+    [Fact]
+    public void RemovalWithNoBatchAround_IsSyncedInTheBackground_NotByTheLoop()
+    {
+        for (int seed = 1; seed <= 20; seed++)
+        {
+            var storage = new SimulatedStorage();
+            var commit = new SteppedCommit(storage);
+            var spool = new MailGateway.Core.Spool.Spool(storage, new SpoolSpace(1 << 30), new ListLog(new List<string>())) { Background = commit };
+            spool.RecoverAll();
+            MessageWriter only = Request(spool, "a@x.test");
+            spool.CommitPending();
+            commit.Released = true;
+            spool.CommitPending();
+            QueuedMessage delivered = spool.Find(only.Envelope.QueueId);
+            delivered.Recipients[0].State = RecipientStatus.Delivered;
+            spool.UpdateRecipient(delivered, 0);
+            spool.Remove(delivered);
+
+            spool.SyncRemovals();                           // hands the folder sync over
             Assert.Equal(2, commit.Started);
+            Assert.True(spool.HasPendingCommits);
+            commit.Released = true;
+            Assert.Empty(spool.CommitPending());            // the sync ended; no message with it
+            Assert.False(spool.HasPendingCommits);
+            spool.SyncRemovals();                           // nothing left to sync
+            Assert.Equal(2, commit.Started);
+
+            storage.CutPowerNow();
+            storage.RebootTorn(seed);
+            Assert.False(storage.Exists(only.Envelope.QueueId + SpoolNames.Message), "seed " + seed + ": the delivered message came back");
         }
     }
 }
