@@ -282,6 +282,9 @@ namespace MailGateway.Emulator.Platform
 
                 int handle = NextHandle();
                 _connections.Add(handle, new Connection { Socket = socket, RemoteAddress = remote });
+                // The next Wait says whether more are queued: asking Accept would throw for "none"
+                // (it has no SocketError form), and an exception costs more than that poll.
+                entry.Readable = false;
                 return handle;
             }
             return -1;
