@@ -6,9 +6,15 @@
 // Connect, Receive, Send, SendTo and ReceiveFrom make one non-blocking call and translate the
 // outcome into the contract's numbers; the TCP calls use the SocketError overloads, so WouldBlock
 // never costs an exception, and ReceiveFrom polls before it reads for the same reason. Wait is
-// the only call that blocks: one Socket.Select over every listener, watched connection and UDP
-// socket (read list), connections with unsent output or a connect in progress (write list) and
-// connects in progress (error list: Windows reports a failed connect only there), bounded by maxMs.
+// the only call that blocks (HostNetwork.Wait.cs): one Socket.Select over every listener, watched
+// connection and UDP socket (read list), connections with unsent output or a connect in progress
+// (write list) and connects in progress (error list: Windows reports a failed connect only there),
+// bounded by maxMs. What Select found readable is kept (Watched.Readable): Accept, Receive and
+// ReceiveFrom make no system call on a socket it did not, so a busy loop costs one poll a pass,
+// not a failed read of every socket. The loop polls (Wait(0)) even in passes that ask no wait.
+//
+// The file is split by concern: here the tables and TCP; HostNetwork.Wait.cs the wait, readiness
+// and the wake pipe; HostNetwork.Tls.cs the TLS upgrades; HostNetwork.Udp.cs the DNS sockets.
 //
 // An outbound connection is Connecting until its socket turns writable or reports an error;
 // SO_ERROR then tells success from failure. SO_ERROR is read once and the outcome kept: reading it
@@ -25,33 +31,6 @@
 //     a short pause; otherwise its pending connection would make Wait spin.
 //   - A failed connect or UDP socket holds no socket (it is disposed at once) but keeps its handle
 //     until Close, so the loop's bookkeeping stays the same on every path.
-//   - ICMP errors that the system pins on a UDP socket (port unreachable for an earlier datagram:
-//     ConnectionReset on Windows; ECONNREFUSED on Linux, which pins them only on connected sockets
-//     or with IP_RECVERR, neither used here) are skipped: one dead DNS server must not break the
-//     socket used for the others.
-//
-// TLS (StartTlsClient): the connection's unread bytes are drained and discarded, then a
-// HostTlsChannel takes the socket over — SslStream with async I/O on pool threads, plaintext in
-// bounded buffers — and the socket leaves every Select list. The channel wakes Wait through a
-// connected pair of loopback UDP sockets (a self-pipe): its completions send one byte to the pair,
-// whose receiving end is in Wait's read list and is drained after Select. That is the only thing
-// other threads touch here; the loop thread is still the only caller of every public method.
-//
-// Why the drain is enough (RFC 3207 §4.2, CVE-2011-0411): this adapter keeps no plaintext of its
-// own (Receive reads straight from the kernel), so what arrived before StartTlsClient and was not
-// read sits in the kernel's buffer; a TLS server says nothing before our ClientHello, so all of it
-// is pre-TLS plaintext and goes. Bytes that arrive later are read by SslStream as TLS records;
-// anything not TLS fails the handshake. The caller's own read-ahead is the caller's to discard.
-//
-// StartTlsServer (STARTTLS, STLS, implicit TLS right after Accept) drains the same way, with one
-// difference: the client speaks first in TLS, and a quick client's ClientHello may already sit
-// behind our "220" in the kernel (or, for implicit TLS, be all there is). So the drain keeps what
-// starts at the first TLS handshake record header (0x16 0x03) and hands it to the channel, which
-// feeds it to SslStream before the socket; only the plaintext before it is discarded. Text lines
-// never contain 0x16, and bytes wrongly kept are read as TLS records, never as commands, so the
-// worst a crafted injection can do is fail its own handshake. The certificate (ServerCertificate,
-// ServerCertificateChain) becomes one SslStreamCertificateContext, built at the first
-// StartTlsServer after it was set and shared by every connection.
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -65,7 +44,7 @@ using MailGateway.Core.Runtime;
 
 namespace MailGateway.Emulator.Platform
 {
-    public sealed class HostNetwork : INetwork, IDisposable
+    public sealed partial class HostNetwork : INetwork, IDisposable
     {
         // Limits
         private const int Backlog = 64;
@@ -152,38 +131,6 @@ namespace MailGateway.Emulator.Platform
 
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private bool _disposed;
-
-        /// <summary>
-        /// Roots that replace the system's trust store when StartTlsClient verifies a certificate
-        /// (a private CA; tests); null, the default: the system's store. Read at StartTlsClient.
-        /// </summary>
-        public X509Certificate2Collection TlsTrustedRoots { get; set; }
-
-        /// <summary>
-        /// The certificate, with its private key, that StartTlsServer shows (see
-        /// TlsCertificates.LoadOrCreate); null, the default: StartTlsServer fails the handshake at
-        /// once. Read at StartTlsServer, so a renewed certificate applies to the next handshake.
-        /// </summary>
-        public X509Certificate2 ServerCertificate
-        {
-            get => _serverCertificate;
-            set
-            {
-                _serverCertificate = value;
-                _serverContext = null;
-            }
-        }
-
-        /// <summary>Intermediate CA certificates sent after ServerCertificate (a CA-issued chain); null for none.</summary>
-        public X509Certificate2Collection ServerCertificateChain
-        {
-            get => _serverChain;
-            set
-            {
-                _serverChain = value;
-                _serverContext = null;
-            }
-        }
 
         /// <summary>
         /// Binds and listens. "::" is dual-stack: it also takes IPv4 clients, whose addresses are
@@ -397,237 +344,6 @@ namespace MailGateway.Emulator.Platform
             return entry.Tls != null ? entry.Tls.SendBlocked : entry.SendPending;
         }
 
-        // TLS
-
-        /// <summary>
-        /// Drains and discards what the kernel holds unread (more than 64 KiB of it fails the
-        /// handshake: a flood, not a stray line), then hands the socket to a HostTlsChannel, whose
-        /// handshake runs on the thread pool. See INetwork for the contract.
-        /// </summary>
-        public void StartTlsClient(int connection, string serverName, bool verifyCertificate)
-        {
-            Connection entry = GetConnection(connection);
-            if (serverName == null) throw new ArgumentNullException(nameof(serverName));
-            if (serverName.EndsWith('.')) serverName = serverName.Substring(0, serverName.Length - 1);
-            if (serverName.Length == 0) throw new ArgumentException("An empty server name.", nameof(serverName));
-            int state = Settle(entry);
-            if (state == Connecting) throw new InvalidOperationException("Connection " + connection + " is still connecting.");
-            if (entry.Tls != null) throw new InvalidOperationException("TLS was already started on connection " + connection + ".");
-
-            entry.SendPending = false; // from now on the channel's outbox answers for sends
-            string failure = state == Failed || entry.Ended
-                ? "the connection was closed before the handshake"
-                : DrainBeforeTls(entry);
-            if (failure == null) failure = EnsureWakeSockets();
-            if (failure != null)
-            {
-                entry.Tls = HostTlsChannel.FailedAtOnce(entry.Socket, failure);
-                return;
-            }
-            entry.Tls = HostTlsChannel.Start(entry.Socket, serverName, verifyCertificate, TlsTrustedRoots, Poke);
-        }
-
-        /// <summary>
-        /// Drains and discards the plaintext the kernel holds unread, keeping what starts at the
-        /// first TLS handshake record (the client's ClientHello, if it came already; see the
-        /// header). More than 64 KiB of it fails the handshake. Then a HostTlsChannel runs the
-        /// server handshake with ServerCertificate on the thread pool. See INetwork for the contract.
-        /// </summary>
-        public void StartTlsServer(int connection)
-        {
-            Connection entry = GetConnection(connection);
-            int state = Settle(entry);
-            if (state == Connecting) throw new InvalidOperationException("Connection " + connection + " is still connecting.");
-            if (entry.Tls != null) throw new InvalidOperationException("TLS was already started on connection " + connection + ".");
-
-            entry.SendPending = false; // from now on the channel's outbox answers for sends
-            byte[] clientHello = null;
-            SslStreamCertificateContext context = null;
-            string failure = state == Failed || entry.Ended
-                ? "the connection was closed before the handshake"
-                : DrainBeforeServerTls(entry, out clientHello);
-            if (failure == null) failure = ServerContext(out context);
-            if (failure == null) failure = EnsureWakeSockets();
-            if (failure != null)
-            {
-                entry.Tls = HostTlsChannel.FailedAtOnce(entry.Socket, failure);
-                return;
-            }
-            entry.Tls = HostTlsChannel.StartServer(entry.Socket, clientHello, context, Poke);
-        }
-
-        /// <summary>
-        /// Plaintext bytes discarded when TLS started on this connection (StartTlsClient or
-        /// StartTlsServer): what the peer sent before the upgrade that was never read. For the log
-        /// (an injection attempt or a client that pipelines past STARTTLS); 0 before TLS.
-        /// </summary>
-        public int DiscardedBeforeTls(int connection)
-        {
-            return GetConnection(connection).DiscardedBeforeTls;
-        }
-
-        public int TlsStatus(int connection)
-        {
-            Connection entry = GetConnection(connection);
-            return entry.Tls == null ? TlsPlain : entry.Tls.Status;
-        }
-
-        public string TlsDescription(int connection)
-        {
-            Connection entry = GetConnection(connection);
-            return entry.Tls == null ? null : entry.Tls.Description;
-        }
-
-        // Reads and drops every byte the kernel holds for this socket; null when all went, else
-        // why the handshake cannot start (EOF, an error, a flood).
-        private string DrainBeforeTls(Connection entry)
-        {
-            if (_scratch == null) _scratch = new byte[4096];
-            while (true)
-            {
-                int n = entry.Socket.Receive(_scratch, 0, _scratch.Length, SocketFlags.None, out SocketError error);
-                if (error == SocketError.WouldBlock) return null;
-                if (error == SocketError.Interrupted) continue;
-                if (error != SocketError.Success) return "the connection failed before the handshake (" + error + ")";
-                if (n == 0) return "the server closed the connection before the handshake";
-                entry.DiscardedBeforeTls += n;
-                if (entry.DiscardedBeforeTls > MaxPlaintextBeforeTls)
-                    return "the server sent more than " + MaxPlaintextBeforeTls + " bytes of plaintext before the handshake";
-            }
-        }
-
-        // StartTlsServer's drain: reads every byte the kernel holds for this socket (64 KiB at
-        // most: a ClientHello is a few KiB), discards the plaintext and returns in clientHello what
-        // starts at the first TLS handshake record header (null when there is none). null when
-        // all went well, else why the handshake cannot start.
-        private string DrainBeforeServerTls(Connection entry, out byte[] clientHello)
-        {
-            clientHello = null;
-            if (_scratch == null) _scratch = new byte[4096];
-            byte[] drained = null;
-            int total = 0;
-            while (true)
-            {
-                int n = entry.Socket.Receive(_scratch, 0, _scratch.Length, SocketFlags.None, out SocketError error);
-                if (error == SocketError.WouldBlock) break;
-                if (error == SocketError.Interrupted) continue;
-                if (error != SocketError.Success) return "the connection failed before the handshake (" + error + ")";
-                if (n == 0) return "the client closed the connection before the handshake";
-                if (total + n > MaxPlaintextBeforeTls)
-                {
-                    entry.DiscardedBeforeTls = total + n;
-                    return "the client sent more than " + MaxPlaintextBeforeTls + " bytes before the handshake";
-                }
-                if (drained == null) drained = new byte[MaxPlaintextBeforeTls];
-                Array.Copy(_scratch, 0, drained, total, n);
-                total += n;
-            }
-
-            int start = 0;
-            while (start < total && !IsTlsRecordStart(drained, start, total)) start++;
-            entry.DiscardedBeforeTls = start;
-            if (start < total)
-            {
-                clientHello = new byte[total - start];
-                Array.Copy(drained, start, clientHello, 0, clientHello.Length);
-            }
-            return null;
-        }
-
-        // 0x16 0x03: a handshake record; a lone 0x16 at the end may be one whose next byte is late.
-        private static bool IsTlsRecordStart(byte[] bytes, int index, int end)
-        {
-            if (bytes[index] != TlsHandshakeRecord) return false;
-            return index + 1 == end || bytes[index + 1] == TlsMajorVersion;
-        }
-
-        // The server certificate as SslStream takes it, built once per certificate; null when
-        // ready, else why the handshake cannot start.
-        private string ServerContext(out SslStreamCertificateContext context)
-        {
-            context = _serverContext;
-            if (context != null) return null;
-            X509Certificate2 certificate = _serverCertificate;
-            if (certificate == null) return "no server certificate is configured";
-            if (!certificate.HasPrivateKey) return "the server certificate has no private key";
-            try
-            {
-                // offline: the chain is built from what was given, never fetched (AIA) mid-handshake.
-                context = SslStreamCertificateContext.Create(certificate, _serverChain, offline: true);
-            }
-            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException || e is ArgumentException
-                || e is NotSupportedException || e is PlatformNotSupportedException)
-            {
-                return "the server certificate cannot be used: " + e.Message;
-            }
-            _serverContext = context;
-            return null;
-        }
-
-        // The self-pipe: two loopback UDP sockets connected to each other, so the receiving end
-        // takes datagrams from the sending end only. null when ready, else why not.
-        private string EnsureWakeSockets()
-        {
-            if (_wakeReceiver != null) return null;
-            Socket receiver = null;
-            Socket sender = null;
-            try
-            {
-                receiver = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                sender = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                receiver.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-                sender.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-                sender.Connect(receiver.LocalEndPoint);
-                receiver.Connect(sender.LocalEndPoint);
-                receiver.Blocking = false;
-                sender.Blocking = false;
-            }
-            catch (SocketException e)
-            {
-                DisposeQuietly(receiver);
-                DisposeQuietly(sender);
-                return "no wake-up socket for TLS (" + e.SocketErrorCode + ")";
-            }
-            _wakeReceiver = receiver;
-            _wakeSender = sender;
-            return null;
-        }
-
-        /// <summary>
-        /// Makes a Wait in progress (or the next one) return at once; safe from any thread (a signal
-        /// handler asking the loop to stop). Before the first Wait it does nothing: that Wait comes
-        /// after the caller's own check of its flag.
-        /// </summary>
-        public void Wake()
-        {
-            Poke();
-        }
-
-        // Called on pool threads by the TLS channels: makes a Wait in progress (or the next) return.
-        private void Poke()
-        {
-            Socket sender = Volatile.Read(ref _wakeSender);
-            if (sender == null) return;
-            try
-            {
-                // WouldBlock means the pipe is full, so a wake-up is pending anyway.
-                sender.Send(s_wakeByte, 0, 1, SocketFlags.None, out SocketError _);
-            }
-            catch (ObjectDisposedException)
-            {
-                // The HostNetwork was disposed: nobody waits any more.
-            }
-        }
-
-        private void DrainWakeSocket()
-        {
-            for (int drained = 0; drained < MaxWakeBytesDrained; drained += _wakeDrain.Length)
-            {
-                _wakeReceiver.Receive(_wakeDrain, 0, _wakeDrain.Length, SocketFlags.None, out SocketError error);
-                if (error != SocketError.Success && error != SocketError.Interrupted) return;
-            }
-        }
-
         public void WatchReceive(int connection, bool watch)
         {
             ThrowIfDisposed();
@@ -653,114 +369,6 @@ namespace MailGateway.Emulator.Platform
                 _udpSockets.Remove(connection);
                 DisposeQuietly(u.Socket);
             }
-        }
-
-        // UDP
-
-        /// <summary>
-        /// Binds a UDP socket to the wildcard address of the family on an ephemeral port (see
-        /// LocalPort). An IPv6 socket is IPv6-only, on every OS alike. -1 when it cannot be opened.
-        /// </summary>
-        public int OpenUdp(bool ipv6)
-        {
-            ThrowIfDisposed();
-            AddressFamily family = ipv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork;
-            Socket socket = null;
-            try
-            {
-                socket = new Socket(family, SocketType.Dgram, ProtocolType.Udp);
-                if (ipv6) socket.DualMode = false; // the OS default differs, as in Listen
-                socket.Bind(new IPEndPoint(ipv6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
-                socket.Blocking = false;
-            }
-            catch (SocketException)
-            {
-                if (socket != null) DisposeQuietly(socket);
-                return -1;
-            }
-
-            int handle = NextHandle();
-            _udpSockets.Add(handle, new UdpSocket { Socket = socket, Family = family });
-            return handle;
-        }
-
-        public bool SendTo(int udp, string address, int port, byte[] buffer, int offset, int count)
-        {
-            UdpSocket entry = GetUdp(udp);
-            if (address == null) throw new ArgumentNullException(nameof(address));
-            if (port < 1 || port > 65535) throw new ArgumentOutOfRangeException(nameof(port));
-            CheckRange(buffer, offset, count);
-            IPAddress ip = ParseLiteral(address.Trim());
-            if (ip.AddressFamily != entry.Family)
-                throw new ArgumentException("Address " + address + " is not of the UDP socket's family.", nameof(address));
-            if (entry.Socket == null) return false;
-
-            var to = new IPEndPoint(ip, port);
-            for (int attempt = 0; attempt < 2; attempt++)
-            {
-                try
-                {
-                    return entry.Socket.SendTo(buffer, offset, count, SocketFlags.None, to) == count;
-                }
-                catch (SocketException e)
-                {
-                    // A queued ICMP error can surface on the send instead of this datagram's own
-                    // outcome; it was about an earlier datagram, so try this one once more.
-                    if (attempt == 0 && IsQueuedIcmpError(e.SocketErrorCode)) continue;
-                    return false; // WouldBlock, NoBufferSpaceAvailable, NetworkUnreachable, ...
-                }
-            }
-            return false;
-        }
-
-        public int ReceiveFrom(int udp, byte[] buffer, int offset, int count, out string address, out int port)
-        {
-            address = null;
-            port = 0;
-            UdpSocket entry = GetUdp(udp);
-            CheckRange(buffer, offset, count);
-            if (entry.Socket == null) return -1;
-            if (!entry.Readable) return 0;
-            if (_datagram == null) _datagram = new byte[MaxDatagramBytes];
-
-            for (int skipped = 0; skipped < MaxUdpErrorsSkipped; skipped++)
-            {
-                int n;
-                EndPoint from = entry.Family == AddressFamily.InterNetworkV6
-                    ? new IPEndPoint(IPAddress.IPv6Any, 0)
-                    : new IPEndPoint(IPAddress.Any, 0);
-                try
-                {
-                    // Poll first: ReceiveFrom has no SocketError overload, and an exception for
-                    // every empty poll would be the common case.
-                    if (!entry.Socket.Poll(0, SelectMode.SelectRead))
-                    {
-                        // An error pinned on the socket with no datagram behind it shows only as
-                        // POLLERR, which makes Select return at once: clear it, or Wait would spin.
-                        if (entry.Socket.Poll(0, SelectMode.SelectError))
-                            entry.Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error);
-                        return 0;
-                    }
-                    n = entry.Socket.ReceiveFrom(_datagram, 0, _datagram.Length, SocketFlags.None, ref from);
-                }
-                catch (SocketException e)
-                {
-                    SocketError error = e.SocketErrorCode;
-                    if (error == SocketError.WouldBlock || error == SocketError.Interrupted) return 0;
-                    if (IsQueuedIcmpError(error) || error == SocketError.MessageSize) continue;
-                    DisposeQuietly(entry.Socket);
-                    entry.Socket = null;
-                    return -1;
-                }
-
-                int taken = Math.Min(n, count);
-                Array.Copy(_datagram, 0, buffer, offset, taken);
-                var sender = (IPEndPoint)from;
-                address = AddressText(sender.Address);
-                port = sender.Port;
-                return taken;
-            }
-            return 0; // a burst of errors: report nothing now; Wait wakes again if more is queued
         }
 
         // This machine
@@ -790,119 +398,6 @@ namespace MailGateway.Emulator.Platform
             }
             if (!addresses.Contains("127.0.0.1")) addresses.Insert(0, "127.0.0.1");
             return addresses.ToArray();
-        }
-
-        /// <summary>
-        /// Returns when a listener has a connection waiting, a connection has data, EOF or an error,
-        /// a connection with pending output can take more, a connect completed or failed, a UDP
-        /// socket has a datagram (or an error to skip), or maxMs passed. 0 only polls; negative
-        /// counts as 0; values beyond Select's range are clamped. Spurious wake-ups are allowed.
-        /// </summary>
-        public void Wait(long maxMs)
-        {
-            ThrowIfDisposed();
-            if (maxMs < 0) maxMs = 0;
-            EnsureWakeSockets(); // so that Wake works from the first Wait on
-
-            _readList.Clear();
-            _readOwners.Clear();
-            _writeList.Clear();
-            bool tlsReady = false;
-            long nowMs = NowMs();
-            foreach (Listener l in _listeners.Values)
-            {
-                if (l.PausedUntilMs > nowMs)
-                    maxMs = Math.Min(maxMs, l.PausedUntilMs - nowMs);
-                else
-                    Watch(l.Socket, l);
-            }
-            foreach (Connection c in _connections.Values)
-            {
-                if (c.Tls != null)
-                {
-                    // Its socket belongs to SslStream; the channel pokes the wake socket instead.
-                    if (c.Tls.NeedsLoop(!c.Ended && !c.ReceiveUnwatched)) tlsReady = true;
-                    continue;
-                }
-                if (c.State == Connecting)
-                {
-                    _writeList.Add(c.Socket);
-                    _errorList.Add(c.Socket);
-                    continue;
-                }
-                if (c.State == Failed) continue;
-                if (!c.Ended && !c.ReceiveUnwatched) Watch(c.Socket, c);
-                if (c.SendPending) _writeList.Add(c.Socket);
-            }
-            foreach (UdpSocket u in _udpSockets.Values)
-            {
-                if (u.Socket != null) Watch(u.Socket, u);
-            }
-            if (_wakeReceiver != null) _readList.Add(_wakeReceiver);
-            if (tlsReady) maxMs = 0;
-
-            if (_readList.Count == 0 && _writeList.Count == 0)
-            {
-                if (maxMs > 0) Thread.Sleep((int)Math.Min(maxMs, MaxIdleSleepMs));
-                return;
-            }
-
-            int microSeconds = (int)(Math.Min(maxMs, MaxSelectMs) * 1000);
-            bool woken;
-            try
-            {
-                Socket.Select(
-                    _readList.Count > 0 ? _readList : null,
-                    _writeList.Count > 0 ? _writeList : null,
-                    _errorList.Count > 0 ? _errorList : null,
-                    microSeconds);
-            }
-            catch (SocketException)
-            {
-                // EINTR and the like: a spurious wake-up, which the contract allows.
-            }
-            finally
-            {
-                MarkReadable();
-                woken = _wakeReceiver != null && _readList.Count > 0 && _readList[_readList.Count - 1] == _wakeReceiver;
-                _readList.Clear();
-                _readOwners.Clear();
-                _writeList.Clear();
-                _errorList.Clear();
-            }
-            // After Select, so that a poke that came during it is consumed and one that comes
-            // later stays for the next Wait; what the pokes announced is in the channels already.
-            if (woken) DrainWakeSocket(); // only when a poke came: an empty read is a system call too
-
-            // A finished connect stays writable: settle it now, or the next Wait would not sleep.
-            if (_connectsInProgress)
-            {
-                _connectsInProgress = false;
-                foreach (Connection c in _connections.Values)
-                {
-                    if (Settle(c) == Connecting) _connectsInProgress = true;
-                }
-            }
-        }
-
-        private void Watch(Socket socket, Watched owner)
-        {
-            _readList.Add(socket);
-            _readOwners.Add(owner);
-        }
-
-        // Select left in _readList only the readable sockets, in their order: walk both lists once.
-        private void MarkReadable()
-        {
-            int ready = 0;
-            for (int i = 0; i < _readOwners.Count && ready < _readList.Count; i++)
-            {
-                Watched owner = _readOwners[i];
-                Socket socket = owner is Connection c ? c.Socket : owner is Listener l ? l.Socket : ((UdpSocket)owner).Socket;
-                if (socket != _readList[ready]) continue;
-                owner.Readable = true;
-                ready++;
-            }
         }
 
         /// <summary>An address as the core shows it: IPv4-mapped IPv6 ("::ffff:192.0.2.7") as plain IPv4.</summary>
