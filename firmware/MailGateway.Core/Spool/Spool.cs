@@ -237,11 +237,16 @@ namespace MailGateway.Core.Spool
             return _batch.Count == 0 ? done : Join(done, StartBackground());
         }
 
-        /// <summary>Waits for a batch committing in the background (at shutdown), then ends it as CommitPending does.</summary>
+        /// <summary>Commits everything requested, waiting for the background where it commits (at shutdown): as CommitPending, to the end.</summary>
         public MessageWriter[] WaitCommits()
         {
-            if (_committing != null) Background.WaitCommit();
-            return CommitPending();
+            MessageWriter[] all = NoWriters;
+            while (HasPendingCommits)
+            {
+                if (_committing != null) Background.WaitCommit();
+                all = Join(all, CommitPending());
+            }
+            return all;
         }
 
         // Every file's last records; those that fail end now (returned), the others go to the background.

@@ -35,6 +35,18 @@ namespace MailGateway.Bench
         public long ArrivedAt(int id) => Volatile.Read(ref _arrived[id]);
         public long BytesOf(int id) => Volatile.Read(ref _bytes[id]);
 
+        /// <summary>Waits until Count reaches total; false after the timeout.</summary>
+        public bool WaitForCount(int total, TimeSpan timeout)
+        {
+            Stopwatch clock = Stopwatch.StartNew();
+            while (Count < total)
+            {
+                if (clock.Elapsed > timeout) return false;
+                Thread.Sleep(1);
+            }
+            return true;
+        }
+
         /// <summary>Waits until IDs first..first+count-1 have all arrived; false after the timeout.</summary>
         public bool WaitFor(int first, int count, TimeSpan timeout)
         {
@@ -97,12 +109,13 @@ namespace MailGateway.Bench
             }
         }
 
+        // Every message counts (Count); one with a bench ID (m<ID>@) also gets its time and size.
         private void Arrive(int id, long bytes)
         {
+            Interlocked.Increment(ref _count);
             if (id < 0 || id >= _arrived.Length) return;
             Volatile.Write(ref _bytes[id], bytes);
             Volatile.Write(ref _arrived[id], Stopwatch.GetTimestamp());
-            Interlocked.Increment(ref _count);
         }
 
         private sealed class SinkSession

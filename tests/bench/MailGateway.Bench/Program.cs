@@ -8,7 +8,8 @@
 // measures, and stops it. Both relay to the same sink. Then, for the gateway alone: managed bytes
 // allocated per message at three sizes, resident memory over a long run, and one 10 MiB message
 // with the managed heap capped at 4 MiB. It ends with Postfix's own smtp-source → smtp-sink rate
-// (the machine's ceiling) and the targets of issue 9 judged against the figures of this run.
+// (the machine's ceiling) beside smtp-source → gateway → sink, and the targets of issue 9 judged
+// against the figures of this run.
 // tests/bench/run.sh builds everything and runs it; see tests/bench/README.md.
 using System;
 using System.Collections.Generic;
@@ -110,6 +111,8 @@ namespace MailGateway.Bench
             report.CappedHeap = CappedHeap(runner, gateway);
             Console.Error.WriteLine("bench: smtp-source → smtp-sink ...");
             report.PostfixToolsPerSecond = SmtpSourceToSink(quick ? 2000 : 10000);
+            Console.Error.WriteLine("bench: smtp-source → MailGateway → sink ...");
+            report.SmtpSourceThroughGateway = SmtpSourceThrough(gateway, sink, quick ? 2000 : 10000);
             return report;
         }
 
@@ -196,6 +199,38 @@ namespace MailGateway.Bench
                 smtpSink.Kill();
                 smtpSink.WaitForExit();
             }
+        }
+
+        // The same tool as the ceiling's, through the gateway: smtp-source → gateway → the bench's
+        // sink, 1 KiB, 10 sessions; end-to-end messages per second from its start to the last
+        // arrival (smtp-source costs the machine far less than the bench's own clients).
+        private static double SmtpSourceThrough(Gateway gateway, CountingSink sink, int count)
+        {
+            gateway.Start();
+            try
+            {
+                string[] load = { "-s", "10", "-l", "1024", "-f", "a@lan.test", "-t", "b@far.test", GatewayAt.ToString() };
+                int warm = sink.Count + 500;
+                Shell.Run("/usr/sbin/smtp-source", Concat(new[] { "-m", "500" }, load));
+                if (!sink.WaitForCount(warm, TimeSpan.FromSeconds(60))) return double.NaN;
+                int target = sink.Count + count;
+                Stopwatch clock = Stopwatch.StartNew();
+                Shell.Run("/usr/sbin/smtp-source", Concat(new[] { "-m", count.ToString() }, load));
+                if (!sink.WaitForCount(target, TimeSpan.FromSeconds(120))) return double.NaN;
+                return count / clock.Elapsed.TotalSeconds;
+            }
+            finally
+            {
+                gateway.Stop();
+            }
+        }
+
+        private static string[] Concat(string[] a, string[] b)
+        {
+            string[] both = new string[a.Length + b.Length];
+            a.CopyTo(both, 0);
+            b.CopyTo(both, a.Length);
+            return both;
         }
 
         private static string Describe(string mailgw)
