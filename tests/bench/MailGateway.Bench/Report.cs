@@ -29,7 +29,7 @@ namespace MailGateway.Bench
             page.AppendLine("- date: " + DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
             page.AppendLine("- machine: " + Machine());
             page.AppendLine("- gateway build: " + GatewayBuild + (Quick ? " — quick run (a fifth of the messages)" : ""));
-            page.AppendLine("- command: `tests/bench/run.sh" + (Quick ? " --quick" : "") + "` (mailgw-bench " + arguments + ")");
+            page.AppendLine("- command: `tests/bench/run.sh" + (Quick ? " --quick" : "") + "`" + (arguments.Contains("--gateway-only") ? " (mailgw-bench --gateway-only)" : ""));
             page.AppendLine("- each system relays to the same sink, one SMTP session per message, durable queues (fsync before `250`)");
             page.AppendLine();
             foreach (IGrouping<string, Result> load in Results.GroupBy(r => r.Load.Name))
@@ -129,9 +129,8 @@ namespace MailGateway.Bench
                 model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "?";
             }
             catch (IOException) { }
-            string kernel = File.Exists("/proc/sys/kernel/osrelease") ? File.ReadAllText("/proc/sys/kernel/osrelease").Trim() : "?";
             return model + ", " + Environment.ProcessorCount + " cores, " + RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant() +
-                   ", Linux " + kernel + ", " + RuntimeInformation.FrameworkDescription;
+                   ", Linux, " + RuntimeInformation.FrameworkDescription;
         }
     }
 }
