@@ -236,7 +236,23 @@ namespace MailGateway.Emulator.Platform
             while (true)
             {
                 _commitStart.WaitOne();
-                Commit(_commit);
+                CommitJob job = _commit;
+                try
+                {
+                    Commit(job);
+                }
+                catch (Exception e)
+                {
+                    // Nothing here may end the process (a thread's exception would): the batch
+                    // fails instead, and its clients get 4xx. What was renamed stays undurable,
+                    // and the spool takes it back (Unrename).
+                    for (int i = 0; i < job.Errors.Length; i++)
+                    {
+                        if (!job.Renamed[i] && job.Errors[i] == null) job.Errors[i] = "internal error in the commit: " + e.GetType().Name + ": " + e.Message;
+                    }
+                    job.FolderError ??= "internal error in the commit: " + e.GetType().Name + ": " + e.Message;
+                    foreach (HostFile file in job.Files) file.Dispose(); // closing twice is harmless
+                }
                 _commitDone.Set();
                 CommitEnded?.Invoke();
             }
@@ -254,8 +270,10 @@ namespace MailGateway.Emulator.Platform
                 {
                     RandomAccess.FlushToDisk(job.Files[i].Handle); // fsync
                 }
-                catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+                catch (Exception e)
                 {
+                    // Any failure, not only an I/O error: a file whose sync did not go through
+                    // must never be renamed as if it had.
                     job.Errors[i] = "Cannot sync " + Path.GetFileName(job.FromPaths[i]) + ": " + e.Message;
                 }
             });

@@ -39,9 +39,15 @@ namespace MailGateway.Emulator.Platform
                 if (w == _started) Start();
                 _go[w].Set();
             }
-            Work();
-            _done.Wait();
-            _job = null;
+            try
+            {
+                Work();
+            }
+            finally
+            {
+                _done.Wait(); // the helpers are done with the job even when the caller's part threw
+                _job = null;
+            }
         }
 
         private void Start()
@@ -53,8 +59,19 @@ namespace MailGateway.Emulator.Platform
                 while (true)
                 {
                     _go[w].WaitOne();
-                    Work();
-                    if (Interlocked.Decrement(ref _busy) == 0) _done.Set();
+                    try
+                    {
+                        Work();
+                    }
+                    catch (Exception)
+                    {
+                        // The job reports its own failures (HostStorage's sync records each file's);
+                        // anything else must not end the process from a thread of ours.
+                    }
+                    finally
+                    {
+                        if (Interlocked.Decrement(ref _busy) == 0) _done.Set();
+                    }
                 }
             });
             thread.IsBackground = true;
