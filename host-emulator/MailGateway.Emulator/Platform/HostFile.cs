@@ -7,9 +7,9 @@
 //     durable only after Sync either way (IStorage), so nothing the core relies on changes;
 //   - reads come from a 64 KiB window read ahead. Spool files only ever grow at their end, so
 //     bytes once read never change; a read beyond the window goes to the file again.
-// The buffers come from a small pool of the storage's own and go back at Close (which may happen on
-// the commit thread: the pool is locked); it keeps at most MaxSpare of them, so what a burst of
-// open files took is given back to the GC afterwards.
+// The buffers come from a small pool the host's storages share and go back at Close (which may
+// happen on the commit thread: the pool is locked); it keeps at most MaxSpare of them, so what a
+// burst of open files took is given back to the GC afterwards.
 using System;
 using System.Collections.Generic;
 using System.IO;

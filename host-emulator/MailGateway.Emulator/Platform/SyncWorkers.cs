@@ -1,8 +1,8 @@
-// The threads HostStorage.SyncAll runs a batch's fsyncs on: the loop thread takes one file itself
-// and up to MaxWorkers parked threads take the others, each waking on its own event, so the file
-// system sees the commits together and merges them. The threads are made at the first batch that
-// needs them and then wait in the kernel without spinning (no thread pool, whose idle workers spin
-// and yield). Only the loop thread calls Run.
+// The threads HostStorage's background commit runs a batch's fsyncs on: the commit thread takes
+// files itself and up to MaxWorkers parked threads take the others, each waking on its own event,
+// so the file system sees the commits together and merges them. The threads are made at the first
+// batch that needs them and then wait in the kernel without spinning (no thread pool, whose idle
+// workers spin and yield). Only the commit thread calls Run.
 using System;
 using System.Threading;
 
