@@ -4,8 +4,9 @@
 //   - every name must pass FatName.IsValid (IOException otherwise); List() skips any other file and
 //     every directory, so a stray "notes.txt" left by an operator cannot break recovery;
 //   - Create opens with FileMode.CreateNew, so it never reuses an existing name, even in a race;
-//   - Rename uses File.Move without overwrite (link + unlink on Linux, which fails if the target
-//     exists) and answers false when the target exists, also when it appeared in the meantime;
+//   - Rename is one renameat2(RENAME_NOREPLACE) on Linux (File.Move without overwrite elsewhere,
+//     or where the C library or file system lacks it) and answers false when the target exists,
+//     also when it appeared in the meantime; Delete is one unlink(2), which reports a missing file;
 //   - like FatFs, an open file cannot be renamed or deleted, and a file has at most one append
 //     handle (the card's driver refuses or corrupts both).
 // Files are bare handles with gathered appends and read-ahead (HostFile).
@@ -14,9 +15,9 @@
 // (SyncWorkers, so the file system merges their journal commits), closes and renames them and syncs
 // the folder, then calls CommitEnded; the loop, never blocked meanwhile, collects the outcome with
 // FinishCommit. That thread touches only the batch's files; every other call stays the loop's.
-// SyncDirectory() is fsync of
-// the directory itself, which .NET has no API for, so it calls libc's open/fsync/close on Linux;
-// elsewhere it does nothing (the desktop emulator makes no durability promise).
+// SyncDirectory() is fsync of the directory itself, which .NET has no API for, so it calls libc's
+// open/fsync/close on Linux; elsewhere it does nothing (the desktop emulator makes no durability
+// promise).
 // Length() and a newly opened reader see every byte appended so far (HostFile's gathered appends
 // are handed to the OS first). Handles are small ints that are never reused, so a stale handle
 // is reported as misuse (InvalidOperationException) instead of reaching another file.
