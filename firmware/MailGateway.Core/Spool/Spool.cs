@@ -218,6 +218,8 @@ namespace MailGateway.Core.Spool
 
         private static readonly MessageWriter[] NoWriters = new MessageWriter[0];
         private MessageWriter[] _committing;   // the batch the background commit runs, or null
+        private bool[] _renamed;                // its outcome, filled by FinishCommit (made once a batch,
+        private string[] _errors;               // not once a pass while it runs)
 
         /// <summary>
         /// Commits every requested message (see the header). Returns the messages whose commit
@@ -228,11 +230,9 @@ namespace MailGateway.Core.Spool
         {
             if (Background == null) return CommitNow();
             if (_committing == null) return StartBackground();
-            bool[] renamed = new bool[_committing.Length];
-            string[] errors = new string[_committing.Length];
             string folderError;
-            if (!Background.FinishCommit(renamed, errors, out folderError)) return NoWriters;
-            MessageWriter[] done = FinishBackground(renamed, errors, folderError);
+            if (!Background.FinishCommit(_renamed, _errors, out folderError)) return NoWriters;
+            MessageWriter[] done = FinishBackground(_renamed, _errors, folderError);
             // The next batch starts at once; what fails in its last records ends now too.
             return _batch.Count == 0 ? done : Join(done, StartBackground());
         }
@@ -258,6 +258,8 @@ namespace MailGateway.Core.Spool
             int count = EndRecords(batch, ended);
             if (count == 0) return batch;
             _committing = new MessageWriter[count];
+            _renamed = new bool[count];
+            _errors = new string[count];
             int[] handles = new int[count];
             string[] from = new string[count];
             string[] to = new string[count];
@@ -615,6 +617,8 @@ namespace MailGateway.Core.Spool
                 // Either way the loop does not wait for the sync.
                 if (_committing != null || _batch.Count > 0) return;
                 _committing = NoWriters;
+                _renamed = new bool[0];
+                _errors = new string[0];
                 Background.StartCommit(new int[0], new string[0], new string[0], 0);
                 _removalsInBatch = true;
                 _removedSinceSync = false;
