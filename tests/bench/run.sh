@@ -7,7 +7,8 @@
 # Builds the gateway as it is released (dotnet publish -r linux-<arch>, NativeAOT) and the bench
 # (mailgw-bench), then runs it: Postfix comes from the Debian package as a private loopback relay
 # (postfix-relay.sh, started and stopped for each load; never the system's own instance), and
-# needs root. Everything listens on 127.0.0.61-64 only. See tests/bench/README.md.
+# needs root. storage-floor.c (built with cc) measures what a spool's file work costs in plain C.
+# Everything listens on 127.0.0.61-64 only. See tests/bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -24,8 +25,10 @@ build="$(mktemp -d)"
 trap 'rm -rf "$build"' EXIT
 dotnet publish host-emulator/MailGateway.Emulator -c Release -r "$rid" -o "$build/mailgw" -nologo -v quiet
 dotnet build tests/bench/MailGateway.Bench -c Release -nologo -v quiet
+cc -O2 -pthread -o "$build/storage-floor" tests/bench/storage-floor.c
 
 out=()
 [[ " $* " == *" --quick "* ]] || out=(--out tests/bench/RESULTS.md)
 dotnet tests/bench/MailGateway.Bench/bin/Release/net10.0/mailgw-bench.dll \
-  --mailgw "$build/mailgw/mailgw" --postfix-script tests/bench/postfix-relay.sh "${out[@]}" "$@"
+  --mailgw "$build/mailgw/mailgw" --postfix-script tests/bench/postfix-relay.sh \
+  --storage-floor "$build/storage-floor" "${out[@]}" "$@"

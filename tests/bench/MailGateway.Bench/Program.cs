@@ -1,15 +1,16 @@
 // mailgw-bench: the gateway beside Postfix, under the same loads, in one run on one machine.
 //
 //   mailgw-bench --mailgw PATH --postfix-script tests/bench/postfix-relay.sh [--quick] [--out FILE]
+//                [--storage-floor PATH]
 //   mailgw-bench --mailgw PATH --gateway-only [--quick] [--only LOAD]   (while working on the gateway)
 //
 // For each load (1 KiB and 100 KiB messages, 1 and 10 sessions) it starts each system fresh (the
 // gateway, Postfix as a loopback relay, and nothing at all: source straight to sink), warms it up,
 // measures, and stops it. Both relay to the same sink. Then, for the gateway alone: managed bytes
 // allocated per message at three sizes, resident memory over a long run, and one 10 MiB message
-// with the managed heap capped at 4 MiB. It ends with Postfix's own smtp-source → smtp-sink rate
-// (the machine's ceiling) beside smtp-source → gateway → sink, and the targets of issue 9 judged
-// against the figures of this run.
+// with the managed heap capped at 4 MiB. It ends with the machine's ceiling and floor (Ceiling.cs:
+// Postfix's own smtp-source → smtp-sink, the same through the gateway, and the storage floor), and
+// the targets of issue 9 judged against the figures of this run.
 // tests/bench/run.sh builds everything and runs it; see tests/bench/README.md.
 using System;
 using System.Collections.Generic;
@@ -29,7 +30,7 @@ namespace MailGateway.Bench
 
         public static int Main(string[] args)
         {
-            string mailgw = null, script = null, output = null;
+            string mailgw = null, script = null, output = null, storageFloor = null;
             bool quick = false, gatewayOnly = false;
             string only = null;
             for (int i = 0; i < args.Length; i++)
@@ -39,24 +40,25 @@ namespace MailGateway.Bench
                     case "--mailgw": mailgw = args[++i]; break;
                     case "--postfix-script": script = args[++i]; break;
                     case "--out": output = args[++i]; break;
+                    case "--storage-floor": storageFloor = args[++i]; break;
                     case "--quick": quick = true; break;
                     case "--gateway-only": gatewayOnly = true; break;
                     case "--only": only = args[++i]; break;
                     default:
-                        Console.Error.WriteLine("usage: mailgw-bench --mailgw PATH --postfix-script FILE [--quick] [--gateway-only] [--only LOAD] [--out FILE]");
+                        Console.Error.WriteLine("usage: mailgw-bench --mailgw PATH --postfix-script FILE [--quick] [--gateway-only] [--only LOAD] [--out FILE] [--storage-floor PATH]");
                         return 2;
                 }
             }
             if (mailgw == null || (script == null && !gatewayOnly))
             {
-                Console.Error.WriteLine("usage: mailgw-bench --mailgw PATH --postfix-script FILE [--quick] [--gateway-only] [--only LOAD] [--out FILE]");
+                Console.Error.WriteLine("usage: mailgw-bench --mailgw PATH --postfix-script FILE [--quick] [--gateway-only] [--only LOAD] [--out FILE] [--storage-floor PATH]");
                 return 2;
             }
             string work = Path.Combine(Path.GetTempPath(), "mailgw-bench-" + Environment.ProcessId);
             Directory.CreateDirectory(work);
             try
             {
-                Report report = Run(mailgw, gatewayOnly ? null : script, work, quick, only);
+                Report report = Run(mailgw, gatewayOnly ? null : script, work, quick, only, storageFloor);
                 string page = report.Markdown(string.Join(" ", Environment.GetCommandLineArgs()[1..]));
                 Console.WriteLine(page);
                 if (output != null) File.WriteAllText(output, page);
@@ -68,7 +70,7 @@ namespace MailGateway.Bench
             }
         }
 
-        private static Report Run(string mailgw, string script, string work, bool quick, string only)
+        private static Report Run(string mailgw, string script, string work, bool quick, string only, string storageFloor)
         {
             int scale = quick ? 5 : 1;
             Load[] loads =
@@ -109,10 +111,9 @@ namespace MailGateway.Bench
             report.Soak = Soak(runner, gateway, soakCount);
             Console.Error.WriteLine("bench: 10 MiB with the managed heap capped at 4 MiB ...");
             report.CappedHeap = CappedHeap(runner, gateway);
-            Console.Error.WriteLine("bench: smtp-source → smtp-sink ...");
-            report.PostfixToolsPerSecond = SmtpSourceToSink(quick ? 2000 : 10000);
-            Console.Error.WriteLine("bench: smtp-source → MailGateway → sink ...");
-            report.SmtpSourceThroughGateway = SmtpSourceThrough(gateway, sink, quick ? 2000 : 10000);
+            Console.Error.WriteLine("bench: smtp-source → smtp-sink, and through MailGateway ...");
+            Gateway toSmtpSink = new Gateway(command, Path.Combine(work, "gateway"), GatewayAt, PostfixSinkAt);
+            report.Ceiling = Ceiling.Measure(toSmtpSink, PostfixSinkAt, quick ? 2000 : 10000, storageFloor, work);
             return report;
         }
 
@@ -176,61 +177,6 @@ namespace MailGateway.Bench
             {
                 gateway.HeapLimit = 0;
             }
-        }
-
-        // Postfix's own tools, straight to each other: smtp-source → smtp-sink, 1 KiB, 10 sessions.
-        private static double SmtpSourceToSink(int count)
-        {
-            ProcessStartInfo sinkStart = new ProcessStartInfo("/usr/sbin/smtp-sink") { UseShellExecute = false, RedirectStandardOutput = true };
-            if (Environment.UserName == "root") { sinkStart.ArgumentList.Add("-u"); sinkStart.ArgumentList.Add("nobody"); }
-            sinkStart.ArgumentList.Add(PostfixSinkAt.ToString());
-            sinkStart.ArgumentList.Add("256");
-            using Process smtpSink = Process.Start(sinkStart);
-            try
-            {
-                Ports.WaitListening(PostfixSinkAt, smtpSink, null);
-                Stopwatch clock = Stopwatch.StartNew();
-                Shell.Run("/usr/sbin/smtp-source", "-s", "10", "-m", count.ToString(), "-l", "1024",
-                          "-f", "a@lan.test", "-t", "b@far.test", PostfixSinkAt.ToString());
-                return count / clock.Elapsed.TotalSeconds;
-            }
-            finally
-            {
-                smtpSink.Kill();
-                smtpSink.WaitForExit();
-            }
-        }
-
-        // The same tool as the ceiling's, through the gateway: smtp-source → gateway → the bench's
-        // sink, 1 KiB, 10 sessions; end-to-end messages per second from its start to the last
-        // arrival (smtp-source costs the machine far less than the bench's own clients).
-        private static double SmtpSourceThrough(Gateway gateway, CountingSink sink, int count)
-        {
-            gateway.Start();
-            try
-            {
-                string[] load = { "-s", "10", "-l", "1024", "-f", "a@lan.test", "-t", "b@far.test", GatewayAt.ToString() };
-                int warm = sink.Count + 500;
-                Shell.Run("/usr/sbin/smtp-source", Concat(new[] { "-m", "500" }, load));
-                if (!sink.WaitForCount(warm, TimeSpan.FromSeconds(60))) return double.NaN;
-                int target = sink.Count + count;
-                Stopwatch clock = Stopwatch.StartNew();
-                Shell.Run("/usr/sbin/smtp-source", Concat(new[] { "-m", count.ToString() }, load));
-                if (!sink.WaitForCount(target, TimeSpan.FromSeconds(120))) return double.NaN;
-                return count / clock.Elapsed.TotalSeconds;
-            }
-            finally
-            {
-                gateway.Stop();
-            }
-        }
-
-        private static string[] Concat(string[] a, string[] b)
-        {
-            string[] both = new string[a.Length + b.Length];
-            a.CopyTo(both, 0);
-            b.CopyTo(both, a.Length);
-            return both;
         }
 
         private static string Describe(string mailgw)
