@@ -138,7 +138,7 @@ namespace MailGateway.Firmware
         private string ReadText()
         {
             byte[] data = CardFiles.ReadAll(_path, _temporaryPath, MaxConfigBytes);
-            return data == null ? null : Utf8Decoder.Decode(data, 0, data.Length);
+            return data == null ? null : MailGateway.Core.Text.Utf8.GetString(data, 0, data.Length);
         }
     }
 }

@@ -172,7 +172,7 @@ namespace MailGateway.Firmware
             {
                 return ConfigPath + ": cannot read: " + e.Message;
             }
-            string text = data == null ? "" : Utf8Decoder.Decode(data, 0, data.Length);
+            string text = data == null ? "" : MailGateway.Core.Text.Utf8.GetString(data, 0, data.Length);
             if (data == null) log.Line(ConfigPath + " not found: defaults (set keys with the console's set command)");
             string coreText;
             string problem = DeviceSettings.Split(text, ConfigPath, board, out device, out coreText);

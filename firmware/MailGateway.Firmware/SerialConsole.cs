@@ -71,7 +71,7 @@ namespace MailGateway.Firmware
                 {
                     if (_length == 0 && !_overflow) continue;     // the LF of a CR LF, or an empty line
                     Echo(13, 10, 2);
-                    string line = _overflow ? null : Utf8Decoder.Decode(_line, 0, _length);
+                    string line = _overflow ? null : MailGateway.Core.Text.Utf8.GetString(_line, 0, _length);
                     bool dropped = _overflow;
                     _length = 0;
                     _overflow = false;

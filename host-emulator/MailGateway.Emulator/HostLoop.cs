@@ -88,6 +88,7 @@ namespace MailGateway.Emulator
                 deliveries.EnableLocalDelivery(mailboxes, users);
             }
             Gateway gateway = new Gateway(config, network, storage, clock, log, random, deliveries, local);
+            gateway.Version = Program.Version;
             try
             {
                 gateway.Start();

@@ -6,9 +6,11 @@
 //                                                   (and refuse one whose memory or sockets do not fit the board)
 //   mailgw budget [--config FILE]                   the memory and socket budget against the board (Budget/)
 //   mailgw user add|passwd|del|list [NAME] [--config FILE] [--iterations N]   the local users (UserCommand)
+//   mailgw console [--config FILE] [--connect HOST:PORT] [-c COMMAND]   the running gateway's console (Admin/)
+//   mailgw queue [list|show|flush|delete|hold|release] [ID] [--json]    its queue, for scripts (Admin/)
 //   mailgw simulate seed-story | campaign --seeds A..B [--plant NAME] [--verbose]   (SimulateCommand)
 // Exit codes: 0 ok, 1 runtime failure (a port that cannot be opened), 2 usage or configuration error
-// (a command line the parser refuses included).
+// (a command line the parser refuses included); console and queue add sysexits.h codes (Admin/).
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
@@ -40,8 +42,22 @@ namespace MailGateway.Emulator
             root.Subcommands.Add(CheckConfigCommand());
             root.Subcommands.Add(Budget.BudgetCommand.Command());
             root.Subcommands.Add(UserCommand.Command());
+            root.Subcommands.Add(Admin.AdminCommands.ConsoleCommand());
+            root.Subcommands.Add(Admin.AdminCommands.QueueCommand());
             root.Subcommands.Add(SimulateCommand.Command());
             return root;
+        }
+
+        /// <summary>The build's version, as --version prints it.</summary>
+        public static string Version
+        {
+            get
+            {
+                var assembly = typeof(Program).Assembly;
+                var informational = (System.Reflection.AssemblyInformationalVersionAttribute)Attribute.GetCustomAttribute(
+                    assembly, typeof(System.Reflection.AssemblyInformationalVersionAttribute));
+                return informational?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "?";
+            }
         }
 
         /// <summary>--config FILE, shared by the commands that read the configuration.</summary>

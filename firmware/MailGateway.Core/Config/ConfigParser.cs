@@ -14,6 +14,7 @@ namespace MailGateway.Core.Config
         {
             string[] lines = text.Split('\n');
             int reservedLine = 0;
+            int consoleLine = 0;
             for (int i = 0; i < lines.Length; i++)
             {
                 string line = lines[i];
@@ -35,7 +36,15 @@ namespace MailGateway.Core.Config
                     problem = Set(config, key, value);
                 }
                 if (problem != null) return fileName + ":" + (i + 1).ToString() + ": " + problem;
-                if (equals > 0 && Ascii.ToLower(Ascii.Trim(line.Substring(0, equals))) == "limits.sessions_reserved") reservedLine = i + 1;
+                string setKey = equals > 0 ? Ascii.ToLower(Ascii.Trim(line.Substring(0, equals))) : "";
+                if (setKey == "limits.sessions_reserved") reservedLine = i + 1;
+                if (setKey == "console.listen") consoleLine = i + 1;
+            }
+            string open = consoleLine > 0 ? config.ConsoleOpenWithoutPassword() : null;
+            if (open != null)
+            {
+                return fileName + ":" + consoleLine.ToString() + ": console.listen: " + open +
+                       " is not a loopback address, and console.password is not set: anyone who reaches it could run the console";
             }
             if (reservedLine > 0 && config.SessionsReserved >= config.MaxSessions)
             {
@@ -181,6 +190,20 @@ namespace MailGateway.Core.Config
                 case "relay.smarthost_password":
                     config.SmarthostPassword = value.Length == 0 ? null : value;
                     return null;
+                case "console.listen":
+                    return ParseEndpoints(key, value, true, out config.ConsoleListen);
+                case "console.password":
+                    config.ConsolePassword = value.Length == 0 ? null : value;
+                    return null;
+                case "console.log_bytes":
+                {
+                    long bytes;
+                    string error = SetSize(key, value, 1, out bytes);
+                    if (error != null) return error;
+                    if (bytes < 256 || bytes > 1024 * 1024) return key + ": " + value + " is not between 256 and 1M";
+                    config.ConsoleLogBytes = (int)bytes;
+                    return null;
+                }
                 case "delivery.port":
                     return SetInt(key, value, 1, 65535, out config.DeliveryPort);
                 case "delivery.concurrency":

@@ -42,6 +42,27 @@ namespace MailGateway.Core.Config
         public ListenEndpoint[] SmtpListenTls = new ListenEndpoint[0];
         /// <summary>pop3.listen: where users fetch their mail (RFC 1939), when the gateway keeps mailboxes.</summary>
         public ListenEndpoint[] Pop3Listen = { new ListenEndpoint("127.0.0.1", 1110) };
+        /// <summary>console.listen: the console over TCP (mailgw console, mailgw queue); none by default.</summary>
+        public ListenEndpoint[] ConsoleListen = new ListenEndpoint[0];
+        /// <summary>console.password: asked before any console command; null: none, and console.listen must then be loopback.</summary>
+        public string ConsolePassword;
+        /// <summary>console.log_bytes: the ring of recent log lines the console's "log" shows; 0: DefaultConsoleLogBytes (a board's).</summary>
+        public int ConsoleLogBytes;
+        public const int DefaultConsoleLogBytes = 1024;
+        public int ConsoleLog { get { return ConsoleLogBytes > 0 ? ConsoleLogBytes : DefaultConsoleLogBytes; } }
+
+        /// <summary>A console.listen address that is not loopback while console.password is unset, else null.</summary>
+        public string ConsoleOpenWithoutPassword()
+        {
+            if (ConsolePassword != null) return null;
+            CidrRange loopback4 = CidrRange.Parse("127.0.0.0/8"), loopback6 = CidrRange.Parse("::1");
+            for (int i = 0; i < ConsoleListen.Length; i++)
+            {
+                byte[] a = IpAddress.Parse(ConsoleListen[i].Address);
+                if (a == null || !(loopback4.Contains(a) || loopback6.Contains(a))) return ConsoleListen[i].ToString();
+            }
+            return null;
+        }
         /// <summary>pop3.listen_tls: POP3 with implicit TLS (port 995, RFC 8314).</summary>
         public ListenEndpoint[] Pop3ListenTls = new ListenEndpoint[0];
         /// <summary>relay.pop_before_smtp: how long a POP3 login lets its address relay; 0: never.</summary>

@@ -313,6 +313,47 @@ namespace MailGateway.Core.Delivery
             return null;
         }
 
+        /// <summary>
+        /// Makes one message's pending recipients due now (the console's "queue flush ID"); null on
+        /// success, else why not. A held message stays held: release it instead.
+        /// </summary>
+        public string Flush(string queueId)
+        {
+            QueuedMessage m = _spool.FindOrLoad(queueId);
+            if (m == null) return "no message " + queueId + " in the queue";
+            if (m.Held) return queueId + " is on hold: queue release " + queueId + " lets it go";
+            DueNow(m, QueueTimeMs(_clock.MonotonicMs()));
+            return null;
+        }
+
+        /// <summary>
+        /// Deletes a queued message for good, without a bounce (the console's "queue delete", like
+        /// Postfix's postsuper -d); null on success, else why not. A message being delivered right
+        /// now is refused: hold it, or try again when the attempt has ended.
+        /// </summary>
+        public string Delete(string queueId)
+        {
+            QueuedMessage m = _spool.FindOrLoad(queueId);
+            if (m == null) return "no message " + queueId + " in the queue";
+            if (m.InFlight > 0) return queueId + " is being delivered right now; try again in a moment, or hold it first";
+            if (IsBouncing(m)) return queueId + ": its bounce is being queued right now; try again in a moment";
+            int left = 0;
+            for (int r = 0; r < m.Recipients.Length; r++)
+            {
+                if (m.Recipients[r].State == RecipientStatus.Pending || m.Recipients[r].State == RecipientStatus.Bouncing) left++;
+            }
+            try
+            {
+                _spool.Remove(m);
+            }
+            catch (System.IO.IOException e)
+            {
+                return "cannot delete " + queueId + " from the card: " + e.Message;
+            }
+            _log.Line(queueId + ": deleted by the operator, " + left.ToString() + " recipient(s) not delivered, no bounce sent");
+            return null;
+        }
+
         /// <summary>Makes every pending recipient due now (the console's "flush").</summary>
         public void FlushNow()
         {

@@ -1,6 +1,6 @@
-// One accepted TCP connection as the loop keeps it: the socket handle, the session (SMTP or POP3),
-// bytes read but not yet consumed by the session, the spool file the current message is streaming
-// into (SMTP), and where its TLS handshake stands. Replies wait in the session's own output until
+// One accepted TCP connection as the loop keeps it: the socket handle, the session (SMTP, POP3 or
+// the console), bytes read but not yet consumed by the session, the spool file the current message
+// is streaming into (SMTP), and where its TLS handshake stands. Replies wait in the session's own output until
 // the socket takes them from there. Its input buffer is fixed-size (InputBytes): a connection's
 // memory does not depend on what the client sends.
 using MailGateway.Core.Smtp;
@@ -21,6 +21,8 @@ namespace MailGateway.Core.Runtime
         public readonly SmtpServerSession Session;
         /// <summary>The POP3 session, or null on an SMTP connection.</summary>
         public readonly Local.Pop3Session Pop3;
+        /// <summary>The console session, or null on an SMTP or POP3 connection.</summary>
+        public readonly Console.ConsoleSession Console;
         public readonly byte[] Input;
         public int InputStart;
         public int InputCount;
@@ -59,6 +61,14 @@ namespace MailGateway.Core.Runtime
             Handle = handle;
             Input = new byte[InputBytes];
             Pop3 = session;
+            Server = session;
+        }
+
+        public Connection(int handle, Console.ConsoleSession session)
+        {
+            Handle = handle;
+            Input = new byte[InputBytes];
+            Console = session;
             Server = session;
         }
 

@@ -18,6 +18,11 @@ namespace MailGateway.Core.Runtime
                 HandlePop3Events(c);
                 return;
             }
+            if (c.Console != null)
+            {
+                HandleConsoleEvents(c, _clock.MonotonicMs());
+                return;
+            }
             SmtpServerSession s = c.Session;
             int e;
             while ((e = s.PollEvent()) != SessionEvent.None)

@@ -61,15 +61,19 @@ namespace MailGateway.Core.Runtime
         private readonly TlsSessions _tlsSessions;
         private int[] _listeners = new int[0];
         private int _internalErrors;
-        private bool[] _implicitTls = new bool[0];
-        private bool[] _pop3Listener = new bool[0];
+        // Which group of ListenerGroups() each listener belongs to (what it speaks).
+        private byte[] _listenerGroup = new byte[0];
 
         /// <summary>local: the users and mailboxes of the local domains; null when the gateway keeps no mailboxes.</summary>
         public Gateway(GatewayConfig config, INetwork network, IStorage storage, IClock clock, ILog log, IRandom random,
                        Delivery.IDeliveryJobFactory deliveries, Local.LocalMail local)
         {
+            _recentLog = new Console.RecentLog(log, config.ConsoleLog);
+            log = _recentLog; // every line the gateway logs is kept for the console's "log" too
             _local = local;
             _config = config;
+            _consoleSettings = ConsoleSettings();
+            _shell = new Console.ConsoleShell(this, _recentLog);
             _network = network;
             _clock = clock;
             _log = log;
@@ -110,32 +114,58 @@ namespace MailGateway.Core.Runtime
             _spool.Recover();
             if (_local != null) CountMailboxes();
             _queue.Start(_clock.MonotonicMs());
-            // SMTP, SMTP with implicit TLS, then (with local mailboxes) POP3 and POP3 with implicit TLS.
-            bool tls = _config.ServerTlsAvailable;
-            bool pop3 = _local != null;
-            ListenEndpoint[][] groups =
-            {
-                _config.SmtpListen, tls ? _config.SmtpListenTls : new ListenEndpoint[0],
-                pop3 ? _config.Pop3Listen : new ListenEndpoint[0], pop3 && tls ? _config.Pop3ListenTls : new ListenEndpoint[0],
-            };
+            _startedMs = _clock.MonotonicMs();
+            ListenEndpoint[][] groups = ListenerGroups();
             int count = 0;
             for (int g = 0; g < groups.Length; g++) count += groups[g].Length;
             _listeners = new int[count];
-            _implicitTls = new bool[count];
-            _pop3Listener = new bool[count];
+            _listenerGroup = new byte[count];
             int i = 0;
             for (int g = 0; g < groups.Length; g++)
             {
                 for (int k = 0; k < groups[g].Length; k++, i++)
                 {
-                    _implicitTls[i] = g == 1 || g == 3;
-                    _pop3Listener[i] = g >= 2;
+                    _listenerGroup[i] = (byte)g;
                     ListenEndpoint endpoint = groups[g][k];
                     _listeners[i] = _network.Listen(endpoint.Address, endpoint.Port);
-                    _log.Line("listening on " + endpoint + (_pop3Listener[i] ? " (POP3" : " (SMTP") +
-                              (_implicitTls[i] ? ", implicit TLS)" : ")") + " as " + _config.Hostname);
+                    _log.Line("listening on " + ListenerName(i) + (g < ConsoleGroup ? " as " + _config.Hostname : "") +
+                              (g == ConsoleGroup && _config.ConsolePassword == null ? ", no password (loopback only)" : ""));
                 }
             }
+        }
+
+        // The listeners in the order Start opens them: SMTP, SMTP with implicit TLS, then (with local
+        // mailboxes) POP3 and POP3 with implicit TLS, then the console.
+        private ListenEndpoint[][] ListenerGroups()
+        {
+            bool tls = _config.ServerTlsAvailable;
+            bool pop3 = _local != null;
+            ListenEndpoint[] none = new ListenEndpoint[0];
+            return new ListenEndpoint[][]
+            {
+                _config.SmtpListen, tls ? _config.SmtpListenTls : none,
+                pop3 ? _config.Pop3Listen : none, pop3 && tls ? _config.Pop3ListenTls : none,
+                _config.ConsoleListen,
+            };
+        }
+
+        private const int ConsoleGroup = 4;
+
+        private bool ImplicitTls(int l) { return _listenerGroup[l] == 1 || _listenerGroup[l] == 3; }
+        private bool Pop3Listener(int l) { return _listenerGroup[l] == 2 || _listenerGroup[l] == 3; }
+        private bool ConsoleListener(int l) { return _listenerGroup[l] == ConsoleGroup; }
+        private static readonly string[] ListenerKinds = { "SMTP", "SMTP, implicit TLS", "POP3", "POP3, implicit TLS", "console" };
+
+        /// <summary>"127.0.0.1:2525 (SMTP)": what listener i is.</summary>
+        public string ListenerName(int i)
+        {
+            ListenEndpoint[][] groups = ListenerGroups();
+            for (int g = 0; g < groups.Length; g++)
+            {
+                if (i < groups[g].Length) return groups[g][i] + " (" + ListenerKinds[g] + ")";
+                i -= groups[g].Length;
+            }
+            return "?";
         }
 
         // The mailboxes' bytes count against the card before the first message is accepted. A folder
@@ -263,15 +293,17 @@ namespace MailGateway.Core.Runtime
         private void Contain(Connection c, System.Exception e)
         {
             bool pop3 = c.Pop3 != null;
+            bool console = c.Console != null;
             string id = c.Writer != null ? c.Writer.Envelope.QueueId + ": " : "";
-            _log.Line("warning: " + id + c.ClientName + ": internal error in " + (pop3 ? "POP3" : "SMTP") + " session: " +
+            _log.Line("warning: " + id + c.ClientName + ": internal error in " + (console ? "console" : pop3 ? "POP3" : "SMTP") + " session: " +
                       Failures.Describe(e) + "; connection closed");
             _internalErrors++;
             try
             {
                 if (!c.PartlySent && !c.SendFailed && !c.TlsPending)
                 {
-                    string bye = pop3 ? Local.Pop3Replies.InternalError.Format() : Replies.InternalError.Format(true);
+                    string bye = console ? "error: internal error; goodbye"
+                               : pop3 ? Local.Pop3Replies.InternalError.Format() : Replies.InternalError.Format(true);
                     byte[] bytes = Ascii.GetBytes(bye + "\r\n");
                     _network.Send(c.Handle, bytes, 0, bytes.Length);
                 }
@@ -381,18 +413,19 @@ namespace MailGateway.Core.Runtime
         private Connection Open(int l, int handle, long nowMs)
         {
             string address = _network.RemoteAddress(handle);
-            string refusal = SessionRefusal(address, _pop3Listener[l], nowMs);
+            string refusal = SessionRefusal(address, Pop3Listener(l) || ConsoleListener(l), nowMs);
             if (refusal != null)
             {
                 // Like Postfix, with the enhanced code although no EHLO was seen: it says why (RFC 3463 4.7.0).
-                string reply = _pop3Listener[l] ? Local.Pop3Replies.TooManySessions.Format() : Replies.TooManySessions.Format(true);
+                string reply = Pop3Listener(l) ? Local.Pop3Replies.TooManySessions.Format()
+                             : ConsoleListener(l) ? "too many sessions; try again later" : Replies.TooManySessions.Format(true);
                 byte[] bytes = Ascii.GetBytes(reply + "\r\n");
                 _network.Send(handle, bytes, 0, bytes.Length);
                 _network.Close(handle);
                 _log.Line("warning: " + refusal + ", refused unknown[" + address + "]");
                 return null;
             }
-            if (_implicitTls[l] && !_tlsSessions.HasFree)
+            if (ImplicitTls(l) && !_tlsSessions.HasFree)
             {
                 // No plaintext reply can be given on a TLS port; the client tries again later.
                 _network.Close(handle);
@@ -400,9 +433,9 @@ namespace MailGateway.Core.Runtime
                           "), refused unknown[" + address + "]");
                 return null;
             }
-            Connection c = _pop3Listener[l]
-                ? new Connection(handle, new Local.Pop3Session(_pop3Settings, address, _implicitTls[l], nowMs))
-                : NewSmtpConnection(handle, address, _implicitTls[l], nowMs);
+            Connection c = ConsoleListener(l) ? new Connection(handle, new Console.ConsoleSession(_consoleSettings, address, nowMs))
+                         : Pop3Listener(l) ? new Connection(handle, new Local.Pop3Session(_pop3Settings, address, ImplicitTls(l), nowMs))
+                         : NewSmtpConnection(handle, address, ImplicitTls(l), nowMs);
             c.Trusted = IsTrusted(address, nowMs);
             _connections.Add(c);
             _log.Line("connect from " + c.ClientName);
@@ -411,7 +444,7 @@ namespace MailGateway.Core.Runtime
                 c.Session.TrustClient();
                 _log.Line(c.ClientName + ": may relay (POP-before-SMTP)");
             }
-            if (_implicitTls[l])
+            if (ImplicitTls(l))
             {
                 TakeTls(c);
                 BeginTls(c, nowMs); // RFC 8314: TLS first, then the greeting

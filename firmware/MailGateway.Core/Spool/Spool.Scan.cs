@@ -176,6 +176,20 @@ namespace MailGateway.Core.Spool
             _queue.Remove(message);
         }
 
+        /// <summary>
+        /// A committed message to look at (the console's queue listing): the one in memory, else
+        /// read from the card without keeping it in memory; null when there is no such message or
+        /// the card cannot give it now.
+        /// </summary>
+        public QueuedMessage Peek(string queueId)
+        {
+            QueuedMessage m = Find(queueId);
+            if (m != null) return m;
+            string name = queueId + SpoolNames.Message;
+            if (SpoolNames.ParseQueueId(queueId) < 0 || _unreadable.Contains(name) || !_storage.Exists(name)) return null;
+            return Load(queueId, name, true, false, false, out m) ? m : null;
+        }
+
         /// <summary>A message by queue ID: from memory, or read from the card into memory; null when there is none.</summary>
         public QueuedMessage FindOrLoad(string queueId)
         {

@@ -28,6 +28,13 @@ namespace MailGateway.Core.Text
             return new string(chars);
         }
 
+        public static string ToUpper(string s)
+        {
+            char[] chars = s.ToCharArray();
+            for (int i = 0; i < chars.Length; i++) chars[i] = ToUpper(chars[i]);
+            return new string(chars);
+        }
+
         public static bool EqualsIgnoreCase(string a, string b)
         {
             if (a == null || b == null) return a == b;

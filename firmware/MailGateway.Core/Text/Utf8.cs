@@ -1,6 +1,7 @@
-// UTF-8 encoding of .NET strings (UTF-16) without System.Text.Encoding, which nanoFramework's
-// mscorlib lacks. Used where text becomes bytes whose exact value matters: passwords, before
-// they are hashed, so that a password typed on the host and on the device hashes the same.
+// UTF-8 encoding and decoding of .NET strings (UTF-16) without System.Text.Encoding, which
+// nanoFramework's mscorlib lacks. Encoding is used where text becomes bytes whose exact value
+// matters: passwords, before they are hashed, so that a password typed on the host and on the
+// device hashes the same. Decoding reads what people wrote: the configuration file, console lines.
 //
 // RFC 3629 §3: U+0000-U+007F one byte, up to U+07FF two, up to U+FFFF three, a surrogate pair
 // (U+10000-U+10FFFF) four. A lone surrogate has no UTF-8 form; like .NET's Encoding.UTF8 it
@@ -68,5 +69,57 @@ namespace MailGateway.Core.Text
         private static bool IsHighSurrogate(char c) { return c >= 0xD800 && c <= 0xDBFF; }
 
         private static bool IsLowSurrogate(char c) { return c >= 0xDC00 && c <= 0xDFFF; }
+
+        /// <summary>
+        /// UTF-8 bytes to a string (RFC 3629): ill-formed sequences (a stray continuation byte, a
+        /// truncated or overlong sequence, a surrogate code point, beyond U+10FFFF) each become
+        /// U+FFFD, as the Unicode standard recommends; four-byte sequences become a surrogate pair.
+        /// For text people typed or wrote (the configuration file, console lines), never a hot path.
+        /// </summary>
+        public static string GetString(byte[] bytes, int offset, int count)
+        {
+            char[] chars = new char[count];
+            int n = 0;
+            int i = offset;
+            int end = offset + count;
+            while (i < end)
+            {
+                int b = bytes[i];
+                int need;
+                int cp;
+                int min;
+                if (b < 0x80) { chars[n++] = (char)b; i++; continue; }
+                if ((b & 0xE0) == 0xC0) { need = 1; cp = b & 0x1F; min = 0x80; }
+                else if ((b & 0xF0) == 0xE0) { need = 2; cp = b & 0x0F; min = 0x800; }
+                else if ((b & 0xF8) == 0xF0) { need = 3; cp = b & 0x07; min = 0x10000; }
+                else { chars[n++] = '\uFFFD'; i++; continue; }
+                int j = i + 1;
+                int k = 0;
+                while (k < need && j < end && (bytes[j] & 0xC0) == 0x80)
+                {
+                    cp = (cp << 6) | (bytes[j] & 0x3F);
+                    j++;
+                    k++;
+                }
+                if (k < need || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                {
+                    chars[n++] = '\uFFFD';
+                    i = k == 0 ? i + 1 : j;
+                    continue;
+                }
+                if (cp >= 0x10000)
+                {
+                    cp -= 0x10000;
+                    chars[n++] = (char)(0xD800 + (cp >> 10));
+                    chars[n++] = (char)(0xDC00 + (cp & 0x3FF));
+                }
+                else
+                {
+                    chars[n++] = (char)cp;
+                }
+                i = j;
+            }
+            return new string(chars, 0, n);
+        }
     }
 }

@@ -7,7 +7,8 @@
 // Counting (README, "Memory budget"):
 //   SMTP sessions  limits.smtp_sessions, or limits.sessions when it is 0;
 //   POP3 sessions  the sessions left (limits.sessions minus the SMTP ones), and POP3's listeners,
-//                  whether or not mailboxes are kept yet (a profile must leave room for them);
+//                  whether or not mailboxes are kept yet (a profile must leave room for them); with
+//                  console.listen each of them may be a console session, counted at the larger;
 //   recipients     limits.recipients per SMTP session (each measured at PartSizes.RecipientLength);
 //   maildrop       pop3.max_messages per POP3 session (what a logged-in session holds per message);
 //   deliveries     delivery.concurrency (each the larger of an SMTP delivery and a local one), and as
@@ -19,6 +20,8 @@
 //                  the loop and its shared buffers once;
 //                  one transient spool reader (loading the queue, replaying a recipient log);
 //                  the client addresses remembered for logins (3 lists of limits.remembered_clients).
+//   console        console.log_bytes, in the loop's figure (one ring made at start); with
+//                  console.listen, one more queued message (the one a listing is reading);
 //   sockets        listeners + sessions + deliveries (+ parked) + DNS (dns.udp_sockets per address
 //                  family of dns.servers, one family when none is set, plus one TCP connection).
 using System.Collections.Generic;
@@ -44,7 +47,10 @@ namespace MailGateway.Emulator.Budget
             int parked = config.ConnectionReuseMs > 0 ? config.MaxDeliveries : 0;
             Rows.Add(new BudgetRow("SMTP session", sizes.SmtpSession, smtp, config.MaxSmtpSessions > 0 ? "limits.smtp_sessions" : "limits.sessions"));
             Rows.Add(new BudgetRow("SMTP recipient", sizes.SmtpRecipient, (long)smtp * config.MaxRecipients, "limits.recipients"));
-            Rows.Add(new BudgetRow("POP3 session", sizes.Pop3Session, pop3, "limits.sessions"));
+            // With console.listen, each of those sessions may be a console session instead: counted at the larger.
+            if (config.ConsoleListen.Length > 0 && sizes.ConsoleSession.Budget > sizes.Pop3Session.Budget)
+                Rows.Add(new BudgetRow("console session", sizes.ConsoleSession, pop3, "limits.sessions, console.listen"));
+            else Rows.Add(new BudgetRow("POP3 session", sizes.Pop3Session, pop3, "limits.sessions"));
             Rows.Add(new BudgetRow("POP3 message shown", sizes.MaildropMessage, (long)pop3 * config.Pop3MaxMessages, "pop3.max_messages"));
             Rows.Add(new BudgetRow("delivery job", sizes.DeliveryJob, deliveries, "delivery.concurrency"));
             Rows.Add(new BudgetRow("parked connection", sizes.ParkedConnection, parked, "delivery.connection_reuse_time"));
@@ -53,6 +59,8 @@ namespace MailGateway.Emulator.Budget
             Rows.Add(new BudgetRow("DNS answer over TCP", sizes.DnsTcpAnswer, new MailGateway.Core.Dns.DnsSettings().MaxTcpConnections, "dns.max_tcp_answer"));
             Rows.Add(new BudgetRow("queue index entry", sizes.QueueIndexEntry, config.QueueIndexSize, "queue.index_size"));
             Rows.Add(new BudgetRow("queue scan page", sizes.QueueScanPage, 1, "queue.index_size"));
+            // A console listing reads one message at a time that the queue may not hold in memory.
+            if (config.ConsoleListen.Length > 0) Rows.Add(new BudgetRow("message being listed", sizes.QueueIndexEntry, 1, "console.listen"));
             Rows.Add(new BudgetRow("configuration", sizes.Configuration, 1, "(the file)"));
             Rows.Add(new BudgetRow("loop, shared buffers", sizes.Loop, 1, "-"));
             Rows.Add(new BudgetRow("spool reader (transient)", sizes.SpoolReader, 1, "-"));
@@ -60,8 +68,9 @@ namespace MailGateway.Emulator.Budget
             Rows.Add(new BudgetRow("TLS session (native)", config.BoardTlsSessionBytes, TlsSessions(config), "limits.tls_sessions", native: true));
 
             // POP3's listeners count like its sessions: whether or not mailboxes are kept yet.
-            int listeners = config.SmtpListen.Length + config.SmtpListenTls.Length + config.Pop3Listen.Length + config.Pop3ListenTls.Length;
-            SocketRows.Add(new BudgetRow("listeners", 1, listeners, "smtp.listen, pop3.listen, *_tls"));
+            int listeners = config.SmtpListen.Length + config.SmtpListenTls.Length + config.Pop3Listen.Length + config.Pop3ListenTls.Length +
+                            config.ConsoleListen.Length;
+            SocketRows.Add(new BudgetRow("listeners", 1, listeners, "smtp.listen, pop3.listen, *_tls, console.listen"));
             SocketRows.Add(new BudgetRow("sessions", 1, smtp + pop3, "limits.sessions"));
             SocketRows.Add(new BudgetRow("deliveries", 1, deliveries, "delivery.concurrency"));
             SocketRows.Add(new BudgetRow("parked connections", 1, parked, "delivery.connection_reuse_time"));

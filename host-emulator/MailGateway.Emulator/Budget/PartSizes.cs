@@ -10,6 +10,7 @@
 // computed from the same objects by its heap's rules; the budget counts the larger of the two.
 using System;
 using MailGateway.Core.Config;
+using MailGateway.Core.Console;
 using MailGateway.Core.Delivery;
 using MailGateway.Core.Dns;
 using MailGateway.Core.Local;
@@ -31,6 +32,7 @@ namespace MailGateway.Emulator.Budget
         public Weight SmtpSession;
         public Weight SmtpRecipient;
         public Weight Pop3Session;
+        public Weight ConsoleSession;
         public Weight MaildropMessage;
         public Weight DeliveryJob;
         public Weight ParkedConnection;
@@ -54,6 +56,7 @@ namespace MailGateway.Emulator.Budget
                 .Weigh(world.Gateway, world.Deliveries);
             sizes.SmtpSession = MeasureSmtpSession(world, out sizes.SmtpRecipient);
             sizes.Pop3Session = world.Part().Weigh(new Connection(1, new Pop3Session(world.Pop3Settings, "192.0.2.10", false, 0)));
+            sizes.ConsoleSession = ConsoleSessionBytes();
             sizes.MaildropMessage = MaildropMessageBytes(config);
             sizes.QueueIndexEntry = QueueIndexEntryBytes(config);
             sizes.QueueScanPage = QueueScanPageBytes(config);
@@ -65,6 +68,22 @@ namespace MailGateway.Emulator.Budget
             sizes.DeliveryJob = MeasureDelivery(world, out sizes.ParkedConnection);
             sizes.RememberedClient = RememberedClientBytes(config);
             return sizes;
+        }
+
+        /// <summary>
+        /// A console session in the middle of a queue listing (Console/QueueListing): its output
+        /// buffer, made whole at the start and never grown (ConsoleSession.OutputBytes), and the
+        /// listing's page of names from the card. The message being listed is a queue entry of its own.
+        /// </summary>
+        public static Weight ConsoleSessionBytes()
+        {
+            var card = new SimulatedStorage();
+            for (int i = 0; i < QueueListing.PageNames; i++) card.Close(card.Create(SpoolNames.MakeQueueId(i + 1) + SpoolNames.Message));
+            var spool = new SpoolStore(card, new SpoolSpace(1L << 30), new SilentLog());
+            var session = new ConsoleSession(new ConsoleSettings(), "192.0.2.10", 0);
+            session.Producer = new QueueListing(spool, 0, true, null);
+            Weight working = new ObjectSize().Share(spool).Share(typeof(ConsoleSettings)).Weigh(new Connection(1, session));
+            return working + new ObjectSize().Weigh((object)card.ListAfter(null, QueueListing.PageNames));
         }
 
         /// <summary>

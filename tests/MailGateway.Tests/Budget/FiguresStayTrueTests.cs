@@ -171,4 +171,38 @@ public class FiguresStayTrueTests
         // The greeting string and its bytes are allocated and dropped: the weight is a little less.
         Assert.InRange(weighed, allocated * 85 / 100, allocated);
     }
+
+    // A console session that listed a long queue as JSON (messages of 100 recipients with long last
+    // replies) to a client reading slowly weighs no more than its figure: the output never grows.
+    [Fact]
+    public void ConsoleSession_AfterALongJsonListing_StaysWithinItsFigure()
+    {
+        var config = SimulatedGateway.DefaultConfig();
+        config.ConsoleListen = new[] { new ListenEndpoint(SimulatedGateway.ListenAddress, 2323) };
+        PartSizes sizes = PartSizes.Measure(config);
+        var gw = new SimulatedGateway(config);
+        gw.Deliveries.Defer("far.test", "451 4.3.0 " + new string('w', 900));
+        var recipients = Enumerable.Range(0, 100).Select(i => "user" + i + "@far.test").ToArray();
+        for (int m = 0; m < 5; m++) gw.Queue("cam@relay.test", recipients, "Subject: many\r\n\r\nx\r\n");
+        gw.Settle();
+        var client = gw.Network.Connect(SimulatedGateway.ListenAddress, 2323, "127.0.0.1");
+        gw.Settle();
+        client.ReceiveBuffer = 700;
+        client.Write("script\r\nqueue --json\r\n");
+        var connection = (Connection)Field<System.Collections.ArrayList>(gw.Gateway, "_connections")[0];
+        long heaviest = 0;
+        var text = new StringBuilder();
+        for (int round = 0; round < 100_000 && !text.ToString().EndsWith("]}\r\n.\r\n"); round++)
+        {
+            gw.Settle();
+            // The message being listed is weighed as the queue's own (a queue index entry), not here.
+            Weight now = new ObjectSize().Share(typeof(MailGateway.Core.Console.ConsoleSettings)).Share(typeof(MailGateway.Core.Spool.Spool))
+                .Share(typeof(MailGateway.Core.Spool.QueuedMessage)).Weigh(connection);
+            heaviest = Math.Max(heaviest, now.Budget);
+            text.Append(client.ReadNew());
+        }
+        Assert.Equal(5, Regex.Matches(text.ToString(), "\"held\":false").Count);
+        Assert.InRange(text.Length, 5 * 100 * 900, int.MaxValue);
+        Assert.InRange(heaviest, 1, sizes.ConsoleSession.Budget);
+    }
 }

@@ -1,0 +1,216 @@
+// The console's commands, the same on every way in (console.listen over TCP, a serial port, the
+// ESP32's UART, the terminal of mailgw run). Each runs within one loop pass against the live
+// gateway, so it sees and changes exactly what the queue runner sees; long output goes through an
+// IConsoleProducer, a little per pass.
+//   help                      the commands
+//   status                    version, uptime, listeners, sessions, queue, card, clock, errors
+//   queue [--json]            the queue, like mailq (--json: one JSON object per message)
+//   queue show ID [--json]    one message: envelope and every recipient's progress
+//   queue flush [ID]          every pending recipient (or one message's) due now
+//   queue delete ID           removes a message for good, without a bounce
+//   queue hold ID             keeps a message on the card, never tried until released
+//   queue release ID          lets a held message go (also one held after internal errors)
+//   log [N]                   the last N lines of the log (as many as console.log_bytes keeps)
+//   script                    the mode for programs (ConsoleSession)
+//   quit                      ends the session
+using MailGateway.Core.Runtime;
+using MailGateway.Core.Text;
+
+namespace MailGateway.Core.Console
+{
+    public sealed class ConsoleShell
+    {
+        private readonly Gateway _gateway;
+        private readonly RecentLog _log;
+
+        public ConsoleShell(Gateway gateway, RecentLog log)
+        {
+            _gateway = gateway;
+            _log = log;
+        }
+
+        /// <summary>Runs one command line; ends the command (prompt or end mark) unless a producer carries on.</summary>
+        public void Run(ConsoleSession s, string line)
+        {
+            string[] words = Words(line);
+            string verb = Ascii.ToLower(words[0]);
+            if (verb == "quit" || verb == "exit")
+            {
+                s.Quit();
+                return;
+            }
+            if (verb == "help" || verb == "?") Help(s);
+            else if (verb == "status") Status(s);
+            else if (verb == "queue" || verb == "mailq") Queue(s, words);
+            else if (verb == "log") Log(s, words);
+            else if (verb == "script")
+            {
+                s.ScriptMode = true;
+                s.WriteLine("ok: script mode");
+            }
+            else s.WriteLine("error: unknown command \"" + words[0] + "\"; help lists the commands");
+            Continue(s);
+        }
+
+        /// <summary>Lets the session's producer write more while there is room; ends the command when it is done.</summary>
+        public void Continue(ConsoleSession s)
+        {
+            if (s.Producer != null && !s.Producer.Produce(s)) return;
+            if (!s.IsClosing) s.EndCommand();
+        }
+
+        private static void Help(ConsoleSession s)
+        {
+            s.WriteLine("status                    version, uptime, listeners, sessions, queue, card, clock, errors");
+            s.WriteLine("queue [--json]            the queue, like mailq");
+            s.WriteLine("queue show ID [--json]    one message: envelope and every recipient's progress");
+            s.WriteLine("queue flush [ID]          try every deferred message (or one) now");
+            s.WriteLine("queue delete ID           remove a message for good, without a bounce");
+            s.WriteLine("queue hold ID             keep a message on the card without trying it");
+            s.WriteLine("queue release ID          let a held message go");
+            s.WriteLine("log [N]                   the last N lines of the log");
+            s.WriteLine("quit                      end this session");
+        }
+
+        private void Status(ConsoleSession s)
+        {
+            Config.GatewayConfig config = _gateway.Config;
+            IClock clock = _gateway.Clock;
+            Spool.Spool spool = _gateway.Spool;
+            s.WriteLine("mailgw " + _gateway.Version + " on " + config.Hostname + ", up " + Sizes.Duration(_gateway.UptimeMs));
+            for (int i = 0; i < _gateway.ListenerCount; i++) s.WriteLine("listening: " + _gateway.ListenerName(i));
+            s.WriteLine("sessions: " + _gateway.ConnectionCount.ToString() + " of " + config.MaxSessions.ToString() +
+                        " (this one included); deliveries running: " + _gateway.Queue.RunningJobs.ToString());
+            int held = spool.HeldCount;
+            s.WriteLine("queue: " + spool.MessagesOnCard.ToString() + " message(s) on the card at the last count" +
+                        (spool.Recovering ? " (still counting after the start)" : "") +
+                        ", " + spool.Count.ToString() + " in memory" + (held > 0 ? ", " + held.ToString() + " on hold" : ""));
+            long used = spool.Space.UsedBytes, max = spool.Space.MaxBytes;
+            s.WriteLine("card: " + Sizes.Bytes(used) + " of " + Sizes.Bytes(max) + " used (spool.max_bytes), " +
+                        Sizes.Bytes(max > used ? max - used : 0) + " free");
+            s.WriteLine(clock.UnixTimeKnown() ? "clock: set, " + RfcDate.Format(clock.UnixMs())
+                                              : "clock: not set (dates wait for it; queue ages and retries run regardless)");
+            s.WriteLine("internal errors: " + _gateway.InternalErrors.ToString() + " in sessions, " +
+                        _gateway.Queue.InternalErrors.ToString() + " in deliveries");
+            string last = _log.LastWarning;
+            s.WriteLine("last warning: " + (last == null ? "none in the log's last " + Sizes.Bytes(config.ConsoleLog) : last));
+        }
+
+        private void Queue(ConsoleSession s, string[] words)
+        {
+            bool json = false;
+            int n = 0;
+            string[] args = new string[words.Length];
+            for (int i = 1; i < words.Length; i++)
+            {
+                if (words[i] == "--json") json = true;
+                else args[n++] = words[i];
+            }
+            string sub = n == 0 ? "list" : Ascii.ToLower(args[0]);
+            string id = n > 1 ? Ascii.ToUpper(args[1]) : null;
+            Delivery.QueueRunner runner = _gateway.Queue;
+            long nowQueueMs = runner.QueueTimeMs(_gateway.Clock.MonotonicMs());
+            if (sub == "list" && n <= 1)
+            {
+                s.Producer = new QueueListing(_gateway.Spool, nowQueueMs, json, null);
+                return;
+            }
+            if (sub == "flush" && n == 1)
+            {
+                runner.FlushNow();
+                s.WriteLine("ok: every deferred message is due now");
+                return;
+            }
+            if (id == null || n > 2)
+            {
+                s.WriteLine("error: usage: queue [list] | queue show|flush|delete|hold|release ID");
+                return;
+            }
+            string problem;
+            if (sub == "show")
+            {
+                s.Producer = new QueueListing(_gateway.Spool, nowQueueMs, json, id);
+                return;
+            }
+            if (sub == "flush") problem = runner.Flush(id);
+            else if (sub == "delete") problem = runner.Delete(id);
+            else if (sub == "hold") problem = runner.Hold(id);
+            else if (sub == "release") problem = runner.Release(id);
+            else
+            {
+                s.WriteLine("error: no queue command \"" + args[0] + "\"; try show, flush, delete, hold or release");
+                return;
+            }
+            s.WriteLine(problem == null ? "ok: " + id + " " + Done(sub) : "error: " + problem);
+        }
+
+        private static string Done(string sub)
+        {
+            if (sub == "flush") return "is due now";
+            if (sub == "delete") return "deleted";
+            if (sub == "hold") return "on hold";
+            return "released";
+        }
+
+        private void Log(ConsoleSession s, string[] words)
+        {
+            long n = 20;
+            if (words.Length > 1 && (!Ascii.TryParseLong(words[1], out n) || n < 1))
+            {
+                s.WriteLine("error: usage: log [N], N a whole number of lines");
+                return;
+            }
+            s.Producer = new LogLines(_log, _log.StartOfLast(n > 100000 ? 100000 : (int)n), _log.End);
+        }
+
+        // The words of a line, split at spaces and tabs.
+        private static string[] Words(string line)
+        {
+            string[] parts = new string[line.Length / 2 + 1];
+            int n = 0;
+            int i = 0;
+            while (i < line.Length)
+            {
+                while (i < line.Length && (line[i] == ' ' || line[i] == '\t')) i++;
+                int start = i;
+                while (i < line.Length && line[i] != ' ' && line[i] != '\t') i++;
+                if (i > start) parts[n++] = line.Substring(start, i - start);
+            }
+            string[] words = new string[n == 0 ? 1 : n];
+            if (n == 0) words[0] = "";
+            System.Array.Copy(parts, words, n);
+            return words;
+        }
+
+        // "log N": the lines between two positions of the ring, a few per pass; if the gateway logs
+        // so much meanwhile that the ring overwrites what is still to be shown, that is said.
+        private sealed class LogLines : IConsoleProducer
+        {
+            private readonly RecentLog _log;
+            private readonly long _to;
+            private long _at;
+
+            public LogLines(RecentLog log, long from, long to)
+            {
+                _log = log;
+                _at = from;
+                _to = to;
+            }
+
+            public bool Produce(ConsoleSession s)
+            {
+                while (_at < _to && s.HasRoom)
+                {
+                    string line = _log.LineAt(_at, out _at);
+                    if (line == null)
+                    {
+                        s.WriteLine("(the log moved on faster than this was written; try again)");
+                        return true;
+                    }
+                    s.WriteLine(line);
+                }
+                return _at >= _to;
+            }
+        }
+    }
+}
