@@ -8,6 +8,7 @@
 //   mailgw user add|passwd|del|list [NAME] [--config FILE] [--iterations N]   the local users (UserCommand)
 //   mailgw console [--config FILE] [--connect HOST:PORT] [-c COMMAND]   the running gateway's console (Admin/)
 //   mailgw queue [list|show|flush|delete|hold|release] [ID] [--json]    its queue, for scripts (Admin/)
+//   mailgw sendmail [-t] [-i] [-f SENDER] [RECIPIENT...]   mail from standard input (Admin/Sendmail; also as "sendmail")
 //   mailgw simulate seed-story | campaign --seeds A..B [--plant NAME] [--verbose]   (SimulateCommand)
 // Exit codes: 0 ok, 1 runtime failure (a port that cannot be opened), 2 usage or configuration error
 // (a command line the parser refuses included); console and queue add sysexits.h codes (Admin/).
@@ -23,6 +24,9 @@ namespace MailGateway.Emulator
     {
         public static int Main(string[] args)
         {
+            // sendmail's own command line (-t, -oi, -fSENDER, ...) is not System.CommandLine's.
+            if (Admin.Sendmail.InvokedAsSendmail()) return Admin.Sendmail.Run(args, Console.OpenStandardInput(), Console.Error);
+            if (args.Length > 0 && args[0] == "sendmail") return Admin.Sendmail.Run(args[1..], Console.OpenStandardInput(), Console.Error);
             RootCommand root = Commands();
             ParseResult parsed = root.Parse(args);
             if (parsed.Errors.Count > 0)
@@ -44,6 +48,9 @@ namespace MailGateway.Emulator
             root.Subcommands.Add(UserCommand.Command());
             root.Subcommands.Add(Admin.AdminCommands.ConsoleCommand());
             root.Subcommands.Add(Admin.AdminCommands.QueueCommand());
+            // Listed for --help; Main hands its command line to Sendmail before parsing.
+            root.Subcommands.Add(new Command("sendmail", "send a message from standard input through the running gateway, as sendmail does " +
+                                                         "(-t, -i/-oi, -f SENDER, -F NAME, -C CONFIG, RECIPIENT...); also as a link named sendmail"));
             root.Subcommands.Add(SimulateCommand.Command());
             return root;
         }
