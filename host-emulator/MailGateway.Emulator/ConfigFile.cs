@@ -20,6 +20,11 @@ namespace MailGateway.Emulator
                 HostDefaults(config);
                 return config;
             }
+            if (Directory.Exists(path))
+            {
+                error = path + ": is a folder, not a configuration file";
+                return null;
+            }
             string text;
             try
             {

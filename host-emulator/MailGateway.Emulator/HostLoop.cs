@@ -21,6 +21,7 @@ namespace MailGateway.Emulator
         public static int Run(GatewayConfig config)
         {
             HostLog log = HostLog.Buffered();
+            PrivateFiles.ForThisProcess();
             HostClock clock = new HostClock();
             using HostNetwork network = new HostNetwork();
             HostStorage storage;
@@ -33,6 +34,7 @@ namespace MailGateway.Emulator
                 Console.Error.WriteLine("mailgw: spool.dir " + config.SpoolDir + ": " + e.Message);
                 return 1;
             }
+            PrivateFiles.Narrow(storage.DirectoryPath, log);
             storage.CommitEnded = network.Wake; // a batch committed beside the loop wakes it (IBackgroundCommit)
             // The server certificate for STARTTLS and implicit TLS: tls.cert/tls.key, or a
             // self-signed one made at first start and kept in the data folder.
@@ -70,16 +72,11 @@ namespace MailGateway.Emulator
                 return 1;
             }
             LocalMail local = null;
-            if (HasMailboxDomains(config))
+            if (ConfigChecks.HasMailboxDomains(config))
             {
-                // Mail for local domains without a route goes into mailbox folders beside the spool.
+                // Mail for local domains without a route goes into mailbox folders beside the spool
+                // (ConfigChecks made sure postmaster@ reaches someone).
                 AliasTable aliases = new AliasTable(config.Aliases);
-                if (!aliases.IsAlias("postmaster") && !users.Exists("postmaster"))
-                {
-                    Console.Error.WriteLine("mailgw: mail to postmaster@ a local domain must reach someone (RFC 5321 §4.5.1): " +
-                                            "set alias.postmaster = <user or address>, or add a user named postmaster");
-                    return 2;
-                }
                 IStorageFolders folders = config.MailboxFormat == "maildir"
                     ? new MaildirFolders(storage.DirectoryPath, config.Hostname)
                     : new HostStorageFolders(storage.DirectoryPath, storage);
@@ -93,9 +90,9 @@ namespace MailGateway.Emulator
             {
                 gateway.Start();
             }
-            catch (SocketException e)
+            catch (ListenException e)
             {
-                Console.Error.WriteLine("mailgw: cannot listen: " + e.Message);
+                Console.Error.WriteLine("mailgw: " + e.Message + ListenHint(e));
                 return 1;
             }
             catch (IOException e)
@@ -140,14 +137,22 @@ namespace MailGateway.Emulator
             return 0;
         }
 
-        // True when some local domain has no route: this gateway is its mailbox host.
-        private static bool HasMailboxDomains(GatewayConfig config)
+        // What to change when a listener cannot be opened, for the usual reasons.
+        private static string ListenHint(ListenException e)
         {
-            foreach (string domain in config.LocalDomains)
+            if (e.InnerException is not SocketException socket) return "";
+            switch (socket.SocketErrorCode)
             {
-                if (!config.HasRoute(domain)) return true;
+                case SocketError.AccessDenied when e.Port < 1024:
+                    return "\n  ports below 1024 need root or the CAP_NET_BIND_SERVICE capability: the systemd unit in " +
+                           "boards/raspberry-pi gives it (AmbientCapabilities=CAP_NET_BIND_SERVICE); or choose a port above 1023";
+                case SocketError.AddressAlreadyInUse:
+                    return "\n  another program listens there already (see: ss -ltnp 'sport = :" + e.Port + "'), or a gateway is running";
+                case SocketError.AddressNotAvailable:
+                    return "\n  this machine has no such address; use one of its own, 127.0.0.1, or 0.0.0.0 for all";
+                default:
+                    return "";
             }
-            return false;
         }
 
         private static bool _stopRequested;

@@ -91,7 +91,7 @@ namespace MailGateway.Emulator
                     Console.Error.WriteLine("mailgw: " + error);
                     return 2;
                 }
-                if (!Fits(loaded, path)) return 2;
+                if (!Fits(loaded, path) || !Checked(loaded, path)) return 2;
                 return HostLoop.Run(loaded);
             });
             return run;
@@ -111,7 +111,7 @@ namespace MailGateway.Emulator
                     Console.Error.WriteLine("mailgw: " + error);
                     return 2;
                 }
-                if (!Fits(loaded, path)) return 2;
+                if (!Fits(loaded, path) || !Checked(loaded, path)) return 2;
                 Console.Out.WriteLine(path + ": ok");
                 return 0;
             });
@@ -141,6 +141,17 @@ namespace MailGateway.Emulator
                 Console.Error.WriteLine("mailgw: " + (path ?? "(embedded defaults)") + ": does not fit the board: " + problem +
                                         " (mailgw budget shows every part)");
             }
+            return problems.Count == 0;
+        }
+
+        // What run refuses beyond the syntax is an error here too, and what is probably a mistake
+        // a warning (ConfigChecks); check-config and run say the same.
+        private static bool Checked(GatewayConfig config, string path)
+        {
+            string where = path ?? "(embedded defaults)";
+            foreach (string warning in ConfigChecks.Warnings(config)) Console.Error.WriteLine("mailgw: warning: " + where + ": " + warning);
+            List<string> problems = ConfigChecks.Problems(config);
+            foreach (string problem in problems) Console.Error.WriteLine("mailgw: " + where + ": " + problem);
             return problems.Count == 0;
         }
 

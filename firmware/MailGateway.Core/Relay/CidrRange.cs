@@ -33,6 +33,12 @@ namespace MailGateway.Core.Relay
             return new CidrRange(address, bits);
         }
 
+        /// <summary>True when every address of this range is in outer too.</summary>
+        public bool Within(CidrRange outer)
+        {
+            return outer._prefixBits <= _prefixBits && outer.Contains(_network);
+        }
+
         public bool Contains(byte[] address)
         {
             if (address == null || address.Length != _network.Length) return false;

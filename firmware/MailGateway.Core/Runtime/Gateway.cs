@@ -108,13 +108,14 @@ namespace MailGateway.Core.Runtime
         public int ListenerCount { get { return _listeners.Length; } }
         public int Listener(int index) { return _listeners[index]; }
 
-        /// <summary>Recovers the spool, then opens the listeners. Throws if a listener cannot be opened.</summary>
+        /// <summary>Recovers the spool, then opens the listeners. Throws ListenException naming the listener that cannot be opened.</summary>
         public void Start()
         {
             _spool.Recover();
             if (_local != null) CountMailboxes();
             _queue.Start(_clock.MonotonicMs());
             _startedMs = _clock.MonotonicMs();
+            LogHowMailFlows();
             ListenEndpoint[][] groups = ListenerGroups();
             int count = 0;
             for (int g = 0; g < groups.Length; g++) count += groups[g].Length;
@@ -127,11 +128,62 @@ namespace MailGateway.Core.Runtime
                 {
                     _listenerGroup[i] = (byte)g;
                     ListenEndpoint endpoint = groups[g][k];
-                    _listeners[i] = _network.Listen(endpoint.Address, endpoint.Port);
+                    try
+                    {
+                        _listeners[i] = _network.Listen(endpoint.Address, endpoint.Port);
+                    }
+                    catch (System.Exception e)
+                    {
+                        if (Failures.IsHalt(e)) throw;
+                        for (int opened = 0; opened < i; opened++) CloseQuietly(_listeners[opened]);
+                        _listeners = new int[0];
+                        throw new ListenException(ListenerName(i), endpoint.Port, e);
+                    }
                     _log.Line("listening on " + ListenerName(i) + (g < ConsoleGroup ? " as " + _config.Hostname : "") +
                               (g == ConsoleGroup && _config.ConsolePassword == null ? ", no password (loopback only)" : ""));
                 }
             }
+        }
+
+        // Two lines at start that answer the first questions about a new gateway: how does mail
+        // leave, and who may send it anywhere.
+        private void LogHowMailFlows()
+        {
+            string leaves;
+            if (_config.Smarthost != null)
+            {
+                leaves = "through the smarthost " + _config.Smarthost.Host + ":" + _config.Smarthost.Port.ToString() +
+                         " (TLS: " + TlsMode.Name(_config.SmarthostTls) +
+                         (_config.SmarthostUser != null ? ", as " + _config.SmarthostUser : "") + ")";
+            }
+            else if (_config.DnsServers.Length > 0)
+            {
+                string servers = "";
+                for (int i = 0; i < _config.DnsServers.Length; i++)
+                {
+                    servers += (i > 0 ? ", " : "") + _config.DnsServers[i].Address + ":" + _config.DnsServers[i].Port.ToString();
+                }
+                leaves = "by MX, port " + _config.DeliveryPort.ToString() + ", asking the DNS servers " + servers;
+            }
+            else leaves = "by MX, port " + _config.DeliveryPort.ToString() + ", through the system's resolver";
+            for (int i = 0; i < _config.Routes.Length; i++)
+            {
+                leaves += "; " + _config.Routes[i].Domain + " to " + _config.Routes[i].Target.Host + ":" + _config.Routes[i].Target.Port.ToString();
+            }
+            _log.Line("mail leaves " + leaves);
+            string relay = "";
+            for (int i = 0; i < _config.RelayAllowText.Length; i++) relay += (i > 0 ? ", " : "") + _config.RelayAllowText[i];
+            _log.Line("may relay: " + (relay.Length > 0 ? relay + " (relay.allow)" : "no address (relay.allow is empty)") +
+                      (_local != null ? ", and users who log in" : "") +
+                      "; anyone may send to " + ReceivingDomains());
+        }
+
+        private string ReceivingDomains()
+        {
+            string domains = "";
+            for (int i = 0; i < _config.LocalDomains.Length; i++) domains += (domains.Length > 0 ? ", " : "") + _config.LocalDomains[i];
+            for (int i = 0; i < _config.RelayDomains.Length; i++) domains += (domains.Length > 0 ? ", " : "") + _config.RelayDomains[i];
+            return domains.Length > 0 ? domains : "no domain (local.domains and relay.domains are empty)";
         }
 
         // The listeners in the order Start opens them: SMTP, SMTP with implicit TLS, then (with local
@@ -190,8 +242,8 @@ namespace MailGateway.Core.Runtime
                     _log.Line("warning: mailbox " + folder + " of user " + names[i] + " cannot be read: " + e.Message);
                 }
             }
-            _log.Line("mailboxes: " + names.Length.ToString() + " user(s), " + total.ToString() + " bytes; card " +
-                      _spool.Space.UsedBytes.ToString() + " of " + _spool.Space.MaxBytes.ToString() + " bytes used");
+            _log.Line("mailboxes: " + names.Length.ToString() + " user(s), " + Text.Sizes.Bytes(total) + "; card " +
+                      Text.Sizes.Bytes(_spool.Space.UsedBytes) + " of " + Text.Sizes.Bytes(_spool.Space.MaxBytes) + " used");
         }
 
         /// <summary>One pass of the loop; returns how long the platform may wait before the next.</summary>

@@ -229,7 +229,7 @@ namespace MailGateway.Core.Spool
             }
             int held = HeldCount;
             _log.Line("spool: " + _cycleMessages.ToString() + " queued message(s)" + (held > 0 ? ", " + held.ToString() + " on hold" : "") +
-                      ", " + _space.UsedBytes.ToString() + " of " + _space.MaxBytes.ToString() + " bytes used");
+                      ", " + Text.Sizes.Bytes(_space.UsedBytes) + " of " + Text.Sizes.Bytes(_space.MaxBytes) + " used");
         }
 
         // One name of the walk: a message to offer, or null when there is nothing to offer (not a

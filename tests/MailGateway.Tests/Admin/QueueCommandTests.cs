@@ -62,8 +62,12 @@ public class QueueCommandTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void QueueCommands_ListAsJson_Show_Hold_Release_Delete_WithExitCodesForScripts()
     {
+        string spool = Path.Combine(_dir, "spool");
+        Directory.CreateDirectory(spool);
+        File.SetUnixFileMode(spool, (UnixFileMode)0x1ED); // 0755, as an administrator may have made it
         using var gateway = MailgwProcess.Run(_config);
         var snapshot = new byte[1536 * 1024];
         new Random(5).NextBytes(snapshot);
@@ -83,6 +87,9 @@ public class QueueCommandTests : IDisposable
         Assert.All(alarm.GetProperty("recipients").EnumerateArray(), r => Assert.Equal("pending", r.GetProperty("state").GetString()));
         string id = camera.GetProperty("id").GetString();
         string other = alarm.GetProperty("id").GetString();
+        // Mail is for the gateway's user only: the folder narrowed to 0700, every file 0600.
+        Assert.Equal((UnixFileMode)0x1C0, File.GetUnixFileMode(spool));
+        Assert.All(Directory.GetFiles(spool), f => Assert.Equal((UnixFileMode)0x180, File.GetUnixFileMode(f)));
 
         string show = Mailgw("queue show " + other + " --config " + _config, out exit);
         Assert.Equal(0, exit);

@@ -91,7 +91,7 @@ public class MailboxSpaceTests
         // After a restart the mailboxes are counted again before any mail is taken.
         var gw = Gateway(mailboxMax: 0, cardMax: 130_000, restartOf: first);
         Assert.Equal(first.Gateway.Spool.Space.UsedBytes, gw.Gateway.Spool.Space.UsedBytes);
-        Assert.Contains(gw.Log, l => Regex.IsMatch(l, @"^mailboxes: 2 user\(s\), \d+ bytes; card \d+ of 130000 bytes used$"));
+        Assert.Contains(gw.Log, l => Regex.IsMatch(l, @"^mailboxes: 2 user\(s\), \d+(\.\d)? KiB; card \d+(\.\d)? KiB of 126 KiB used$"));
         var client = gw.Connect();
         gw.Settle();
         gw.Say(client, "EHLO cam\r\n");

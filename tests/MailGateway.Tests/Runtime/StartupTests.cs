@@ -90,4 +90,23 @@ public class StartupTests
         Assert.Contains("error: 1 damaged queue file(s) set aside as .BAD at start-up (see above); set queue.postmaster to be told by mail", gw.Log);
         Assert.Single(SpoolContents.ReadAll(card)); // the good message, no notice
     }
+
+    // The first questions about a new gateway, answered in its first lines: how mail leaves, and
+    // who may send it anywhere.
+    [Fact]
+    public void AtStart_TheLogSaysHowMailLeaves_AndWhoMayRelay()
+    {
+        var gw = new SimulatedGateway();
+        Assert.Contains("mail leaves by MX, port 25, through the system's resolver", gw.Log);
+        Assert.Contains("may relay: 192.168.1.0/24 (relay.allow); anyone may send to local.test, relay.test", gw.Log);
+
+        var config = SimulatedGateway.DefaultConfig();
+        Assert.Null(MailGateway.Core.Config.ConfigParser.Set(config, "relay.smarthost", "smtp.provider.test:587"));
+        Assert.Null(MailGateway.Core.Config.ConfigParser.Set(config, "relay.smarthost_user", "me"));
+        Assert.Null(MailGateway.Core.Config.ConfigParser.Set(config, "route.local.test", "10.0.0.5:25"));
+        Assert.Null(MailGateway.Core.Config.ConfigParser.Set(config, "relay.allow", ""));
+        var routed = new SimulatedGateway(config);
+        Assert.Contains("mail leaves through the smarthost smtp.provider.test:587 (TLS: starttls, as me); local.test to 10.0.0.5:25", routed.Log);
+        Assert.Contains("may relay: no address (relay.allow is empty); anyone may send to local.test, relay.test", routed.Log);
+    }
 }
