@@ -1,7 +1,10 @@
 // The host's single-threaded loop: real sockets (HostNetwork), real files with fsync (HostStorage),
 // the system clock. Runs Gateway.RunOnce, then waits in Socket.Select for at most the time it asks
 // (a pass that asks for no wait still polls, which tells the network which sockets to read);
-// SIGTERM or SIGINT (Ctrl-C) wakes that wait and ends the loop with a clean shutdown.
+// SIGTERM or SIGINT (Ctrl-C) wakes that wait and ends the loop with a clean shutdown. SIGHUP
+// (systemctl reload) reads the configuration file again: a file that fails any check start-up
+// makes is logged and the running configuration stays; a good one replaces the gateway in place
+// (clients in a session get 421 and come back; accepted mail is on disk and is picked up again).
 using System;
 using System.IO;
 using System.Net.Sockets;
@@ -18,10 +21,30 @@ namespace MailGateway.Emulator
     {
         private const int LoopErrorPauseMs = 100;
 
-        public static int Run(GatewayConfig config)
+        /// <summary>configPath: the file SIGHUP reads again (null: the embedded defaults, nothing to reload).</summary>
+        public static int Run(GatewayConfig config, string configPath = null)
         {
             HostLog log = HostLog.Buffered();
             PrivateFiles.ForThisProcess();
+            // Handlers first: a SIGTERM that arrives while the spool is being recovered or right after
+            // "listening" is logged must still mean a clean stop.
+            _stopRequested = false;
+            _reloadRequested = false;
+            using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Reload);
+            while (true)
+            {
+                int result = Serve(config, configPath, log, out GatewayConfig next);
+                if (next == null) return result;
+                config = next;
+            }
+        }
+
+        // One gateway from start to stop; next: the configuration to serve next after a reload.
+        private static int Serve(GatewayConfig config, string configPath, HostLog log, out GatewayConfig next)
+        {
+            next = null;
             HostClock clock = new HostClock();
             using HostNetwork network = new HostNetwork();
             HostStorage storage;
@@ -51,12 +74,8 @@ namespace MailGateway.Emulator
                 Console.Error.WriteLine("mailgw: TLS certificate: " + e.Message);
                 return 1;
             }
-            // Handlers first: a SIGTERM that arrives while the spool is being recovered or right after
-            // "listening" is logged must still mean a clean stop.
-            _stopRequested = false;
-            _wakeOnStop = network;
-            using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            System.Threading.Volatile.Write(ref _wakeOnStop, network);
+            using HostStorage ownStorage = storage;
             HostRandom random = new HostRandom();
             // dns.servers empty: the system's resolver configuration (through DnsClient); else the
             // core's own resolver, exactly as the device runs it.
@@ -103,6 +122,12 @@ namespace MailGateway.Emulator
 
             while (!System.Threading.Volatile.Read(ref _stopRequested))
             {
+                if (System.Threading.Volatile.Read(ref _reloadRequested))
+                {
+                    System.Threading.Volatile.Write(ref _reloadRequested, false);
+                    next = Reread(configPath, log);
+                    if (next != null) break;
+                }
                 long waitMs;
                 try
                 {
@@ -137,6 +162,28 @@ namespace MailGateway.Emulator
             return 0;
         }
 
+        // The configuration file read and checked again as start-up checks it; null (and logged why)
+        // when it cannot be used, so the running one stays.
+        private static GatewayConfig Reread(string configPath, HostLog log)
+        {
+            if (configPath == null)
+            {
+                log.Line("reload: running on the embedded defaults; there is no file to read again");
+                return null;
+            }
+            GatewayConfig fresh = ConfigFile.Load(configPath, out string error);
+            var problems = new System.Collections.Generic.List<string>();
+            if (fresh == null) problems.Add(error);
+            else problems.AddRange(Program.Problems(fresh, configPath, out _));
+            if (problems.Count > 0)
+            {
+                foreach (string problem in problems) log.Line("warning: reload: " + problem + "; the running configuration stays");
+                return null;
+            }
+            log.Line("reload: " + configPath + " read; restarting the gateway with it");
+            return fresh;
+        }
+
         // What to change when a listener cannot be opened, for the usual reasons.
         private static string ListenHint(ListenException e)
         {
@@ -156,7 +203,15 @@ namespace MailGateway.Emulator
         }
 
         private static bool _stopRequested;
+        private static bool _reloadRequested;
         private static HostNetwork _wakeOnStop;
+
+        private static void Reload(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            System.Threading.Volatile.Write(ref _reloadRequested, true);
+            System.Threading.Volatile.Read(ref _wakeOnStop)?.Wake();
+        }
 
         private static void Stop(PosixSignalContext context)
         {

@@ -91,8 +91,8 @@ namespace MailGateway.Emulator
                     Console.Error.WriteLine("mailgw: " + error);
                     return 2;
                 }
-                if (!Fits(loaded, path) || !Checked(loaded, path)) return 2;
-                return HostLoop.Run(loaded);
+                if (!Validated(loaded, path)) return 2;
+                return HostLoop.Run(loaded, path);
             });
             return run;
         }
@@ -111,46 +111,47 @@ namespace MailGateway.Emulator
                     Console.Error.WriteLine("mailgw: " + error);
                     return 2;
                 }
-                if (!Fits(loaded, path) || !Checked(loaded, path)) return 2;
+                if (!Validated(loaded, path)) return 2;
                 Console.Out.WriteLine(path + ": ok");
                 return 0;
             });
             return check;
         }
 
-        // The configuration's memory and sockets must fit its board (board.heap, board.native_heap,
-        // board.sockets): otherwise each problem is printed, naming the part and the key to change.
-        private static bool Fits(GatewayConfig config, string path)
+        /// <summary>
+        /// Everything start-up refuses in a configuration that parsed, each naming what to change:
+        /// memory and sockets that do not fit its board (board.heap, board.native_heap,
+        /// board.sockets) and ConfigChecks' problems; warnings: what is probably a mistake. The
+        /// same for run, check-config and a reload.
+        /// </summary>
+        public static List<string> Problems(GatewayConfig config, string path, out List<string> warnings)
         {
+            warnings = ConfigChecks.Warnings(config);
+            var problems = new List<string>();
             // A host that states no board limits has nothing to fit: nothing to measure.
-            if (config.BoardHeapBytes <= 0 && config.BoardNativeHeapBytes <= 0 && config.BoardSockets <= 0) return true;
-            List<string> problems;
-            try
+            if (config.BoardHeapBytes > 0 || config.BoardNativeHeapBytes > 0 || config.BoardSockets > 0)
             {
-                problems = Budget.MemoryBudget.For(config).Problems();
+                try
+                {
+                    foreach (string p in Budget.MemoryBudget.For(config).Problems())
+                        problems.Add("does not fit the board: " + p + " (mailgw budget shows every part)");
+                }
+                catch (Exception e)
+                {
+                    // A fault in measuring is ours, not the user's: said, and the gateway still starts.
+                    warnings.Add("cannot measure the memory budget (" + e.GetType().Name + ": " + e.Message + "); not checked");
+                }
             }
-            catch (Exception e)
-            {
-                // A fault in measuring is ours, not the user's: said, and the gateway still starts.
-                Console.Error.WriteLine("mailgw: warning: " + (path ?? "(embedded defaults)") + ": cannot measure the memory budget (" +
-                                        e.GetType().Name + ": " + e.Message + "); not checked");
-                return true;
-            }
-            foreach (string problem in problems)
-            {
-                Console.Error.WriteLine("mailgw: " + (path ?? "(embedded defaults)") + ": does not fit the board: " + problem +
-                                        " (mailgw budget shows every part)");
-            }
-            return problems.Count == 0;
+            problems.AddRange(ConfigChecks.Problems(config));
+            return problems;
         }
 
-        // What run refuses beyond the syntax is an error here too, and what is probably a mistake
-        // a warning (ConfigChecks); check-config and run say the same.
-        private static bool Checked(GatewayConfig config, string path)
+        // Prints the problems and warnings of Problems; true when there is no problem.
+        private static bool Validated(GatewayConfig config, string path)
         {
             string where = path ?? "(embedded defaults)";
-            foreach (string warning in ConfigChecks.Warnings(config)) Console.Error.WriteLine("mailgw: warning: " + where + ": " + warning);
-            List<string> problems = ConfigChecks.Problems(config);
+            List<string> problems = Problems(config, path, out List<string> warnings);
+            foreach (string warning in warnings) Console.Error.WriteLine("mailgw: warning: " + where + ": " + warning);
             foreach (string problem in problems) Console.Error.WriteLine("mailgw: " + where + ": " + problem);
             return problems.Count == 0;
         }

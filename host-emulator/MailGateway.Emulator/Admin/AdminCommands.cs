@@ -5,7 +5,8 @@
 //       the queue commands for scripts and cron; --json prints JSON (an array of messages for
 //       list, one object for show) read by System.Text.Json from the console's JSON lines
 // Where the console is: --connect, else the first console.listen of the configuration (--config,
-// else the embedded defaults); its password: console.password of that configuration.
+// else /etc/mailgw/mailgw.conf when it exists, else the embedded defaults); its password:
+// console.password of that configuration (the installed file is root:mailgw 0640: use sudo).
 // Exit codes (sysexits.h): 0 done, 1 the gateway said no (no such message, ...), 2 usage or
 // configuration error, 69 the console cannot be reached, 76 it answered nonsense, 77 the password
 // was refused or is missing.
@@ -138,6 +139,8 @@ namespace MailGateway.Emulator.Admin
         // Finds the console, opens it (script mode when scripted), runs work, reports failures.
         private static int WithConsole(string configPath, string connect, bool scripted, Func<ConsoleClient, int> work)
         {
+            // An installed gateway's file (boards/raspberry-pi/install.sh) is the default here.
+            if (configPath == null && File.Exists(Sendmail.DefaultConfig)) configPath = Sendmail.DefaultConfig;
             GatewayConfig config = ConfigFile.Load(configPath, out string error);
             if (config == null)
             {

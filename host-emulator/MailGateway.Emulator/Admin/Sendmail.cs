@@ -11,7 +11,8 @@
 //     -f, -r    the envelope sender (default: the user's name at hostname; "<>" for none)
 //     -F        the full name for the From header, when the message has none
 //     -C        the configuration file (default: $MAILGW_CONFIG, /etc/mailgw/mailgw.conf, or the
-//               embedded defaults)
+//               embedded defaults); a user who may not read the installed file (it holds
+//               secrets) hands the message to 127.0.0.1:25, where an installed gateway listens
 //   Accepted and ignored, as scripts pass them: -bm, -odi, -odb, -oem, -oee, -om, -v, -U, -B TYPE,
 //   -N DSN, -R RET, -V ENVID, and any other -o option.
 // A message without a header is taken as the body of one (From and Date are added); a message
@@ -100,9 +101,17 @@ namespace MailGateway.Emulator.Admin
             }
 
             configPath ??= Environment.GetEnvironmentVariable("MAILGW_CONFIG");
-            if (configPath == null && File.Exists(DefaultConfig)) configPath = DefaultConfig;
+            bool installed = configPath == null && File.Exists(DefaultConfig);
+            if (installed) configPath = DefaultConfig;
             GatewayConfig config = ConfigFile.Load(configPath, out string problem);
-            if (config == null)
+            if (config == null && installed && Unreadable(DefaultConfig))
+            {
+                // The installed file holds secrets and is not for every user; sendmail needs only
+                // the port, and an installed gateway listens on port 25 of every address.
+                config = ConfigFile.Load(null, out _);
+                config.SmtpListen = new[] { new ListenEndpoint("127.0.0.1", 25) };
+            }
+            else if (config == null)
             {
                 error.WriteLine("mailgw sendmail: " + problem);
                 return Usage;
@@ -160,6 +169,22 @@ namespace MailGateway.Emulator.Admin
             if (!message.Headers.Contains(HeaderId.Date)) message.Date = DateTimeOffset.Now;
 
             return Submit(config, message, envelopeSender, to, error);
+        }
+
+        private static bool Unreadable(string path)
+        {
+            try
+            {
+                using (File.OpenRead(path)) return false;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return true;
+            }
+            catch (IOException)
+            {
+                return false;
+            }
         }
 
         // The whole of standard input, or up to a line that is a single "." (unless -i).

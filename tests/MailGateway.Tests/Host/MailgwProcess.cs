@@ -105,6 +105,9 @@ public sealed class MailgwProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGHUP: what systemctl reload sends.</summary>
+    public void Hangup() => Assert.Equal(0, kill(_process.Id, 1));
+
     /// <summary>A TCP port on 127.0.0.1 that was free a moment ago.</summary>
     public static int FreePort()
     {
