@@ -2,7 +2,8 @@
 # Installs MailGateway as a systemd service (Raspberry Pi OS, Debian, or any systemd Linux):
 #   the binary        /usr/local/bin/mailgw
 #   the configuration /etc/mailgw/mailgw.conf (from board.conf beside this script, with a random
-#                     console.password; an existing file is never overwritten), root:mailgw 0640
+#                     console.password; an existing file is never overwritten), root:mailgw 0660 in
+#                     a folder root:mailgw 0770, so the console's "save" can replace it
 #   the spool         /var/lib/mailgw (the unit's StateDirectory), mailgw:mailgw 0700
 #   the unit          /etc/systemd/system/mailgw.service, enabled and started
 #   sendmail          /usr/sbin/sendmail -> mailgw, when no other sendmail is installed
@@ -45,10 +46,11 @@ conf="$root/etc/mailgw/mailgw.conf"
 if [ -e "$conf" ]; then
   say "$conf exists: kept as it is"
 else
-  install -d -m 0755 "$root/etc/mailgw"
+  install -d -m 0770 "$root/etc/mailgw"
+  [ -n "$root" ] || chown root:mailgw "$root/etc/mailgw"
   password="$(head -c 18 /dev/urandom | base64 | tr -d '/+=' )"
   sed "s|^#console.password = (set by install.sh)|console.password = $password|" "$here/board.conf" > "$conf.new"
-  chmod 0640 "$conf.new"
+  chmod 0660 "$conf.new"
   [ -n "$root" ] || chown root:mailgw "$conf.new"
   mv "$conf.new" "$conf"
   say "$conf written (console.password set; edit hostname, relay.allow and the smarthost)"

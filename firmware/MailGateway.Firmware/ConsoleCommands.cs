@@ -1,13 +1,12 @@
 // The minimal console (the full one with queue and user commands comes in a later release):
 //   show               the configuration file's settings (passwords masked) and the board
-//   set KEY VALUE      checks the value (the core's ConfigParser for gateway keys, DeviceSettings
-//                      for device keys) and writes it into the file on the card (CardFiles.Replace:
+//   set KEY VALUE      checks the value and the whole file with it (the core's ConfigEdits, as the
+//                      TCP console's set does) and writes the file on the card (CardFiles.Replace:
 //                      earlier lines for KEY are removed, "KEY = VALUE" is appended); it takes
 //                      effect at the next start
 //   reboot             restarts the board
 //   help               this list
 // Commands run between loop passes and touch only the configuration file, never the gateway.
-using MailGateway.Core.Config;
 
 namespace MailGateway.Firmware
 {
@@ -102,31 +101,18 @@ namespace MailGateway.Firmware
             }
             string key = MailGateway.Core.Text.Ascii.ToLower(rest.Substring(0, space));
             string value = MailGateway.Core.Text.Ascii.Trim(rest.Substring(space + 1));
-            string problem = DeviceKeys.IsDeviceKey(key) ? DeviceKeys.Check(key, value)
-                                                              : ConfigParser.Set(new GatewayConfig(), key, value);
-            if (problem != null)
-            {
-                _console.WriteLine("not set: " + problem);
-                return;
-            }
             try
             {
                 string text = ReadText();
-                string[] lines = text == null ? new string[0] : text.Split('\n');
-                string[] kept = new string[lines.Length + 1];
-                int n = 0;
-                for (int i = 0; i < lines.Length; i++)
+                // The core's edit: the value checked, the whole file checked as the next start reads it.
+                MailGateway.Core.Console.ConfigEdits edit = new MailGateway.Core.Console.ConfigEdits();
+                string problem = edit.Edit(text, _path, key, value);
+                if (problem != null)
                 {
-                    string k;
-                    string v;
-                    if (DeviceSettings.TryKeyValue(lines[i], out k, out v) && k == key) continue;
-                    if (i == lines.Length - 1 && lines[i].Length == 0) continue;    // the final newline
-                    kept[n++] = lines[i] + "\n";
+                    _console.WriteLine("not set: " + problem);
+                    return;
                 }
-                kept[n++] = key + " = " + value + "\n";
-                string[] all = new string[n];
-                System.Array.Copy(kept, all, n);
-                CardFiles.Replace(_path, _temporaryPath, MailGateway.Core.Text.Utf8.GetBytes(string.Concat(all)));
+                CardFiles.Replace(_path, _temporaryPath, MailGateway.Core.Text.Utf8.GetBytes(edit.Apply(text)));
                 _console.WriteLine("ok: " + key + " set; it takes effect after reboot");
             }
             catch (System.IO.IOException e)

@@ -105,6 +105,7 @@ namespace MailGateway.Emulator
             }
             Gateway gateway = new Gateway(config, network, storage, clock, log, random, deliveries, local);
             gateway.Version = Program.Version;
+            gateway.ConsolePlatform = new Admin.HostConsolePlatform(configPath);
             try
             {
                 gateway.Start();
@@ -209,13 +210,25 @@ namespace MailGateway.Emulator
         private static void Reload(PosixSignalContext context)
         {
             context.Cancel = true;
-            System.Threading.Volatile.Write(ref _reloadRequested, true);
-            System.Threading.Volatile.Read(ref _wakeOnStop)?.Wake();
+            RequestReload();
         }
 
         private static void Stop(PosixSignalContext context)
         {
             context.Cancel = true;
+            RequestStop();
+        }
+
+        /// <summary>As SIGHUP: the configuration file is read again at the end of this pass (the console's reload).</summary>
+        public static void RequestReload()
+        {
+            System.Threading.Volatile.Write(ref _reloadRequested, true);
+            System.Threading.Volatile.Read(ref _wakeOnStop)?.Wake();
+        }
+
+        /// <summary>As SIGTERM: a clean stop (the console's shutdown).</summary>
+        public static void RequestStop()
+        {
             System.Threading.Volatile.Write(ref _stopRequested, true);
             System.Threading.Volatile.Read(ref _wakeOnStop)?.Wake(); // do not sleep out the current Wait
         }

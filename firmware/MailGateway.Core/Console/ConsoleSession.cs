@@ -29,6 +29,8 @@ namespace MailGateway.Core.Console
         /// <summary>How long a wrong password waits for its answer.</summary>
         public const long FailureDelayMs = 2000;
         public const int MaxFailures = 3;
+        /// <summary>Silence after which a session is closed.</summary>
+        public const long IdleTimeoutMs = 10 * 60 * 1000;
         public const string Prompt = "mailgw> ";
         public const string PasswordPrompt = "password: ";
 
@@ -60,7 +62,7 @@ namespace MailGateway.Core.Console
             _settings = settings;
             _clientAddress = clientAddress;
             _loggedIn = settings.Password == null || settings.Password.Length == 0;
-            _idleDeadlineMs = nowMs + settings.IdleTimeoutMs;
+            _idleDeadlineMs = nowMs + IdleTimeoutMs;
             WriteLine("MailGateway console on " + settings.Hostname + " (mailgw " + settings.Version + ")");
             Write(_loggedIn ? Prompt : PasswordPrompt);
         }
@@ -124,7 +126,7 @@ namespace MailGateway.Core.Console
 
         private void LineEnded(long nowMs)
         {
-            _idleDeadlineMs = nowMs + _settings.IdleTimeoutMs;
+            _idleDeadlineMs = nowMs + IdleTimeoutMs;
             string text = Utf8.GetString(_line, 0, _lineLength);
             bool tooLong = _lineTooLong;
             _lineLength = 0;

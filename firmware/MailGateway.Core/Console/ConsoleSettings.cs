@@ -8,6 +8,5 @@ namespace MailGateway.Core.Console
         public string Version = "?";
         /// <summary>console.password; null or empty: no login (the listener is then loopback only).</summary>
         public string Password;
-        public long IdleTimeoutMs = 10 * 60 * 1000;
     }
 }

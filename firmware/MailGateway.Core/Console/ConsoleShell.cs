@@ -11,6 +11,10 @@
 //   queue hold ID             keeps a message on the card, never tried until released
 //   queue release ID          lets a held message go (also one held after internal errors)
 //   log [N]                   the last N lines of the log (as many as console.log_bytes keeps)
+//   show config               the configuration file's settings (secrets masked) and unsaved changes
+//   set KEY VALUE, unset KEY  change a setting, checked as the file is at start (ConfigEdits)
+//   save                      writes the changes to the file atomically (IConsolePlatform)
+//   reload, reboot, shutdown  apply the saved file, restart, stop (what each means: the platform)
 //   script                    the mode for programs (ConsoleSession)
 //   quit                      ends the session
 using MailGateway.Core.Runtime;
@@ -21,13 +25,13 @@ namespace MailGateway.Core.Console
     public sealed class ConsoleShell
     {
         private readonly Gateway _gateway;
-        private readonly RecentLog _log;
 
-        public ConsoleShell(Gateway gateway, RecentLog log)
+        public ConsoleShell(Gateway gateway)
         {
             _gateway = gateway;
-            _log = log;
         }
+
+        private RecentLog RecentLog { get { return _gateway.RecentLog; } }
 
         /// <summary>Runs one command line; ends the command (prompt or end mark) unless a producer carries on.</summary>
         public void Run(ConsoleSession s, string line)
@@ -43,6 +47,11 @@ namespace MailGateway.Core.Console
             else if (verb == "status") Status(s);
             else if (verb == "queue" || verb == "mailq") Queue(s, words);
             else if (verb == "log") Log(s, words);
+            else if (verb == "show") Show(s, words);
+            else if (verb == "set") Set(s, line);
+            else if (verb == "unset") Unset(s, words);
+            else if (verb == "save") Save(s);
+            else if (verb == "reload" || verb == "reboot" || verb == "shutdown") Platform(s, verb);
             else if (verb == "script")
             {
                 s.ScriptMode = true;
@@ -69,6 +78,11 @@ namespace MailGateway.Core.Console
             s.WriteLine("queue hold ID             keep a message on the card without trying it");
             s.WriteLine("queue release ID          let a held message go");
             s.WriteLine("log [N]                   the last N lines of the log");
+            s.WriteLine("show config               the configuration file's settings (passwords masked)");
+            s.WriteLine("set KEY VALUE, unset KEY  change a setting (checked at once; save writes it)");
+            s.WriteLine("save                      write the changes to the configuration file");
+            s.WriteLine("reload                    apply the saved file (sessions in progress get 421)");
+            s.WriteLine("reboot, shutdown          restart or stop the gateway");
             s.WriteLine("quit                      end this session");
         }
 
@@ -92,7 +106,7 @@ namespace MailGateway.Core.Console
                                               : "clock: not set (dates wait for it; queue ages and retries run regardless)");
             s.WriteLine("internal errors: " + _gateway.InternalErrors.ToString() + " in sessions, " +
                         _gateway.Queue.InternalErrors.ToString() + " in deliveries");
-            string last = _log.LastWarning;
+            string last = RecentLog.LastWarning;
             s.WriteLine("last warning: " + (last == null ? "none in the log's last " + Sizes.Bytes(config.ConsoleLog) : last));
         }
 
@@ -160,7 +174,202 @@ namespace MailGateway.Core.Console
                 s.WriteLine("error: usage: log [N], N a whole number of lines");
                 return;
             }
-            s.Producer = new LogLines(_log, _log.StartOfLast(n > 100000 ? 100000 : (int)n), _log.End);
+            s.Producer = new LogLines(RecentLog, RecentLog.StartOfLast(n > 100000 ? 100000 : (int)n), RecentLog.End);
+        }
+
+        // ---- The configuration -------------------------------------------------------------------
+
+        private ConfigEdits _edits;
+
+        private ConfigEdits Edits
+        {
+            get
+            {
+                if (_edits == null) _edits = new ConfigEdits(); // made when first used: a board without a console pays nothing
+                return _edits;
+            }
+        }
+
+        private void Show(ConsoleSession s, string[] words)
+        {
+            if (words.Length != 2 || Ascii.ToLower(words[1]) != "config")
+            {
+                s.WriteLine("error: usage: show config");
+                return;
+            }
+            IConsolePlatform platform = _gateway.ConsolePlatform;
+            string text;
+            if (!ReadConfig(s, out text)) return;
+            if (text == null)
+            {
+                s.WriteLine("running on the embedded defaults: there is no configuration file to show");
+                return;
+            }
+            s.WriteLine("# " + platform.ConfigName);
+            s.Producer = new SettingLines(text, _edits);
+        }
+
+        private void Set(ConsoleSession s, string line)
+        {
+            // "set KEY VALUE": the value is the rest of the line, spaces and all.
+            string rest = Ascii.Trim(line.Substring(3));
+            int space = rest.IndexOf(' ');
+            if (space <= 0)
+            {
+                s.WriteLine("error: usage: set KEY VALUE");
+                return;
+            }
+            Edit(s, Ascii.ToLower(rest.Substring(0, space)), Ascii.Trim(rest.Substring(space + 1)));
+        }
+
+        private void Unset(ConsoleSession s, string[] words)
+        {
+            if (words.Length != 2)
+            {
+                s.WriteLine("error: usage: unset KEY");
+                return;
+            }
+            Edit(s, Ascii.ToLower(words[1]), null);
+        }
+
+        private void Edit(ConsoleSession s, string key, string value)
+        {
+            string text;
+            if (!ReadConfig(s, out text)) return;
+            if (text == null)
+            {
+                s.WriteLine("error: running on the embedded defaults: there is no configuration file to change (start with --config FILE)");
+                return;
+            }
+            string problem = Edits.Edit(text, _gateway.ConsolePlatform.ConfigName, key, value);
+            if (problem != null)
+            {
+                s.WriteLine("error: not changed: " + problem);
+                return;
+            }
+            s.WriteLine("ok: " + key + (value == null ? " unset" : " set") + "; save writes it, reload applies it");
+        }
+
+        private void Save(ConsoleSession s)
+        {
+            if (_edits == null || _edits.Count == 0)
+            {
+                s.WriteLine("ok: nothing to save");
+                return;
+            }
+            IConsolePlatform platform = _gateway.ConsolePlatform;
+            string text;
+            if (!ReadConfig(s, out text)) return;
+            string saved = _edits.Apply(text);
+            // The file may have changed under us since "set": checked again, whole.
+            string problem = Config.ConfigParser.Apply(saved, platform.ConfigName, new Config.GatewayConfig());
+            if (problem != null)
+            {
+                s.WriteLine("error: not saved: the file with these changes would not start: " + problem);
+                return;
+            }
+            try
+            {
+                platform.WriteConfig(saved);
+            }
+            catch (System.IO.IOException e)
+            {
+                s.WriteLine("error: not saved: " + e.Message);
+                return;
+            }
+            int n = _edits.Count;
+            _edits.Clear();
+            s.WriteLine("ok: " + n.ToString() + " change(s) saved to " + platform.ConfigName + "; reload applies them");
+        }
+
+        private void Platform(ConsoleSession s, string verb)
+        {
+            IConsolePlatform platform = _gateway.ConsolePlatform;
+            if (platform == null)
+            {
+                s.WriteLine("error: " + verb + " is not available here");
+                return;
+            }
+            if (_edits != null && _edits.Count > 0 && verb != "shutdown")
+            {
+                s.WriteLine("error: " + _edits.Count.ToString() + " unsaved change(s): save them first, or unset them");
+                return;
+            }
+            s.WriteLine(verb == "reload" ? platform.Reload() : verb == "reboot" ? platform.Restart() : platform.Shutdown());
+        }
+
+        // False (and said) when there is no platform or its file cannot be read.
+        private bool ReadConfig(ConsoleSession s, out string text)
+        {
+            text = null;
+            IConsolePlatform platform = _gateway.ConsolePlatform;
+            if (platform == null)
+            {
+                s.WriteLine("error: the configuration is not reachable from this console");
+                return false;
+            }
+            try
+            {
+                text = platform.ReadConfig();
+                return true;
+            }
+            catch (System.IO.IOException e)
+            {
+                s.WriteLine("error: cannot read " + platform.ConfigName + ": " + e.Message);
+                return false;
+            }
+        }
+
+        /// <summary>The command line as the log keeps it: the value of a secret ("set console.password ...") masked.</summary>
+        public static string ForLog(string line)
+        {
+            string[] words = Words(line);
+            if (words.Length >= 3 && Ascii.ToLower(words[0]) == "set" && ConfigEdits.IsSecret(Ascii.ToLower(words[1])))
+            {
+                return words[0] + " " + words[1] + " ********";
+            }
+            return line;
+        }
+
+        // "show config": the file's settings line by line, a secret's value masked, then the unsaved changes.
+        private sealed class SettingLines : IConsoleProducer
+        {
+            private readonly string[] _lines;
+            private readonly ConfigEdits _edits;
+            private int _at;
+            private int _edit;
+
+            public SettingLines(string text, ConfigEdits edits)
+            {
+                _lines = text.Split('\n');
+                _edits = edits;
+            }
+
+            public bool Produce(ConsoleSession s)
+            {
+                while (s.HasRoom && _at < _lines.Length)
+                {
+                    string line = _lines[_at++];
+                    if (line.Length > 0 && line[line.Length - 1] == '\r') line = line.Substring(0, line.Length - 1);
+                    string key = ConfigEdits.KeyOf(line);
+                    if (key == null) continue;
+                    s.WriteLine(Masked(key, Ascii.Trim(line.Substring(line.IndexOf('=') + 1))));
+                }
+                int edits = _edits == null ? 0 : _edits.Count;
+                while (s.HasRoom && _at >= _lines.Length && _edit < edits)
+                {
+                    if (_edit == 0) s.WriteLine("# not saved yet:");
+                    string value = _edits.Value(_edit);
+                    string key = _edits.Key(_edit++);
+                    s.WriteLine(value == null ? "unset " + key : Masked(key, value));
+                }
+                return _at >= _lines.Length && _edit >= edits;
+            }
+
+            private static string Masked(string key, string value)
+            {
+                return key + " = " + (ConfigEdits.IsSecret(key) && value.Length > 0 ? "********" : value);
+            }
         }
 
         // The words of a line, split at spaces and tabs.

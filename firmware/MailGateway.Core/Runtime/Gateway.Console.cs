@@ -21,6 +21,8 @@ namespace MailGateway.Core.Runtime
         }
 
         public Config.GatewayConfig Config { get { return _config; } }
+        /// <summary>The configuration file and reload/restart/shutdown for the console; null: not available.</summary>
+        public IConsolePlatform ConsolePlatform { get; set; }
         public IClock Clock { get { return _clock; } }
         /// <summary>The gateway's log as the console's "log" shows it (the last console.log_lines lines).</summary>
         public RecentLog RecentLog { get { return _recentLog; } }
@@ -43,7 +45,7 @@ namespace MailGateway.Core.Runtime
                 if (e == ConsoleSession.EventLogin) ConsoleLogin(c, nowMs);
                 else if (e == ConsoleSession.EventCommand)
                 {
-                    _log.Line("console: " + c.ClientName + ": " + s.Command);
+                    _log.Line("console: " + c.ClientName + ": " + ConsoleShell.ForLog(s.Command));
                     _shell.Run(s, s.Command);
                 }
             }

@@ -73,7 +73,7 @@ namespace MailGateway.Core.Runtime
             _local = local;
             _config = config;
             _consoleSettings = ConsoleSettings();
-            _shell = new Console.ConsoleShell(this, _recentLog);
+            _shell = new Console.ConsoleShell(this);
             _network = network;
             _clock = clock;
             _log = log;

@@ -460,14 +460,17 @@ namespace MailGateway.Emulator.Platform
             return _listing.Page(after, max, List);
         }
 
-        public void SyncDirectory()
+        public void SyncDirectory() => SyncFolder(_directory);
+
+        /// <summary>fsync(2) on a folder: the names made, renamed or removed in it are durable. Throws IOException.</summary>
+        public static void SyncFolder(string folder)
         {
             if (!OperatingSystem.IsLinux()) return;
-            int fd = open(_directory, ORdOnly | ODirectoryFlag());
-            if (fd < 0) throw LibcError("Cannot open the storage directory " + _directory + " to sync it");
+            int fd = open(folder, ORdOnly | ODirectoryFlag());
+            if (fd < 0) throw LibcError("Cannot open the folder " + folder + " to sync it");
             try
             {
-                if (fsync(fd) != 0) throw LibcError("Cannot sync the storage directory " + _directory);
+                if (fsync(fd) != 0) throw LibcError("Cannot sync the folder " + folder);
             }
             finally
             {

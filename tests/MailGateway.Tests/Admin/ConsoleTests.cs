@@ -293,7 +293,7 @@ public class ConsoleTests
     {
         var gw = Gateway();
         var client = LoggedIn(gw);
-        gw.Clock.Advance(new ConsoleSettings().IdleTimeoutMs);
+        gw.Clock.Advance(ConsoleSession.IdleTimeoutMs);
         gw.Settle();
         Assert.Equal("idle for too long; goodbye\r\n", client.ReadNew());
         Assert.True(client.ServerClosed);

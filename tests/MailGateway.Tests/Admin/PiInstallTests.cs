@@ -60,7 +60,8 @@ public sealed class PiInstallTests : IDisposable
         Assert.Contains("/etc/mailgw/mailgw.conf: ok", output); // check-config ran on what it wrote
 
         string conf = Path.Combine(stage, "etc", "mailgw", "mailgw.conf");
-        Assert.Equal((UnixFileMode)0x1A0, File.GetUnixFileMode(conf));                                        // 0640
+        Assert.Equal((UnixFileMode)0x1B0, File.GetUnixFileMode(conf));                                        // 0660
+        Assert.Equal((UnixFileMode)0x1F8, File.GetUnixFileMode(Path.GetDirectoryName(conf)!));                  // 0770
         Assert.Equal((UnixFileMode)0x1C0, File.GetUnixFileMode(Path.Combine(stage, "var", "lib", "mailgw")));  // 0700
         Assert.Equal((UnixFileMode)0x1ED, File.GetUnixFileMode(Path.Combine(stage, "usr", "local", "bin", "mailgw")));
         Assert.Equal("/usr/local/bin/mailgw", new FileInfo(Path.Combine(stage, "usr", "sbin", "sendmail")).LinkTarget);

@@ -58,6 +58,17 @@ public sealed class ReloadTests : IDisposable
                     string.Join("\n", gateway.Output));
         Assert.Contains(gateway.Output, l => l.Contains("the running configuration stays"));
         Send(smtp); // still serving
+
+        // The same from the console: set, save (the file replaced whole), reload.
+        File.WriteAllText(config, "hostname = after.test\n" + common + "console.listen = 127.0.0.1:" + console + "\n");
+        gateway.Hangup();
+        Assert.True(gateway.WaitForLine(_ => gateway.Output.Count(o => o.Contains("reload: " + config + " read")) == 2, TimeSpan.FromSeconds(30)));
+        Assert.True(gateway.WaitForLine(l => l.Contains("listening on 127.0.0.1:" + console), TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, MailgwProcess.RunToEnd(new[] { "console", "--config", config, "-c", "set hostname third.test", "-c", "save", "-c", "reload" },
+                                               null, out string said));
+        Assert.Contains("ok: 1 change(s) saved to " + config, said);
+        Assert.Contains("hostname = third.test", File.ReadAllText(config));
+        Assert.True(gateway.WaitForLine(l => l.Contains("(SMTP) as third.test"), TimeSpan.FromSeconds(30)), string.Join("\n", gateway.Output));
         Assert.Equal(0, gateway.Terminate());
     }
 }

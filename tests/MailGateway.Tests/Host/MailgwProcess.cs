@@ -14,6 +14,11 @@ public sealed class MailgwProcess : IDisposable
     private readonly ManualResetEventSlim _listening = new ManualResetEventSlim();
 
     private MailgwProcess(string arguments)
+        : this(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+    {
+    }
+
+    private MailgwProcess(string[] arguments)
     {
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (string.IsNullOrEmpty(dotnet) || !File.Exists(dotnet)) dotnet = "dotnet";
@@ -25,7 +30,7 @@ public sealed class MailgwProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mailgw.dll"));
-        foreach (string a in arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)) start.ArgumentList.Add(a);
+        foreach (string a in arguments) start.ArgumentList.Add(a);
         _process = Process.Start(start)!;
         _process.OutputDataReceived += (_, e) => Collect(e.Data);
         _process.ErrorDataReceived += (_, e) => Collect(e.Data);
@@ -59,12 +64,16 @@ public sealed class MailgwProcess : IDisposable
     }
 
     /// <summary>Like RunToEnd, with input (when not null) written to standard input before it is closed.</summary>
-    public static int RunToEnd(string arguments, string input, out string output)
+    public static int RunToEnd(string arguments, string input, out string output) =>
+        RunToEnd(arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries), input, out output);
+
+    /// <summary>Like RunToEnd, each argument given whole (one may hold spaces).</summary>
+    public static int RunToEnd(string[] arguments, string input, out string output)
     {
         using var p = new MailgwProcess(arguments);
         if (input != null) p._process.StandardInput.Write(input);
         p._process.StandardInput.Close();
-        if (!p._process.WaitForExit(60_000)) throw new TimeoutException("mailgw " + arguments + " did not end");
+        if (!p._process.WaitForExit(60_000)) throw new TimeoutException("mailgw " + string.Join(" ", arguments) + " did not end");
         p._process.WaitForExit();
         output = string.Join("\n", p.Output);
         return p._process.ExitCode;
