@@ -7,6 +7,7 @@
 #   the spool         /var/lib/mailgw (the unit's StateDirectory), mailgw:mailgw 0700
 #   the unit          /etc/systemd/system/mailgw.service, enabled and started
 #   sendmail          /usr/sbin/sendmail -> mailgw, when no other sendmail is installed
+#   serial            /usr/local/lib/libSystem.IO.Ports.Native.so, when published beside the binary
 # and a system user "mailgw". Run as root:
 #   sudo boards/raspberry-pi/install.sh --binary out/mailgw
 # Options: --binary PATH (default: ./mailgw), --no-start (install, but neither enable nor start),
@@ -36,6 +37,13 @@ say() { echo "install.sh: $*"; }
 
 install -D -m 0755 "$binary" "$root/usr/local/bin/mailgw"
 say "mailgw $("$root/usr/local/bin/mailgw" --version) in /usr/local/bin"
+# System.IO.Ports' native part (console.serial), published beside the NativeAOT binary.
+ports="$(dirname "$binary")/libSystem.IO.Ports.Native.so"
+if [ -f "$ports" ]; then
+  install -D -m 0644 "$ports" "$root/usr/local/lib/libSystem.IO.Ports.Native.so"
+  [ -n "$root" ] || ldconfig
+  say "libSystem.IO.Ports.Native.so in /usr/local/lib (for console.serial)"
+fi
 
 if [ -z "$root" ] && ! getent passwd mailgw >/dev/null; then
   useradd --system --user-group --home-dir /var/lib/mailgw --no-create-home --shell /usr/sbin/nologin mailgw

@@ -29,7 +29,7 @@ rm -f "$root/etc/systemd/system/mailgw.service"
 if [ -L "$root/usr/sbin/sendmail" ] && [ "$(readlink "$root/usr/sbin/sendmail")" = /usr/local/bin/mailgw ]; then
   rm -f "$root/usr/sbin/sendmail"
 fi
-rm -f "$root/usr/local/bin/mailgw"
+rm -f "$root/usr/local/bin/mailgw" "$root/usr/local/lib/libSystem.IO.Ports.Native.so"
 say "service, binary and sendmail link removed"
 
 if [ "$purge" = yes ]; then

@@ -121,6 +121,7 @@ namespace MailGateway.Emulator
                 return 1;
             }
 
+            System.Collections.Generic.List<Admin.LocalConsole> consoles = LocalConsoles(config, gateway, network, log);
             while (!System.Threading.Volatile.Read(ref _stopRequested))
             {
                 if (System.Threading.Volatile.Read(ref _reloadRequested))
@@ -133,7 +134,14 @@ namespace MailGateway.Emulator
                 try
                 {
                     users.ReloadIfChanged();
+                    foreach (Admin.LocalConsole console in consoles) console.Feed(clock.MonotonicMs());
                     waitMs = gateway.RunOnce();
+                    foreach (Admin.LocalConsole console in consoles) console.Write();
+                    consoles.RemoveAll(c =>
+                    {
+                        if (c.Ended) c.Dispose();
+                        return c.Ended;
+                    });
                 }
                 catch (Exception e)
                 {
@@ -148,6 +156,7 @@ namespace MailGateway.Emulator
                 log.Flush();
                 network.Wait(waitMs > 0 ? waitMs : 0);
             }
+            foreach (Admin.LocalConsole console in consoles) console.Dispose();
             try
             {
                 gateway.Shutdown();
@@ -162,6 +171,43 @@ namespace MailGateway.Emulator
             log.Flush();
             return 0;
         }
+
+        // The consoles on lines this process owns: its terminal, when it was started in the
+        // foreground of one (reading a terminal from the background would stop the process), and
+        // console.serial. A serial port that cannot be opened is logged and the gateway runs on.
+        private static System.Collections.Generic.List<Admin.LocalConsole> LocalConsoles(GatewayConfig config, Gateway gateway, HostNetwork network, HostLog log)
+        {
+            var consoles = new System.Collections.Generic.List<Admin.LocalConsole>();
+            if (!Console.IsInputRedirected && !Console.IsOutputRedirected && OperatingSystem.IsLinux() && tcgetpgrp(0) == getpgrp())
+            {
+                consoles.Add(new Admin.LocalConsole(gateway, "terminal", false, Console.OpenStandardInput(), Console.OpenStandardOutput(), null, network.Wake, log));
+            }
+            if (config.ConsoleSerial != null && ConfigParser.SerialPort(config.ConsoleSerial, out string device, out int baud))
+            {
+                var port = new System.IO.Ports.SerialPort(device, baud);
+                try
+                {
+                    port.Open();
+                    consoles.Add(new Admin.LocalConsole(gateway, "serial " + device, true, port.BaseStream, port.BaseStream, port, network.Wake, log));
+                }
+                catch (Exception e)
+                {
+                    // Whatever the reason (no such port, no permission, System.IO.Ports' native
+                    // library not installed beside a NativeAOT binary): said, and the gateway serves on.
+                    port.Dispose();
+                    string reason = e is DllNotFoundException ? "libSystem.IO.Ports.Native.so is not installed (install.sh puts it in /usr/local/lib)"
+                                                              : e.Message.Split('\n')[0];
+                    log.Line("warning: console.serial " + device + " cannot be opened (" + reason + "); the gateway runs without it");
+                }
+            }
+            return consoles;
+        }
+
+        [DllImport("libc")]
+        private static extern int tcgetpgrp(int fd);
+
+        [DllImport("libc")]
+        private static extern int getpgrp();
 
         // The configuration file read and checked again as start-up checks it; null (and logged why)
         // when it cannot be used, so the running one stays.

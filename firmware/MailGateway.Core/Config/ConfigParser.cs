@@ -192,6 +192,8 @@ namespace MailGateway.Core.Config
                     return null;
                 case "console.listen":
                     return ParseEndpoints(key, value, true, out config.ConsoleListen);
+                case "console.serial":
+                    return SetConsoleSerial(config, value);
                 case "console.password":
                     config.ConsolePassword = value.Length == 0 ? null : value;
                     return null;
@@ -238,6 +240,33 @@ namespace MailGateway.Core.Config
                     if (Ascii.StartsWithIgnoreCase(key, "alias.")) return SetAlias(config, key.Substring(6), value);
                     return "unknown key \"" + key + "\"";
             }
+        }
+
+        // "console.serial = /dev/ttyUSB0" or "/dev/ttyUSB0, 115200"; empty: none.
+        private static string SetConsoleSerial(GatewayConfig config, string value)
+        {
+            string port;
+            int baud;
+            if (value.Length > 0 && !SerialPort(value, out port, out baud))
+            {
+                return "console.serial: \"" + value + "\" is not PORT or PORT, SPEED (e.g. /dev/ttyUSB0, 115200)";
+            }
+            config.ConsoleSerial = value.Length == 0 ? null : value;
+            return null;
+        }
+
+        /// <summary>console.serial's port and speed (115200 unless given); false when the text is not PORT or PORT, SPEED.</summary>
+        public static bool SerialPort(string text, out string port, out int baud)
+        {
+            string[] parts = SplitList(text);
+            port = parts.Length > 0 ? parts[0] : null;
+            baud = 115200;
+            if (parts.Length == 0 || parts.Length > 2) return false;
+            if (parts.Length == 1) return true;
+            long speed;
+            if (!Ascii.TryParseLong(parts[1], out speed) || speed < 1200 || speed > 4000000) return false;
+            baud = (int)speed;
+            return true;
         }
 
         /// <summary>"5m", "4h", "90s", "2d": the largest unit that divides the time exactly.</summary>

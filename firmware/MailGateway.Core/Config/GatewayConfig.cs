@@ -44,6 +44,8 @@ namespace MailGateway.Core.Config
         public ListenEndpoint[] Pop3Listen = { new ListenEndpoint("127.0.0.1", 1110) };
         /// <summary>console.listen: the console over TCP (mailgw console, mailgw queue); none by default.</summary>
         public ListenEndpoint[] ConsoleListen = new ListenEndpoint[0];
+        /// <summary>console.serial as given ("/dev/ttyUSB0, 115200", checked): a serial port for the console on a host; null: none (ConfigParser.SerialPort reads it).</summary>
+        public string ConsoleSerial;
         /// <summary>console.password: asked before any console command; null: none, and console.listen must then be loopback.</summary>
         public string ConsolePassword;
         /// <summary>console.log_bytes: the ring of recent log lines the console's "log" shows; 0: DefaultConsoleLogBytes (a board's).</summary>

@@ -40,7 +40,6 @@ namespace MailGateway.Core.Console
         /// <summary>A command line was typed (Command): the gateway runs it and calls EndCommand.</summary>
         public const int EventCommand = 2;
 
-        private readonly ConsoleSettings _settings;
         private readonly string _clientAddress;
         private readonly ByteBuffer _output = new ByteBuffer(OutputBytes);
         private readonly byte[] _line = new byte[MaxLineBytes];
@@ -56,13 +55,20 @@ namespace MailGateway.Core.Console
         private long _answerFailureAtMs;
         private long _idleDeadlineMs;
         private string _logLine;
+        private readonly bool _local;
 
         public ConsoleSession(ConsoleSettings settings, string clientAddress, long nowMs)
+            : this(settings, clientAddress, nowMs, false)
         {
-            _settings = settings;
+        }
+
+        /// <summary>local: a line the platform owns (a terminal, a serial port): never closed for being idle.</summary>
+        public ConsoleSession(ConsoleSettings settings, string clientAddress, long nowMs, bool local)
+        {
             _clientAddress = clientAddress;
+            _local = local;
             _loggedIn = settings.Password == null || settings.Password.Length == 0;
-            _idleDeadlineMs = nowMs + IdleTimeoutMs;
+            _idleDeadlineMs = local ? long.MaxValue : nowMs + IdleTimeoutMs;
             WriteLine("MailGateway console on " + settings.Hostname + " (mailgw " + settings.Version + ")");
             Write(_loggedIn ? Prompt : PasswordPrompt);
         }
@@ -126,7 +132,7 @@ namespace MailGateway.Core.Console
 
         private void LineEnded(long nowMs)
         {
-            _idleDeadlineMs = nowMs + IdleTimeoutMs;
+            if (!_local) _idleDeadlineMs = nowMs + IdleTimeoutMs;
             string text = Utf8.GetString(_line, 0, _lineLength);
             bool tooLong = _lineTooLong;
             _lineLength = 0;

@@ -94,7 +94,7 @@ namespace MailGateway.Core.Console
             s.WriteLine("mailgw " + _gateway.Version + " on " + config.Hostname + ", up " + Sizes.Duration(_gateway.UptimeMs));
             for (int i = 0; i < _gateway.ListenerCount; i++) s.WriteLine("listening: " + _gateway.ListenerName(i));
             s.WriteLine("sessions: " + _gateway.ConnectionCount.ToString() + " of " + config.MaxSessions.ToString() +
-                        " (this one included); deliveries running: " + _gateway.Queue.RunningJobs.ToString());
+                        " (SMTP, POP3 and console connections); deliveries running: " + _gateway.Queue.RunningJobs.ToString());
             int held = spool.HeldCount;
             s.WriteLine("queue: " + spool.MessagesOnCard.ToString() + " message(s) on the card at the last count" +
                         (spool.Recovering ? " (still counting after the start)" : "") +

@@ -13,7 +13,6 @@ namespace MailGateway.Core.Console
         private readonly ILog _inner;
         private readonly byte[] _ring;
         private long _written;
-        private long _lastWarningAt = -1;
 
         public RecentLog(ILog inner, int bytes)
         {
@@ -21,13 +20,20 @@ namespace MailGateway.Core.Console
             _ring = new byte[bytes < 64 ? 64 : bytes];
         }
 
-        /// <summary>The last line that held "warning:" or "error:" while the ring still has it, else null.</summary>
+        /// <summary>The last line that holds "warning:" or "error:" while the ring still has it, else null (read from the ring, newest first).</summary>
         public string LastWarning
         {
             get
             {
-                long next;
-                return _lastWarningAt < 0 ? null : LineAt(_lastWarningAt, out next);
+                string found = null;
+                long at = StartOfLast(int.MaxValue);
+                while (at < _written)
+                {
+                    string line = LineAt(at, out at);
+                    if (line == null) break;
+                    if (line.IndexOf("warning:") >= 0 || line.IndexOf("error:") >= 0) found = line;
+                }
+                return found;
             }
         }
 
@@ -37,7 +43,6 @@ namespace MailGateway.Core.Console
         public void Line(string text)
         {
             _inner.Line(text);
-            if (text.IndexOf("warning:") >= 0 || text.IndexOf("error:") >= 0) _lastWarningAt = _written;
             byte[] bytes = Text.Utf8.GetBytes(text);
             int n = bytes.Length;
             int most = _ring.Length / 4;

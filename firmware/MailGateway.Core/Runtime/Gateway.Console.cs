@@ -9,7 +9,7 @@ namespace MailGateway.Core.Runtime
     public sealed partial class Gateway
     {
         private readonly RecentLog _recentLog;
-        private readonly ConsoleShell _shell;
+        private ConsoleShell _shell; // made with the first console session: a board without one pays nothing
         private readonly ConsoleSettings _consoleSettings;
         private long _startedMs = -1;
 
@@ -18,6 +18,15 @@ namespace MailGateway.Core.Runtime
         {
             get { return _consoleSettings.Version; }
             set { _consoleSettings.Version = value; }
+        }
+
+        private ConsoleShell Shell
+        {
+            get
+            {
+                if (_shell == null) _shell = new ConsoleShell(this);
+                return _shell;
+            }
         }
 
         public Config.GatewayConfig Config { get { return _config; } }
@@ -36,27 +45,83 @@ namespace MailGateway.Core.Runtime
             return s;
         }
 
-        private void HandleConsoleEvents(Connection c, long nowMs)
+        private void HandleConsoleEvents(ConsoleSession s, string clientName, long nowMs)
         {
-            ConsoleSession s = c.Console;
             int e;
             while ((e = s.PollEvent()) != ConsoleSession.EventNone)
             {
-                if (e == ConsoleSession.EventLogin) ConsoleLogin(c, nowMs);
+                if (e == ConsoleSession.EventLogin) ConsoleLogin(s, nowMs);
                 else if (e == ConsoleSession.EventCommand)
                 {
-                    _log.Line("console: " + c.ClientName + ": " + ConsoleShell.ForLog(s.Command));
-                    _shell.Run(s, s.Command);
+                    _log.Line("console: " + clientName + ": " + ConsoleShell.ForLog(s.Command));
+                    Shell.Run(s, s.Command);
                 }
             }
-            if (s.Producer != null && s.HasRoom) _shell.Continue(s);
+            if (s.Producer != null && s.HasRoom) Shell.Continue(s);
             string line;
             while ((line = s.PollLogLine()) != null) _log.Line(line);
         }
 
-        private void ConsoleLogin(Connection c, long nowMs)
+        // ---- Local consoles: a terminal or a serial line the platform feeds ------------------------
+
+        private System.Collections.ArrayList _localConsoles;
+
+        /// <summary>
+        /// A console on a line the platform owns (the terminal of mailgw run, a serial port, the
+        /// board's UART): the platform feeds its input (Receive) and sends its output (PeekTransmit)
+        /// around each RunOnce, which runs its commands like a TCP console's. No idle timeout; the
+        /// password (console.password) is asked only when askPassword (a serial line: whoever is
+        /// wired to it; the terminal: whoever started the gateway).
+        /// </summary>
+        public ConsoleSession OpenLocalConsole(string name, bool askPassword)
         {
-            ConsoleSession s = c.Console;
+            ConsoleSettings settings = _consoleSettings;
+            if (!askPassword)
+            {
+                settings = new ConsoleSettings();
+                settings.Hostname = _consoleSettings.Hostname;
+                settings.Version = _consoleSettings.Version;
+            }
+            ConsoleSession s = new ConsoleSession(settings, name, _clock.MonotonicMs(), true);
+            if (_localConsoles == null) _localConsoles = new System.Collections.ArrayList();
+            _localConsoles.Add(s);
+            _log.Line("console: " + name + " open");
+            return s;
+        }
+
+        public void CloseLocalConsole(ConsoleSession s)
+        {
+            if (_localConsoles != null && _localConsoles.Contains(s)) _localConsoles.Remove(s);
+        }
+
+        // A pass's work for the local consoles: timeouts and commands; returns the next deadline.
+        private long TendLocalConsoles(long nowMs, long nextDeadline)
+        {
+            if (_localConsoles == null) return nextDeadline;
+            for (int i = _localConsoles.Count - 1; i >= 0; i--)
+            {
+                ConsoleSession s = (ConsoleSession)_localConsoles[i];
+                try
+                {
+                    s.HandleDeadline(nowMs);
+                    HandleConsoleEvents(s, s.ClientAddress, nowMs);
+                    long deadline = s.PollDeadline();
+                    if (deadline < nextDeadline) nextDeadline = deadline;
+                }
+                catch (System.Exception e)
+                {
+                    if (Failures.IsHalt(e)) throw;
+                    _internalErrors++;
+                    _log.Line("warning: internal error in console " + s.ClientAddress + ": " + Failures.Describe(e) + "; that console session ends");
+                    _localConsoles.RemoveAt(i);
+                    s.Quit();
+                }
+            }
+            return nextDeadline;
+        }
+
+        private void ConsoleLogin(ConsoleSession s, long nowMs)
+        {
             string address = s.ClientAddress;
             bool ok = !_logins.IsBlocked(address, nowMs) && SameText(s.Password, _config.ConsolePassword);
             if (ok) _logins.Succeeded(address);

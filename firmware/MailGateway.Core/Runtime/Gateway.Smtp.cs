@@ -20,7 +20,7 @@ namespace MailGateway.Core.Runtime
             }
             if (c.Console != null)
             {
-                HandleConsoleEvents(c, _clock.MonotonicMs());
+                HandleConsoleEvents(c.Console, c.ClientName, _clock.MonotonicMs());
                 return;
             }
             SmtpServerSession s = c.Session;

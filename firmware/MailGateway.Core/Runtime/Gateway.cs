@@ -73,7 +73,6 @@ namespace MailGateway.Core.Runtime
             _local = local;
             _config = config;
             _consoleSettings = ConsoleSettings();
-            _shell = new Console.ConsoleShell(this);
             _network = network;
             _clock = clock;
             _log = log;
@@ -295,6 +294,7 @@ namespace MailGateway.Core.Runtime
                     Contain(c, e);
                 }
             }
+            nextDeadline = TendLocalConsoles(nowMs, nextDeadline);
             _nextDeadlineMs = progress ? nowMs : nextDeadline;
             if (progress) return 0;
             if (nextDeadline == long.MaxValue) return MaxWaitMs;

@@ -261,7 +261,7 @@ public class ConsoleTests
         Assert.Matches(@"^mailgw \? on gw\.local\.test, up \d+s\r\n", status);
         Assert.Contains("listening: 127.0.0.1:25 (SMTP)\r\n", status);
         Assert.Contains("listening: 127.0.0.1:2323 (console)\r\n", status);
-        Assert.Contains("sessions: 1 of 20 (this one included)", status);
+        Assert.Contains("sessions: 1 of 20 (SMTP, POP3 and console connections)", status);
         Assert.Contains(" 2 in memory", status);
         Assert.Matches(@"card: \d+(\.\d)? KiB of 1\.0 GiB used \(spool\.max_bytes\)", status);
         Assert.Contains("clock: set, ", status);
@@ -321,6 +321,56 @@ public class ConsoleTests
                      "anyone who reaches it could run the console", problem);
         Assert.Null(ConfigParser.Apply("console.listen = 0.0.0.0:2323\nconsole.password = long enough\n", "mailgw.conf", new GatewayConfig()));
         Assert.Null(ConfigParser.Apply("console.listen = 127.0.0.1:2323, [::1]:2323\n", "mailgw.conf", new GatewayConfig()));
+        var serial = new GatewayConfig();
+        Assert.Null(ConfigParser.Apply("console.serial = /dev/ttyUSB0, 9600\n", "mailgw.conf", serial));
+        Assert.True(ConfigParser.SerialPort(serial.ConsoleSerial, out string port, out int baud));
+        Assert.Equal(("/dev/ttyUSB0", 9600), (port, baud));
+        Assert.Equal("mailgw.conf:1: console.serial: \"/dev/ttyUSB0, fast\" is not PORT or PORT, SPEED (e.g. /dev/ttyUSB0, 115200)",
+                     ConfigParser.Apply("console.serial = /dev/ttyUSB0, fast\n", "mailgw.conf", new GatewayConfig()));
+    }
+
+    // A line the platform owns (a terminal, a serial port): fed and drained around each pass, its
+    // commands run like a TCP console's, never closed for being idle; the password only when asked.
+    [Fact]
+    public void ALocalConsole_RunsCommandsBetweenPasses_AndIsNeverIdleClosed()
+    {
+        var gw = Gateway(password: "s3cret pass");
+        var ids = DeferredMail(gw, 2);
+        ConsoleSession terminal = gw.Gateway.OpenLocalConsole("terminal", askPassword: false);
+        Assert.Equal("MailGateway console on gw.local.test (mailgw ?)\r\nmailgw> ", Drain(gw, terminal, null));
+        string listing = Drain(gw, terminal, "queue\n");
+        Assert.Contains(ids[1] + " ", listing);
+        gw.Clock.Advance(10 * ConsoleSession.IdleTimeoutMs);
+        Assert.Contains("ok: " + ids[0] + " on hold", Drain(gw, terminal, "queue hold " + ids[0] + "\n"));
+        Assert.Contains(gw.Log, l => l == "console: terminal: queue hold " + ids[0]);
+
+        ConsoleSession serial = gw.Gateway.OpenLocalConsole("serial /dev/ttyUSB0", askPassword: true);
+        Assert.EndsWith("password: ", Drain(gw, serial, null));
+        Drain(gw, serial, "s3cret pass\r\n");
+        Assert.Contains("-- 2 message(s)", Drain(gw, serial, "queue\r\n"));
+        Assert.Equal("bye\r\n", Drain(gw, serial, "quit\r\n"));
+        Assert.True(serial.IsClosed);
+        gw.Gateway.CloseLocalConsole(serial);
+    }
+
+    // Types text (if any) into a local console, runs the loop, and returns what it said.
+    private static string Drain(SimulatedGateway gw, ConsoleSession s, string typed)
+    {
+        if (typed != null)
+        {
+            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(typed);
+            Assert.Equal(bytes.Length, s.Receive(bytes, 0, bytes.Length, gw.Clock.MonotonicMs()));
+        }
+        var said = new System.Text.StringBuilder();
+        var buffer = new byte[8192];
+        for (int pass = 0; pass < 100; pass++)
+        {
+            gw.Gateway.RunOnce();
+            int n = MailGateway.Core.Runtime.Transmitter.Copy(s, buffer, 0, buffer.Length);
+            said.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, n));
+            if (n == 0 && s.Producer == null) break;
+        }
+        return said.ToString();
     }
 
     private static List<string> Lines(string text) => text.Split("\r\n").ToList();
