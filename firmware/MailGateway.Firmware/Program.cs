@@ -63,13 +63,14 @@ namespace MailGateway.Firmware
                 else log.Line("warning: DNS: no dns.servers and none from DHCP; deliveries by MX will be deferred");
             }
 
-            problem = Run(config, device, clock, log, commands);
+            problem = Run(config, device, clock, log, commands, console);
             log.Line("error: " + problem);
             ServeConsole(commands);
         }
 
         // Builds the gateway as the host's "mailgw run" does and runs the loop; returns only when start-up fails.
-        private static string Run(GatewayConfig config, DeviceSettings device, DeviceClock clock, DeviceLog log, ConsoleCommands commands)
+        private static string Run(GatewayConfig config, DeviceSettings device, DeviceClock clock, DeviceLog log, ConsoleCommands commands,
+                                  SerialConsole console)
         {
             string dataFolder = CardPath(config.SpoolDir);
             FatStorage storage;
@@ -114,9 +115,10 @@ namespace MailGateway.Firmware
             {
                 gateway.Start();
             }
-            catch (System.Net.Sockets.SocketException e)
+            catch (ListenException e)
             {
-                return "cannot listen: socket error " + e.ErrorCode.ToString();
+                System.Net.Sockets.SocketException socket = e.InnerException as System.Net.Sockets.SocketException;
+                return e.Message + (socket != null ? " (socket error " + socket.ErrorCode.ToString() + ")" : "");
             }
             catch (System.NotSupportedException e)
             {
@@ -127,14 +129,27 @@ namespace MailGateway.Firmware
                 return "spool: " + e.Message;
             }
 
+            // The UART becomes the core's console (status, queue, set/save, ...) now that the gateway runs.
+            UartConsole uart = console != null ? new UartConsole(console, gateway) : null;
             bool clockKnown = clock.UnixTimeKnown();
             while (true)
             {
                 long waitMs;
                 try
                 {
-                    commands.Poll();
+                    if (uart != null) uart.Feed(clock.MonotonicMs());
                     waitMs = gateway.RunOnce();
+                    if (uart != null)
+                    {
+                        uart.Write();
+                        if (uart.RestartRequested) nanoFramework.Runtime.Native.Power.RebootDevice();
+                        if (uart.ShutdownRequested)
+                        {
+                            gateway.Shutdown();
+                            log.Line("stopped: the board is safe to power off (reboot to start again)");
+                            ServeConsole(commands);
+                        }
+                    }
                     if (!clockKnown && clock.UnixTimeKnown())
                     {
                         clockKnown = true;

@@ -1,7 +1,8 @@
 // The console UART (nanoFramework.System.IO.Ports on COM2, the ESP32's UART1, routed to the
 // board's pins): a line reader and a writer. Input is taken only as far as BytesToRead says, so
-// polling it between loop passes never blocks; typed characters are echoed, backspace/DEL edit
-// the line, CR or LF ends it, a line longer than MaxLine is dropped with a note. Bytes are
+// polling it between loop passes never blocks; typed characters are echoed (not while Silent: a
+// password), backspace/DEL edit the line, CR or LF ends it, a line longer than MaxLine is dropped
+// with a note. Bytes are
 // handled one at a time here, but only the few an operator types: this is not a hot path.
 // Settings: 8 data bits, no parity, 1 stop bit, no flow control; the speed is console.baud.
 namespace MailGateway.Firmware
@@ -43,6 +44,9 @@ namespace MailGateway.Firmware
                 return null;
             }
         }
+
+        /// <summary>Typed characters are not echoed (a password is being typed).</summary>
+        public bool Silent { get; set; }
 
         public void SetBaud(int baud)
         {
@@ -87,7 +91,7 @@ namespace MailGateway.Firmware
                     if (_length > 0)
                     {
                         _length--;
-                        Echo(8, 32, 3);
+                        if (!Silent) Echo(8, 32, 3);
                     }
                     continue;
                 }
@@ -98,8 +102,22 @@ namespace MailGateway.Firmware
                     continue;
                 }
                 _line[_length++] = b;
+                if (Silent) continue;
                 _echo[0] = b;
                 _port.Write(_echo, 0, 1);
+            }
+        }
+
+        /// <summary>Bytes as they are (the core console's output, prompts included); best effort, like WriteLine.</summary>
+        public void Write(byte[] bytes, int offset, int count)
+        {
+            try
+            {
+                _port.Write(bytes, offset, count);
+            }
+            catch (System.Exception)
+            {
+                // The console is best effort; the debugger still gets every log line.
             }
         }
 

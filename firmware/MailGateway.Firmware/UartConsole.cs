@@ -1,0 +1,93 @@
+// The core's console on the board's UART once the gateway runs: each line the operator types
+// (SerialConsole edits and echoes it; not a password) goes into a local ConsoleSession of the
+// gateway, and what the session says goes back out on the UART, around each loop pass. The
+// commands are the TCP console's (status, queue, set/save, ...); "reload" and "reboot" restart the
+// board once the answer is out, "shutdown" stops serving and leaves the board safe to power off.
+// Before the gateway runs (no card, a broken file) ConsoleCommands serves the UART instead.
+using MailGateway.Core.Console;
+using MailGateway.Core.Runtime;
+
+namespace MailGateway.Firmware
+{
+    public sealed class UartConsole : IConsolePlatform
+    {
+        private readonly SerialConsole _uart;
+        private readonly Gateway _gateway;
+        private ConsoleSession _session;
+
+        /// <summary>Set by reload and reboot: the loop restarts the board once the answer is written.</summary>
+        public bool RestartRequested { get; private set; }
+        /// <summary>Set by shutdown: the loop stops the gateway.</summary>
+        public bool ShutdownRequested { get; private set; }
+
+        public UartConsole(SerialConsole uart, Gateway gateway)
+        {
+            _uart = uart;
+            _gateway = gateway;
+            gateway.ConsolePlatform = this;
+            _session = gateway.OpenLocalConsole("uart", true);
+        }
+
+        /// <summary>Before a pass: a line typed, if any, into the session.</summary>
+        public void Feed(long nowMs)
+        {
+            if (_session.IsClosed)
+            {
+                _gateway.CloseLocalConsole(_session);
+                _session = _gateway.OpenLocalConsole("uart", true); // after quit: a new session at once
+            }
+            _uart.Silent = !_session.LoggedIn;
+            if (!_session.CanReceive) return;
+            string line = _uart.PollLine();
+            if (line == null) return;
+            byte[] bytes = MailGateway.Core.Text.Utf8.GetBytes(line + "\n");
+            _session.Receive(bytes, 0, bytes.Length, nowMs);
+        }
+
+        /// <summary>After a pass: what the session has to say, on the UART.</summary>
+        public void Write()
+        {
+            byte[] bytes;
+            int offset;
+            int n;
+            while ((n = _session.PeekTransmit(out bytes, out offset)) > 0)
+            {
+                _uart.Write(bytes, offset, n);
+                _session.Transmitted(n);
+            }
+        }
+
+        // ---- IConsolePlatform: the configuration file on the card -----------------------------------
+
+        public string ConfigName { get { return Program.ConfigPath; } }
+
+        public string ReadConfig()
+        {
+            byte[] data = CardFiles.ReadAll(Program.ConfigPath, Program.ConfigTemporaryPath, ConsoleCommands.MaxConfigBytes);
+            return data == null ? "" : MailGateway.Core.Text.Utf8.GetString(data, 0, data.Length);
+        }
+
+        public void WriteConfig(string text)
+        {
+            CardFiles.Replace(Program.ConfigPath, Program.ConfigTemporaryPath, MailGateway.Core.Text.Utf8.GetBytes(text));
+        }
+
+        public string Reload()
+        {
+            RestartRequested = true;
+            return "ok: the board restarts with the saved file";
+        }
+
+        public string Restart()
+        {
+            RestartRequested = true;
+            return "ok: the board restarts";
+        }
+
+        public string Shutdown()
+        {
+            ShutdownRequested = true;
+            return "ok: the gateway stops; the board is safe to power off";
+        }
+    }
+}
