@@ -30,6 +30,9 @@ namespace MailGateway.Emulator
             // "listening" is logged must still mean a clean stop.
             _stopRequested = false;
             _reloadRequested = false;
+            // A gateway started under nohup inherits SIGHUP ignored, and .NET would keep it so;
+            // here SIGHUP means "read the configuration again", so it is taken back first.
+            if (OperatingSystem.IsLinux()) signal(SigHup, IntPtr.Zero);
             using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using PosixSignalRegistration hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Reload);
@@ -202,6 +205,11 @@ namespace MailGateway.Emulator
             }
             return consoles;
         }
+
+        private const int SigHup = 1;
+
+        [DllImport("libc")]
+        private static extern IntPtr signal(int signal, IntPtr handler); // IntPtr.Zero: SIG_DFL
 
         [DllImport("libc")]
         private static extern int tcgetpgrp(int fd);
