@@ -15,6 +15,7 @@
 //   set KEY VALUE, unset KEY  change a setting, checked as the file is at start (ConfigEdits)
 //   save                      writes the changes to the file atomically (IConsolePlatform)
 //   reload, reboot, shutdown  apply the saved file, restart, stop (what each means: the platform)
+//   send test ADDRESS         queues a test message to ADDRESS through the normal path
 //   script                    the mode for programs (ConsoleSession)
 //   quit                      ends the session
 using MailGateway.Core.Runtime;
@@ -52,6 +53,7 @@ namespace MailGateway.Core.Console
             else if (verb == "unset") Unset(s, words);
             else if (verb == "save") Save(s);
             else if (verb == "reload" || verb == "reboot" || verb == "shutdown") Platform(s, verb);
+            else if (verb == "send") SendTest(s, words);
             else if (verb == "script")
             {
                 s.ScriptMode = true;
@@ -82,6 +84,7 @@ namespace MailGateway.Core.Console
             s.WriteLine("set KEY VALUE, unset KEY  change a setting (checked at once; save writes it)");
             s.WriteLine("save                      write the changes to the configuration file");
             s.WriteLine("reload                    apply the saved file (sessions in progress get 421)");
+            s.WriteLine("send test ADDRESS         queue a test message to ADDRESS (queue and log follow it)");
             s.WriteLine("reboot, shutdown          restart or stop the gateway");
             s.WriteLine("quit                      end this session");
         }
@@ -175,6 +178,28 @@ namespace MailGateway.Core.Console
                 return;
             }
             s.Producer = new LogLines(RecentLog, RecentLog.StartOfLast(n > 100000 ? 100000 : (int)n), RecentLog.End);
+        }
+
+        private void SendTest(ConsoleSession s, string[] words)
+        {
+            if (words.Length != 3 || Ascii.ToLower(words[1]) != "test")
+            {
+                s.WriteLine("error: usage: send test ADDRESS");
+                return;
+            }
+            string given = words[2];
+            string bracketed = given.Length > 0 && given[0] == '<' ? given : "<" + given + ">";
+            Smtp.MailPath path;
+            int next;
+            if (Smtp.PathParser.TryParse(bracketed, 0, false, false, out path, out next) != Smtp.PathParser.Ok || next != bracketed.Length || path.Domain == null)
+            {
+                s.WriteLine("error: \"" + given + "\" is not an address (user@domain)");
+                return;
+            }
+            string queueId;
+            string problem = _gateway.Queue.QueueTestMessage(path.Address, _gateway.Version, out queueId);
+            s.WriteLine(problem != null ? "error: not sent: " + problem
+                                        : "ok: test message " + queueId + " to <" + path.Address + "> queued; queue show " + queueId + " follows it, and log");
         }
 
         // ---- The configuration -------------------------------------------------------------------

@@ -416,7 +416,8 @@ namespace MailGateway.Core.Delivery
             _bouncesInFlight.Remove(bounce);
             if (bounce.Message == null)
             {
-                // A notice of our own (damaged queue files): sent once, best effort; the log has it too.
+                // A notice of our own (damaged queue files, the console's test message): sent once,
+                // best effort; the log has it too.
                 _log.Line(writer.Outcome == MessageWriter.Committed ? writer.Envelope.QueueId + ": " + bounce.What + " queued"
                           : "warning: could not queue the " + bounce.What);
                 return;
@@ -844,6 +845,41 @@ namespace MailGateway.Core.Delivery
             writer.Owner = pending;
             _bouncesInFlight.Add(pending);
             _spool.RequestCommit(writer);
+        }
+
+        /// <summary>
+        /// Queues the console's test message to one address (TestMessage); null on success (queueId
+        /// names it; the loop commits it in this pass's batch), else why not.
+        /// </summary>
+        public string QueueTestMessage(string to, string version, out string queueId)
+        {
+            queueId = null;
+            if (!_clock.UnixTimeKnown()) return "the clock is not set yet, and a message needs a date; try again once it is (status says)";
+            MessageWriter writer = null;
+            try
+            {
+                writer = _spool.Begin(ReportEnvelope(to, QueueTimeMs(_clock.MonotonicMs())));
+                if (writer == null) return "the card is full (spool.max_bytes)";
+                byte[] text = TestMessage.Bytes(_config.Hostname, to, writer.Envelope.QueueId, _clock.UnixMs(), version);
+                if (!writer.Write(text, 0, text.Length))
+                {
+                    _spool.Abort(writer);
+                    return "the card is full (spool.max_bytes)";
+                }
+            }
+            catch (System.IO.IOException e)
+            {
+                if (writer != null) _spool.Abort(writer);
+                return "cannot write to the card: " + e.Message;
+            }
+            PendingBounce pending = new PendingBounce();
+            pending.Writer = writer;
+            pending.What = "test message to <" + to + ">";
+            writer.Owner = pending;
+            _bouncesInFlight.Add(pending);
+            _spool.RequestCommit(writer);
+            queueId = writer.Envelope.QueueId;
+            return null;
         }
 
         // The envelope of a report this runner writes: from the null sender, so it is never bounced;

@@ -113,6 +113,38 @@ public class ConsoleConfigTests
         Assert.StartsWith("ok: console.listen set", gw.Say(client, "set console.listen 0.0.0.0:2323\r\n"));
     }
 
+    // Every kind of value a key takes goes through set and save and reads back the same at the
+    // next start: a number, a size, a duration, a yes/no, a list, listen addresses, a host:port, a
+    // choice, free text with spaces, a route and an alias.
+    [Theory]
+    [InlineData("limits.recipients", "50")]
+    [InlineData("limits.message_size", "25M")]
+    [InlineData("queue.lifetime", "5d")]
+    [InlineData("smtp.auth_plaintext", "yes")]
+    [InlineData("relay.allow", "127.0.0.0/8, ::1, 192.168.1.0/24")]
+    [InlineData("smtp.listen", "0.0.0.0:25, [::]:25")]
+    [InlineData("relay.smarthost", "smtp.provider.test:465")]
+    [InlineData("relay.smarthost_tls", "implicit")]
+    [InlineData("relay.smarthost_password", "two words")]
+    [InlineData("route.shelf.test", "10.0.0.5:2525")]
+    [InlineData("alias.root", "ops@example.test, me@example.test")]
+    [InlineData("dns.servers", "192.168.1.1, [2001:db8::53]:53")]
+    [InlineData("console.baud", "9600")]
+    public void EveryKindOfValue_GoesThroughSetAndSave_AndReadsBackTheSame(string key, string value)
+    {
+        var (gw, platform, client) = Console();
+        Assert.StartsWith("ok: " + key + " set", gw.Say(client, "set " + key + " " + value + "\r\n"));
+        Assert.StartsWith("ok: 1 change(s) saved", gw.Say(client, "save\r\n"));
+        var expected = new GatewayConfig();
+        Assert.Null(ConfigParser.Apply(File0 + key + " = " + value + "\n", "expected", expected));
+        var saved = new GatewayConfig();
+        Assert.Null(ConfigParser.Apply(platform.Text, "saved", saved));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(expected, Everything), System.Text.Json.JsonSerializer.Serialize(saved, Everything));
+        Assert.Contains(key + " = " + value + "\n", platform.Text);
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Everything = new System.Text.Json.JsonSerializerOptions { IncludeFields = true };
+
     [Fact]
     public void RebootAndShutdown_AreThePlatforms()
     {

@@ -289,6 +289,34 @@ public class ConsoleTests
     }
 
     [Fact]
+    public void SendTest_QueuesAMessageThatGoesOutLikeAnyOther()
+    {
+        var gw = Gateway();
+        gw.Deliveries.Defer("far.test", "451 4.7.1 Greylisted, try again later");
+        var client = LoggedIn(gw);
+        string said = gw.Say(client, "send test ops@far.test\r\n");
+        var queued = Regex.Match(said, @"^ok: test message ([0-9A-V]{8}) to <ops@far\.test> queued; queue show \1 follows it, and log\r\nmailgw> $");
+        Assert.True(queued.Success, said);
+        string id = queued.Groups[1].Value;
+        gw.Settle();
+        string show = gw.Say(client, "queue show " + id + "\r\n");
+        Assert.Contains("sender:    <> (a bounce)", show); // the null sender: a failure is logged, never bounced into the gateway
+        Assert.Contains("ops@far.test: pending, 1 attempt(s)", show);
+        var stored = SpoolContents.ReadAll(gw.Storage).Single(m => m.Envelope.QueueId == id);
+        Assert.Contains("Subject: Test message from the mail gateway gw.local.test\r\n", stored.BodyText);
+        Assert.Contains("Auto-Submitted: auto-generated\r\n", stored.BodyText);
+
+        gw.Deliveries.Deliver("far.test");
+        gw.Say(client, "queue flush\r\n");
+        gw.Settle();
+        Assert.Contains(gw.Log, l => l.StartsWith(id + ": to=<ops@far.test>", StringComparison.Ordinal) && l.Contains("status=sent"));
+        Assert.Equal("error: \"nobody\" is not an address (user@domain)\r\nmailgw> ", gw.Say(client, "send test nobody\r\n"));
+        Assert.Equal("error: usage: send test ADDRESS\r\nmailgw> ", gw.Say(client, "send ops@far.test\r\n"));
+        gw.Clock.KnownFromUnixMs = long.MaxValue; // a board before SNTP: a message needs a date
+        Assert.StartsWith("error: not sent: the clock is not set yet", gw.Say(client, "send test ops@far.test\r\n"));
+    }
+
+    [Fact]
     public void AnIdleSession_IsClosed()
     {
         var gw = Gateway();
