@@ -107,8 +107,17 @@ def main():
     start_gateway("gateway-b", "127.0.0.20", ["hostname = mx.bbb.de", "relay.domains = bbb.de",
                                               "relay.allow = 127.0.0.1/32", "route.bbb.de = 127.0.0.21:2525", dns])
     # A: smtp.aaa.com, relays for the LAN; aaa.com's mailboxes live on its mailbox host.
+    console = suite.free_port()
     start_gateway("gateway-a", "127.0.0.10", ["hostname = smtp.aaa.com", "local.domains = aaa.com",
-                                              "relay.allow = 127.0.0.1/32", "route.aaa.com = 127.0.0.31:2525", dns])
+                                              "relay.allow = 127.0.0.1/32", "route.aaa.com = 127.0.0.31:2525", dns,
+                                              "console.listen = 127.0.0.1:%d" % console])
+
+    # 0. What A's resolver says about bbb.de, from its console: the MX hosts by preference, each with its address.
+    out = subprocess.run(["dotnet", suite.mailgw, "console", "--connect", "127.0.0.1:%d" % console, "-c", "dns bbb.de"],
+                         capture_output=True, text=True, timeout=60)
+    check("console: dns bbb.de lists the MX hosts by preference, with their addresses",
+          out.returncode == 0 and re.search(r"MX of bbb\.de:\n  10 mx1\.bbb\.de\n  20 mx\.bbb\.de\n  mx1\.bbb\.de: A 127\.0\.0\.19", out.stdout),
+          out.stdout + out.stderr)
 
     # 1. The lowest MX is down, the next one takes it; B passes it on.
     story = send("person2@bbb.de", "seed story")

@@ -83,6 +83,8 @@ namespace MailGateway.Core.Console
         public string Command { get; private set; }
         /// <summary>A command whose output is still being produced, a little per pass; null when none.</summary>
         public IConsoleProducer Producer { get; set; }
+        /// <summary>The producer waits for something outside (a DNS answer) whose arrival brings a pass: no need to come back at once.</summary>
+        public bool ProducerWaiting { get; set; }
         /// <summary>There is room for at least one more Write.</summary>
         public bool HasRoom { get { return _output.Count <= OutputBytes - MaxWriteBytes; } }
 
@@ -161,6 +163,13 @@ namespace MailGateway.Core.Console
             _busy = true;
         }
 
+        /// <summary>Lets go of an unfinished command's output (its lookups); the session is ending.</summary>
+        public void Abandon()
+        {
+            if (Producer != null) Producer.Abandon();
+            Producer = null;
+        }
+
         public void ReceiveEof()
         {
             _closing = true;
@@ -211,6 +220,7 @@ namespace MailGateway.Core.Console
         {
             Command = null;
             Producer = null;
+            ProducerWaiting = false;
             _busy = false;
             if (_closing) return;
             if (ScriptMode)
@@ -255,7 +265,7 @@ namespace MailGateway.Core.Console
 
         public long PollDeadline()
         {
-            if (Producer != null && HasRoom) return 0; // more to produce now: the loop comes back at once
+            if (Producer != null && HasRoom && !ProducerWaiting) return 0; // more to produce now: the loop comes back at once
             if (_answerFailureAtMs > 0) return _answerFailureAtMs;
             return _closing ? long.MaxValue : _idleDeadlineMs;
         }
@@ -286,7 +296,7 @@ namespace MailGateway.Core.Console
 
         public void Shutdown()
         {
-            Producer = null;
+            Abandon();
             WriteLine("the gateway is stopping; goodbye");
             _closing = true;
         }

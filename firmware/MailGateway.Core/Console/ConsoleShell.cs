@@ -16,6 +16,7 @@
 //   save                      writes the changes to the file atomically (IConsolePlatform)
 //   reload, reboot, shutdown  apply the saved file, restart, stop (what each means: the platform)
 //   send test ADDRESS         queues a test message to ADDRESS through the normal path
+//   dns DOMAIN                its MX and address records through the gateway's resolver (DnsReport)
 //   script                    the mode for programs (ConsoleSession)
 //   quit                      ends the session
 using MailGateway.Core.Runtime;
@@ -54,6 +55,7 @@ namespace MailGateway.Core.Console
             else if (verb == "save") Save(s);
             else if (verb == "reload" || verb == "reboot" || verb == "shutdown") Platform(s, verb);
             else if (verb == "send") SendTest(s, words);
+            else if (verb == "dns") Dns(s, words);
             else if (verb == "script")
             {
                 s.ScriptMode = true;
@@ -85,6 +87,7 @@ namespace MailGateway.Core.Console
             s.WriteLine("save                      write the changes to the configuration file");
             s.WriteLine("reload                    apply the saved file (sessions in progress get 421)");
             s.WriteLine("send test ADDRESS         queue a test message to ADDRESS (queue and log follow it)");
+            s.WriteLine("dns DOMAIN                MX and address records as delivery sees them");
             s.WriteLine("reboot, shutdown          restart or stop the gateway");
             s.WriteLine("quit                      end this session");
         }
@@ -178,6 +181,24 @@ namespace MailGateway.Core.Console
                 return;
             }
             s.Producer = new LogLines(RecentLog, RecentLog.StartOfLast(n > 100000 ? 100000 : (int)n), RecentLog.End);
+        }
+
+        private void Dns(ConsoleSession s, string[] words)
+        {
+            if (words.Length != 2 || !Smtp.PathParser.IsDomain(words[1]))
+            {
+                s.WriteLine("error: usage: dns DOMAIN");
+                return;
+            }
+            Delivery.SmtpDeliveries smtp = _gateway.Queue.Deliveries as Delivery.SmtpDeliveries;
+            if (smtp == null)
+            {
+                s.WriteLine("error: this gateway has no resolver of its own to ask");
+                return;
+            }
+            Config.GatewayConfig config = _gateway.Config;
+            if (config.Smarthost != null) s.WriteLine("(mail does not go by MX here: relay.smarthost is " + config.Smarthost.Host + ")");
+            s.Producer = new DnsReport(smtp.Lookups, Ascii.ToLower(words[1]), config.MaxAddressesPerAttempt);
         }
 
         private void SendTest(ConsoleSession s, string[] words)
@@ -391,6 +412,10 @@ namespace MailGateway.Core.Console
                 return _at >= _lines.Length && _edit >= edits;
             }
 
+            public void Abandon()
+            {
+            }
+
             private static string Masked(string key, string value)
             {
                 return key + " = " + (ConfigEdits.IsSecret(key) && value.Length > 0 ? "********" : value);
@@ -429,6 +454,10 @@ namespace MailGateway.Core.Console
                 _log = log;
                 _at = from;
                 _to = to;
+            }
+
+            public void Abandon()
+            {
             }
 
             public bool Produce(ConsoleSession s)

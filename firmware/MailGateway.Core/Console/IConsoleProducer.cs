@@ -7,5 +7,8 @@ namespace MailGateway.Core.Console
     {
         /// <summary>Writes some more lines while the session has room; true when the output is complete.</summary>
         bool Produce(ConsoleSession session);
+
+        /// <summary>The session ended before the output was complete: let go of what is still out (a DNS lookup).</summary>
+        void Abandon();
     }
 }

@@ -78,6 +78,10 @@ namespace MailGateway.Core.Console
             return false;
         }
 
+        public void Abandon()
+        {
+        }
+
         // The next queue ID of the walk, or null at its end (or when the card cannot be read).
         private string NextId(ConsoleSession s)
         {

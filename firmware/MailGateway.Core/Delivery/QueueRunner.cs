@@ -145,6 +145,9 @@ namespace MailGateway.Core.Delivery
 
         public int RunningJobs { get { return _running.Count; } }
 
+        /// <summary>What starts delivery jobs (the console's "dns" asks its resolver).</summary>
+        public IDeliveryJobFactory Deliveries { get { return _jobs; } }
+
         /// <summary>One pass; returns the monotonic time by which RunOnce should run again.</summary>
         public long RunOnce(long nowMs)
         {

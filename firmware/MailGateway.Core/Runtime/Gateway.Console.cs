@@ -91,6 +91,7 @@ namespace MailGateway.Core.Runtime
 
         public void CloseLocalConsole(ConsoleSession s)
         {
+            s.Abandon();
             if (_localConsoles != null && _localConsoles.Contains(s)) _localConsoles.Remove(s);
         }
 

@@ -655,6 +655,7 @@ namespace MailGateway.Core.Runtime
         private void CloseConnection(Connection c, int index)
         {
             ReleaseTls(c);
+            if (c.Console != null) c.Console.Abandon(); // a console command's lookups still out
             if (c.Writer != null && c.Writer.Outcome == MessageWriter.Open)
             {
                 _spool.Abort(c.Writer);
