@@ -84,6 +84,12 @@ namespace MailGateway.Firmware
             return "ok: the board restarts";
         }
 
+        /// <summary>Not read on the board yet: mailgw budget gives the peak this configuration may take.</summary>
+        public string Memory()
+        {
+            return null;
+        }
+
         public string Shutdown()
         {
             ShutdownRequested = true;

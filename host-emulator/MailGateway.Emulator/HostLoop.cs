@@ -108,7 +108,7 @@ namespace MailGateway.Emulator
             }
             Gateway gateway = new Gateway(config, network, storage, clock, log, random, deliveries, local);
             gateway.Version = Program.Version;
-            gateway.ConsolePlatform = new Admin.HostConsolePlatform(configPath);
+            gateway.ConsolePlatform = new Admin.HostConsolePlatform(configPath, config);
             try
             {
                 gateway.Start();

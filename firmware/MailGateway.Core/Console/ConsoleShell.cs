@@ -3,7 +3,7 @@
 // gateway, so it sees and changes exactly what the queue runner sees; long output goes through an
 // IConsoleProducer, a little per pass.
 //   help                      the commands
-//   status                    version, uptime, listeners, sessions, queue, card, clock, errors
+//   status                    version, uptime, listeners, sessions, queue, card, memory, clock, errors
 //   queue [--json]            the queue, like mailq (--json: one JSON object per message)
 //   queue show ID [--json]    one message: envelope and every recipient's progress
 //   queue flush [ID]          every pending recipient (or one message's) due now
@@ -108,6 +108,8 @@ namespace MailGateway.Core.Console
             long used = spool.Space.UsedBytes, max = spool.Space.MaxBytes;
             s.WriteLine("card: " + Sizes.Bytes(used) + " of " + Sizes.Bytes(max) + " used (spool.max_bytes), " +
                         Sizes.Bytes(max > used ? max - used : 0) + " free");
+            string memory = _gateway.ConsolePlatform != null ? _gateway.ConsolePlatform.Memory() : null;
+            if (memory != null) s.WriteLine("memory: " + memory);
             s.WriteLine(clock.UnixTimeKnown() ? "clock: set, " + RfcDate.Format(clock.UnixMs())
                                               : "clock: not set (dates wait for it; queue ages and retries run regardless)");
             s.WriteLine("internal errors: " + _gateway.InternalErrors.ToString() + " in sessions, " +

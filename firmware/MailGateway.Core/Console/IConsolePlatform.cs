@@ -23,5 +23,8 @@ namespace MailGateway.Core.Console
 
         /// <summary>Stops the gateway cleanly; returns what happens.</summary>
         string Shutdown();
+
+        /// <summary>What the gateway's memory is now, for "status" (null: the platform cannot tell).</summary>
+        string Memory();
     }
 }

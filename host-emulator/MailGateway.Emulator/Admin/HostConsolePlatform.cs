@@ -14,11 +14,35 @@ namespace MailGateway.Emulator.Admin
     public sealed class HostConsolePlatform : IConsolePlatform
     {
         private readonly string _path;
+        private readonly MailGateway.Core.Config.GatewayConfig _config;
+        private string _budget;
 
         /// <summary>path: the configuration file; null when running on the embedded defaults.</summary>
-        public HostConsolePlatform(string path)
+        public HostConsolePlatform(string path, MailGateway.Core.Config.GatewayConfig config = null)
         {
             _path = path == null ? null : Path.GetFullPath(path);
+            _config = config;
+        }
+
+        /// <summary>The managed heap and the resident memory now; with board.heap, the budget's peak against it (measured once).</summary>
+        public string Memory()
+        {
+            string now = Core.Text.Sizes.Bytes(GC.GetTotalMemory(false)) + " managed, " +
+                         Core.Text.Sizes.Bytes(Environment.WorkingSet) + " resident";
+            if (_config == null || _config.BoardHeapBytes <= 0) return now;
+            if (_budget == null)
+            {
+                try
+                {
+                    var budget = Budget.MemoryBudget.For(_config);
+                    _budget = "; the budget's peak " + Core.Text.Sizes.Bytes(budget.Peak) + " of board.heap " + Core.Text.Sizes.Bytes(_config.BoardHeapBytes);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    _budget = "; the budget cannot be measured (" + e.GetType().Name + ")";
+                }
+            }
+            return now + _budget;
         }
 
         public string ConfigName => _path ?? "(embedded defaults)";

@@ -24,6 +24,7 @@ public class ConsoleConfigTests
         public string Reload() { Asked.Add("reload"); return "ok: reloading"; }
         public string Restart() { Asked.Add("restart"); return "ok: restarting"; }
         public string Shutdown() { Asked.Add("shutdown"); return "ok: stopping"; }
+        public string Memory() => "12.0 MiB managed, 20.0 MiB resident";
     }
 
     private const string File0 =
@@ -144,6 +145,30 @@ public class ConsoleConfigTests
     }
 
     private static readonly System.Text.Json.JsonSerializerOptions Everything = new System.Text.Json.JsonSerializerOptions { IncludeFields = true };
+
+    [Fact]
+    public void Status_SaysThePlatformsMemory()
+    {
+        var (gw, _, client) = Console();
+        Assert.Contains("memory: 12.0 MiB managed, 20.0 MiB resident\r\n", gw.Say(client, "status\r\n"));
+    }
+
+    [Fact]
+    public void TheHostsMemoryLine_HasTheBudgetsPeakWhenABoardIsStated()
+    {
+        var config = new GatewayConfig();
+        Assert.Null(ConfigParser.Apply(File.ReadAllText(Path.Combine(RepoRoot(), "boards", "wt32-eth01", "board.conf")), "wt32", config));
+        string line = new HostConsolePlatform(null, config).Memory();
+        Assert.Matches(@"^\d+(\.\d)? (KiB|MiB) managed, \d+(\.\d)? (KiB|MiB) resident; the budget's peak \d+(\.\d)? KiB of board\.heap 60 KiB$", line);
+        Assert.DoesNotContain("budget", new HostConsolePlatform(null, new GatewayConfig()).Memory()); // a host with no board: nothing to weigh
+    }
+
+    private static string RepoRoot()
+    {
+        string dir = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(dir, "MailGateway.sln"))) dir = Path.GetDirectoryName(dir)!;
+        return dir;
+    }
 
     [Fact]
     public void RebootAndShutdown_AreThePlatforms()
