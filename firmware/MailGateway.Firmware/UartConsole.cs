@@ -36,7 +36,7 @@ namespace MailGateway.Firmware
                 _gateway.CloseLocalConsole(_session);
                 _session = _gateway.OpenLocalConsole("uart", true); // after quit: a new session at once
             }
-            _uart.Silent = !_session.LoggedIn;
+            _uart.Silent = _session.SecretWanted;
             if (!_session.CanReceive) return;
             string line = _uart.PollLine();
             if (line == null) return;

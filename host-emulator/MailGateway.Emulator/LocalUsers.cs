@@ -1,6 +1,7 @@
 // The users of the local domains for a running mailgw: USERS.DAT in the data folder, loaded at
 // start and loaded again when `mailgw user …` (another process) has changed it, so that a new user
-// can receive and fetch mail without a restart. A file that fails to load keeps the last good list
+// can receive and fetch mail without a restart. The console's user commands (IUserEditor) change it
+// from inside: the hash on the thread pool, the change and the save on the loop's thread. A file that fails to load keeps the last good list
 // (and is logged); at start a damaged file stops the gateway.
 using System;
 using System.Collections.Generic;
@@ -12,7 +13,7 @@ using MailGateway.Emulator.Platform;
 
 namespace MailGateway.Emulator
 {
-    public sealed class LocalUsers : IUsers
+    public sealed class LocalUsers : IUsers, IUserEditor
     {
         private readonly HostStorage _storage;
         private readonly string _path;
@@ -68,6 +69,62 @@ namespace MailGateway.Emulator
             if (!check.IsCompleted) return -1;
             _checks.Remove(handle);
             return check.Status == TaskStatus.RanToCompletion && check.Result ? 1 : 0;
+        }
+
+        // ---- The console's user commands (IUserEditor) ------------------------------------------
+
+        private readonly Dictionary<int, (Task<UserEntry> Hash, bool Create)> _changes = new Dictionary<int, (Task<UserEntry>, bool)>();
+
+        /// <summary>The password is hashed on the thread pool (UserCommand.HostIterations, as `mailgw user` does on a host).</summary>
+        public int BeginChange(string user, string password, bool create, out string problem)
+        {
+            byte[] bytes = password == null ? new byte[0] : System.Text.Encoding.UTF8.GetBytes(password);
+            problem = Directory.ChangeProblem(user, create, bytes.Length);
+            if (problem != null) return -1;
+            int handle = _nextCheck++;
+            _changes[handle] = (Task.Run(() => PasswordHash.Create(user, "", bytes, UserCommand.HostIterations, _crypto)), create);
+            return handle;
+        }
+
+        /// <summary>Once hashed, the change is made and USERS.DAT saved here, on the loop's thread (the storage is the loop's).</summary>
+        public int PollChange(int handle, out string problem)
+        {
+            problem = null;
+            var (hash, create) = _changes[handle];
+            if (!hash.IsCompleted) return -1;
+            _changes.Remove(handle);
+            if (hash.Status != TaskStatus.RanToCompletion)
+            {
+                problem = "the password could not be hashed: " + hash.Exception?.InnerException?.Message;
+                return 1;
+            }
+            return Change(d => d.Apply(hash.Result, create), out problem) ? 0 : 1;
+        }
+
+        public string Remove(string user)
+        {
+            return Change(d => d.Remove(user), out string problem) ? null : problem;
+        }
+
+        // A change to a copy of the users, saved, then in use; the file's stamp is taken so the
+        // next ReloadIfChanged does not read back what was just written.
+        private bool Change(Func<UserDirectory, string> change, out string problem)
+        {
+            var copy = new UserDirectory();
+            problem = copy.Load(_storage) ?? change(copy);
+            if (problem != null) return false;
+            try
+            {
+                copy.Save(_storage);
+            }
+            catch (IOException e)
+            {
+                problem = "cannot save " + UserDirectory.FileName + ": " + e.Message;
+                return false;
+            }
+            Directory = copy;
+            _loadedStamp = Stamp();
+            return true;
         }
 
         /// <summary>Loads the users file; null or the problem ("USERS.DAT:3: …").</summary>

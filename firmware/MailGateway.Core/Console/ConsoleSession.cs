@@ -39,6 +39,8 @@ namespace MailGateway.Core.Console
         public const int EventLogin = 1;
         /// <summary>A command line was typed (Command): the gateway runs it and calls EndCommand.</summary>
         public const int EventCommand = 2;
+        /// <summary>A line asked for with AskSecret was typed (TakeSecret): never logged, never echoed.</summary>
+        public const int EventSecret = 3;
 
         private readonly string _clientAddress;
         private readonly ByteBuffer _output = new ByteBuffer(OutputBytes);
@@ -56,6 +58,8 @@ namespace MailGateway.Core.Console
         private long _idleDeadlineMs;
         private string _logLine;
         private readonly bool _local;
+        private bool _wantSecret;
+        private string _secret;
 
         public ConsoleSession(ConsoleSettings settings, string clientAddress, long nowMs)
             : this(settings, clientAddress, nowMs, false)
@@ -146,6 +150,14 @@ namespace MailGateway.Core.Console
                 _busy = true;
                 return;
             }
+            if (_wantSecret)
+            {
+                _wantSecret = false;
+                _secret = text;
+                _event = EventSecret;
+                _busy = true;
+                return;
+            }
             if (tooLong)
             {
                 WriteLine("error: a line of at most " + MaxLineBytes.ToString() + " bytes");
@@ -215,12 +227,37 @@ namespace MailGateway.Core.Console
             _atLineStart = true;
         }
 
+        /// <summary>
+        /// Asks for a secret line in the middle of a command (a new password): the prompt is written,
+        /// the next line typed comes back as EventSecret (TakeSecret) and is never logged or echoed
+        /// (a serial line stops echoing while SecretWanted).
+        /// </summary>
+        public void AskSecret(string prompt)
+        {
+            Write(prompt);
+            _wantSecret = true;
+            _busy = false;
+        }
+
+        /// <summary>A secret is being typed: the password at login, or one AskSecret asked for.</summary>
+        public bool SecretWanted { get { return !_loggedIn || _wantSecret; } }
+
+        /// <summary>The secret line typed, once; null when there is none.</summary>
+        public string TakeSecret()
+        {
+            string s = _secret;
+            _secret = null;
+            return s;
+        }
+
         /// <summary>The command's output is complete: the end mark (script mode) or the prompt.</summary>
         public void EndCommand()
         {
             Command = null;
             Producer = null;
             ProducerWaiting = false;
+            _wantSecret = false;
+            _secret = null;
             _busy = false;
             if (_closing) return;
             if (ScriptMode)

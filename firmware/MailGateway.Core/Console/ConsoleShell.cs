@@ -17,6 +17,7 @@
 //   reload, reboot, shutdown  apply the saved file, restart, stop (what each means: the platform)
 //   send test ADDRESS         queues a test message to ADDRESS through the normal path
 //   dns DOMAIN                its MX and address records through the gateway's resolver (DnsReport)
+//   user list|add|passwd|del  the users of the local domains (UserChange asks the password twice)
 //   script                    the mode for programs (ConsoleSession)
 //   quit                      ends the session
 using MailGateway.Core.Runtime;
@@ -56,6 +57,7 @@ namespace MailGateway.Core.Console
             else if (verb == "reload" || verb == "reboot" || verb == "shutdown") Platform(s, verb);
             else if (verb == "send") SendTest(s, words);
             else if (verb == "dns") Dns(s, words);
+            else if (verb == "user") User(s, words);
             else if (verb == "script")
             {
                 s.ScriptMode = true;
@@ -88,6 +90,7 @@ namespace MailGateway.Core.Console
             s.WriteLine("reload                    apply the saved file (sessions in progress get 421)");
             s.WriteLine("send test ADDRESS         queue a test message to ADDRESS (queue and log follow it)");
             s.WriteLine("dns DOMAIN                MX and address records as delivery sees them");
+            s.WriteLine("user list | add NAME | passwd NAME | del NAME   the users of the local domains");
             s.WriteLine("reboot, shutdown          restart or stop the gateway");
             s.WriteLine("quit                      end this session");
         }
@@ -201,6 +204,47 @@ namespace MailGateway.Core.Console
             Config.GatewayConfig config = _gateway.Config;
             if (config.Smarthost != null) s.WriteLine("(mail does not go by MX here: relay.smarthost is " + config.Smarthost.Host + ")");
             s.Producer = new DnsReport(smtp.Lookups, Ascii.ToLower(words[1]), config.MaxAddressesPerAttempt);
+        }
+
+        private void User(ConsoleSession s, string[] words)
+        {
+            string sub = words.Length > 1 ? Ascii.ToLower(words[1]) : "";
+            Local.LocalMail local = _gateway.LocalMail;
+            Local.IUserEditor editor = local != null ? local.Users as Local.IUserEditor : null;
+            if (local == null)
+            {
+                s.WriteLine("error: this gateway keeps no mailboxes (no local.domains without a route): it has no users");
+                return;
+            }
+            if (sub == "list" && words.Length == 2)
+            {
+                string[] names = local.Users.Names();
+                for (int i = 0; i < names.Length; i++) s.WriteLine(names[i] + "  " + local.Users.MailboxFolder(names[i]));
+                s.WriteLine("-- " + names.Length.ToString() + " user(s)");
+                return;
+            }
+            if (words.Length != 3 || (sub != "add" && sub != "passwd" && sub != "del"))
+            {
+                s.WriteLine("error: usage: user list | user add NAME | user passwd NAME | user del NAME");
+                return;
+            }
+            if (editor == null)
+            {
+                s.WriteLine("error: the users cannot be changed from this console here");
+                return;
+            }
+            if (sub == "del")
+            {
+                string problem = editor.Remove(words[2]);
+                s.WriteLine(problem == null ? "ok: user " + words[2] + " removed (the mailbox folder stays on the card)" : "error: " + problem);
+                return;
+            }
+            if (s.ScriptMode)
+            {
+                s.WriteLine("error: user " + sub + " asks for the password twice: use an interactive console (mailgw console), or mailgw user on the host");
+                return;
+            }
+            s.Producer = new UserChange(editor, words[2], sub == "add");
         }
 
         private void SendTest(ConsoleSession s, string[] words)

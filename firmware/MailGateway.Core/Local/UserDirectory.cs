@@ -160,6 +160,43 @@ namespace MailGateway.Core.Local
             return SetPassword(name, password == null ? null : Text.Utf8.GetBytes(password), crypto);
         }
 
+        /// <summary>
+        /// Why "user add" (create) or "user passwd" of name cannot be done, before any hashing: null
+        /// when it can.
+        /// </summary>
+        public string ChangeProblem(string name, bool create, int passwordBytes)
+        {
+            if (passwordBytes == 0) return "an empty password is not allowed";
+            if (!create) return Find(name) == null ? NoSuchUser(name) : null;
+            string problem = UserName.Problem(name);
+            if (problem != null) return "invalid user name \"" + name + "\": " + problem;
+            if (Find(UserName.Canonical(name)) != null) return "user " + UserName.Canonical(name) + " exists";
+            return _nextFolder > UsersFile.MaxFolderNumber ? "no mailbox folder numbers are left" : null;
+        }
+
+        /// <summary>
+        /// Makes a change whose password was hashed elsewhere (hashed: name, iterations, salt and hash;
+        /// a new user gets the next mailbox folder, a changed one keeps theirs); null when done.
+        /// </summary>
+        public string Apply(UserEntry hashed, bool create)
+        {
+            string problem = ChangeProblem(hashed.Name, create, 1);
+            if (problem != null) return problem;
+            if (create)
+            {
+                hashed.Name = UserName.Canonical(hashed.Name);
+                hashed.Folder = UsersFile.FolderName(_nextFolder++);
+                _users.Add(hashed);
+                return null;
+            }
+            int index = IndexOf(hashed.Name);
+            UserEntry old = (UserEntry)_users[index];
+            hashed.Name = old.Name;
+            hashed.Folder = old.Folder;
+            _users[index] = hashed;
+            return null;
+        }
+
         /// <summary>Removes a user; their folder (and mail in it) stays on the card and its number is never reused.</summary>
         public string Remove(string name)
         {

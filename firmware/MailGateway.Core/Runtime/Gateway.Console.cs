@@ -30,6 +30,8 @@ namespace MailGateway.Core.Runtime
         }
 
         public Config.GatewayConfig Config { get { return _config; } }
+        /// <summary>The users and mailboxes of the local domains; null when the gateway keeps none.</summary>
+        public Local.LocalMail LocalMail { get { return _local; } }
         /// <summary>The configuration file and reload/restart/shutdown for the console; null: not available.</summary>
         public IConsolePlatform ConsolePlatform { get; set; }
         public IClock Clock { get { return _clock; } }
