@@ -24,15 +24,9 @@ namespace MailGateway.Core.Delivery
         public byte[] Bytes(string[] setAside)
         {
             ByteBuffer b = new ByteBuffer(1024 + 200 * setAside.Length);
-            Line(b, "From: Mail Delivery System <MAILER-DAEMON@" + _hostname + ">");
-            Line(b, "To: <" + _to + ">");
-            Line(b, "Subject: " + setAside.Length.ToString() + " damaged queue file(s) set aside on " + _hostname);
-            Line(b, "Date: " + RfcDate.Format(_nowUnixMs));
-            Line(b, "Message-ID: <" + _queueId + ".notice@" + _hostname + ">");
-            Line(b, "Auto-Submitted: auto-generated");
-            Line(b, "MIME-Version: 1.0");
-            Line(b, "Content-Type: text/plain; charset=us-ascii");
-            Line(b, "");
+            NoticeHeader.Write(b, "Mail Delivery System <MAILER-DAEMON@" + _hostname + ">", _to,
+                               setAside.Length.ToString() + " damaged queue file(s) set aside on " + _hostname, _nowUnixMs,
+                               _queueId + ".notice@" + _hostname);
             Line(b, "This is the mail system at host " + _hostname + ".");
             Line(b, "");
             Line(b, "At start-up these queue files failed their checks (a torn write, a bad card");
@@ -45,9 +39,7 @@ namespace MailGateway.Core.Delivery
 
         private static void Line(ByteBuffer b, string text)
         {
-            // RFC 5322 §2.1.1: keep lines short; the file names and reasons are.
-            b.Append(text.Length > 990 ? text.Substring(0, 990) : text);
-            b.Append("\r\n");
+            NoticeHeader.Line(b, text);
         }
 
         private static string Printable(string text)

@@ -12,15 +12,8 @@ namespace MailGateway.Core.Delivery
         public static byte[] Bytes(string hostname, string to, string queueId, long nowUnixMs, string version)
         {
             ByteBuffer b = new ByteBuffer(1024);
-            Line(b, "From: MailGateway on " + hostname + " <MAILER-DAEMON@" + hostname + ">");
-            Line(b, "To: <" + to + ">");
-            Line(b, "Subject: Test message from the mail gateway " + hostname);
-            Line(b, "Date: " + RfcDate.Format(nowUnixMs));
-            Line(b, "Message-ID: <" + queueId + ".test@" + hostname + ">");
-            Line(b, "Auto-Submitted: auto-generated");
-            Line(b, "MIME-Version: 1.0");
-            Line(b, "Content-Type: text/plain; charset=us-ascii");
-            Line(b, "");
+            NoticeHeader.Write(b, "MailGateway on " + hostname + " <MAILER-DAEMON@" + hostname + ">", to,
+                               "Test message from the mail gateway " + hostname, nowUnixMs, queueId + ".test@" + hostname);
             Line(b, "This message was sent with \"send test\" from the console of the mail gateway");
             Line(b, hostname + " (mailgw " + version + "), queue ID " + queueId + ".");
             Line(b, "");
@@ -30,8 +23,7 @@ namespace MailGateway.Core.Delivery
 
         private static void Line(ByteBuffer b, string text)
         {
-            b.Append(text);
-            b.Append("\r\n");
+            NoticeHeader.Line(b, text);
         }
     }
 }

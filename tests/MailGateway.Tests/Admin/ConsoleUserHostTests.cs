@@ -1,7 +1,6 @@
 // "user add" at the console of a real mailgw process: the password typed twice over TCP is hashed
 // off the loop, USERS.DAT is saved, and the new user logs in to POP3 at once, without a restart.
 using System.Net.Sockets;
-using System.Text;
 using MailGateway.Tests.Host;
 using MailKit.Net.Pop3;
 
@@ -31,13 +30,13 @@ public sealed class ConsoleUserHostTests : IDisposable
         tcp.Connect("127.0.0.1", console);
         tcp.ReceiveTimeout = 30_000;
         var stream = tcp.GetStream();
-        ReadUntil(stream, "mailgw> ");
-        Write(stream, "user add bob");
-        Assert.EndsWith("new password for bob: ", ReadUntil(stream, ": "));
-        Write(stream, "bob's secret 1");
-        Assert.EndsWith("again: ", ReadUntil(stream, "again: "));
-        Write(stream, "bob's secret 1");
-        Assert.Contains("ok: user bob added (saved)", ReadUntil(stream, "mailgw> "));
+        ConsoleLine.ReadUntil(stream, "mailgw> ");
+        ConsoleLine.Write(stream, "user add bob");
+        Assert.EndsWith("new password for bob: ", ConsoleLine.ReadUntil(stream, ": "));
+        ConsoleLine.Write(stream, "bob's secret 1");
+        Assert.EndsWith("again: ", ConsoleLine.ReadUntil(stream, "again: "));
+        ConsoleLine.Write(stream, "bob's secret 1");
+        Assert.Contains("ok: user bob added (saved)", ConsoleLine.ReadUntil(stream, "mailgw> "));
         Assert.DoesNotContain(gateway.Output, l => l.Contains("secret 1"));
 
         using var client = new Pop3Client { Timeout = 20_000 };
@@ -46,24 +45,5 @@ public sealed class ConsoleUserHostTests : IDisposable
         Assert.Equal(0, client.Count);
         client.Disconnect(true);
         Assert.True(File.Exists(Path.Combine(_dir, "spool", "USERS.DAT")));
-    }
-
-    private static void Write(NetworkStream stream, string line)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(line + "\r\n");
-        stream.Write(bytes, 0, bytes.Length);
-    }
-
-    private static string ReadUntil(NetworkStream stream, string end)
-    {
-        var text = new StringBuilder();
-        var buffer = new byte[4096];
-        while (!text.ToString().EndsWith(end, StringComparison.Ordinal))
-        {
-            int n = stream.Read(buffer, 0, buffer.Length);
-            if (n <= 0) throw new IOException("the console closed the connection; so far: " + text);
-            text.Append(Encoding.UTF8.GetString(buffer, 0, n));
-        }
-        return text.ToString();
     }
 }

@@ -4,7 +4,6 @@
 // codes that tell a script what went wrong, and a person's session over TCP (password, status,
 // queue, flush, delete, quit).
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using MailGateway.Tests.Host;
 using MailKit.Net.Smtp;
@@ -131,59 +130,35 @@ public class QueueCommandTests : IDisposable
         tcp.Connect("127.0.0.1", _consolePort);
         tcp.ReceiveTimeout = 30_000;
         var stream = tcp.GetStream();
-        Assert.Equal("MailGateway console on gw.queue.test (mailgw " + MailGateway.Emulator.Program.Version + ")\r\npassword: ", ReadUntil(stream, "password: "));
-        Write(stream, Password);
-        Assert.Equal("mailgw> ", ReadUntil(stream, "mailgw> "));
-        Write(stream, "status");
-        string status = ReadUntil(stream, "mailgw> ");
+        Assert.Equal("MailGateway console on gw.queue.test (mailgw " + MailGateway.Emulator.Program.Version + ")\r\npassword: ", ConsoleLine.ReadUntil(stream, "password: "));
+        ConsoleLine.Write(stream, Password);
+        Assert.Equal("mailgw> ", ConsoleLine.ReadUntil(stream, "mailgw> "));
+        ConsoleLine.Write(stream, "status");
+        string status = ConsoleLine.ReadUntil(stream, "mailgw> ");
         Assert.Contains("listening: 127.0.0.1:" + _consolePort + " (console)", status);
         Assert.Contains("queue: ", status);
-        Write(stream, "queue");
-        string listing = ReadUntil(stream, "mailgw> ");
+        ConsoleLine.Write(stream, "queue");
+        string listing = ConsoleLine.ReadUntil(stream, "mailgw> ");
         var ids = System.Text.RegularExpressions.Regex.Matches(listing, @"(?m)^([0-9A-V]{8}) ").Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(2, ids.Count);
         Assert.Contains("nas@lan.test", listing);
         Assert.Contains("admin@far.test: pending, 1 attempt(s), next in", listing);
-        Write(stream, "queue flush");
-        Assert.Equal("ok: every deferred message is due now\r\nmailgw> ", ReadUntil(stream, "mailgw> "));
-        Write(stream, "queue delete " + ids[0]);
-        string deleted = ReadUntil(stream, "mailgw> ");
+        ConsoleLine.Write(stream, "queue flush");
+        Assert.Equal("ok: every deferred message is due now\r\nmailgw> ", ConsoleLine.ReadUntil(stream, "mailgw> "));
+        ConsoleLine.Write(stream, "queue delete " + ids[0]);
+        string deleted = ConsoleLine.ReadUntil(stream, "mailgw> ");
         // The flush may have a delivery attempt running on it right now: then it says so, and a moment later it works.
         for (int i = 0; i < 50 && deleted.Contains("being delivered right now"); i++)
         {
             Thread.Sleep(100);
-            Write(stream, "queue delete " + ids[0]);
-            deleted = ReadUntil(stream, "mailgw> ");
+            ConsoleLine.Write(stream, "queue delete " + ids[0]);
+            deleted = ConsoleLine.ReadUntil(stream, "mailgw> ");
         }
         Assert.Equal("ok: " + ids[0] + " deleted\r\nmailgw> ", deleted);
-        Write(stream, "log 3");
-        Assert.Contains(ids[0] + ": deleted by the operator", ReadUntil(stream, "mailgw> "));
-        Write(stream, "quit");
-        Assert.Equal("bye\r\n", ReadUntil(stream, null));
+        ConsoleLine.Write(stream, "log 3");
+        Assert.Contains(ids[0] + ": deleted by the operator", ConsoleLine.ReadUntil(stream, "mailgw> "));
+        ConsoleLine.Write(stream, "quit");
+        Assert.Equal("bye\r\n", ConsoleLine.ReadUntil(stream, null));
         Assert.True(gateway.WaitForLine(l => l.Contains("console: unknown[127.0.0.1]: queue delete " + ids[0]), TimeSpan.FromSeconds(10)));
-    }
-
-    private static void Write(NetworkStream stream, string line)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(line + "\r\n");
-        stream.Write(bytes, 0, bytes.Length);
-    }
-
-    // Reads until the text ends with 'end' (or, with null, until the gateway closes the connection).
-    private static string ReadUntil(NetworkStream stream, string end)
-    {
-        var text = new StringBuilder();
-        var buffer = new byte[4096];
-        while (end == null || !text.ToString().EndsWith(end, StringComparison.Ordinal))
-        {
-            int n = stream.Read(buffer, 0, buffer.Length);
-            if (n <= 0)
-            {
-                if (end == null) break;
-                throw new IOException("the console closed the connection; so far: " + text);
-            }
-            text.Append(Encoding.UTF8.GetString(buffer, 0, n));
-        }
-        return text.ToString();
     }
 }
