@@ -85,7 +85,7 @@ namespace MailGateway.Firmware
             {
                 string key;
                 string value;
-                if (!DeviceSettings.TryKeyValue(lines[i], out key, out value)) continue;
+                if (!MailGateway.Core.Config.ConfigParser.TryKeyValue(lines[i], out key, out value)) continue;
                 if (key.IndexOf("password") >= 0 && value.Length > 0) value = "********";
                 _console.WriteLine(key + " = " + value);
             }

@@ -40,7 +40,7 @@ namespace MailGateway.Firmware
             {
                 string key;
                 string value;
-                if (!TryKeyValue(lines[i], out key, out value) || !DeviceKeys.IsDeviceKey(key)) continue;
+                if (!ConfigParser.TryKeyValue(lines[i], out key, out value) || !DeviceKeys.IsDeviceKey(key)) continue;
                 string problem = DeviceKeys.Check(key, value);
                 if (problem != null) return fileName + ":" + (i + 1).ToString() + ": " + problem;
                 settings.Apply(key, value);
@@ -62,34 +62,6 @@ namespace MailGateway.Firmware
             else if (key == "wifi.password") WifiPassword = value;
             else if (key == "tls.ca_file") TlsCaFile = value;
             else if (key == "console.baud") ConsoleBaud = (int)long.Parse(value);
-        }
-
-        /// <summary>A "key = value" line (comments and CR removed, key lower-cased); false for blank or comment lines and lines without '='.</summary>
-        public static bool TryKeyValue(string line, out string key, out string value)
-        {
-            key = null;
-            value = null;
-            if (line.Length > 0 && line[line.Length - 1] == '\r') line = line.Substring(0, line.Length - 1);
-            int hash = CommentStart(line);
-            if (hash >= 0) line = line.Substring(0, hash);
-            int equals = line.IndexOf('=');
-            if (equals <= 0) return false;
-            key = MailGateway.Core.Text.Ascii.ToLower(MailGateway.Core.Text.Ascii.Trim(line.Substring(0, equals)));
-            value = MailGateway.Core.Text.Ascii.Trim(line.Substring(equals + 1));
-            return key.Length > 0;
-        }
-
-        // As ConfigParser: '#' starts a comment at the start of a line or after a space or tab.
-        private static int CommentStart(string line)
-        {
-            int from = 0;
-            while (true)
-            {
-                int hash = line.IndexOf('#', from);
-                if (hash < 0) return -1;
-                if (hash == 0 || line[hash - 1] == ' ' || line[hash - 1] == '\t') return hash;
-                from = hash + 1;
-            }
         }
 
         private static string Join(string[] lines)

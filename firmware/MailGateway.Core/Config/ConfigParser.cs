@@ -19,26 +19,18 @@ namespace MailGateway.Core.Config
             {
                 string line = lines[i];
                 if (line.Length > 0 && line[line.Length - 1] == '\r') line = line.Substring(0, line.Length - 1);
-                int hash = CommentStart(line);
-                if (hash >= 0) line = line.Substring(0, hash);
-                line = Ascii.Trim(line);
-                if (line.Length == 0) continue;
-                string problem;
-                int equals = line.IndexOf('=');
-                if (equals <= 0)
+                string key;
+                string value;
+                if (!TryKeyValue(line, out key, out value))
                 {
-                    problem = "expected \"key = value\"";
+                    int hash = CommentStart(line);
+                    if (Ascii.Trim(hash >= 0 ? line.Substring(0, hash) : line).Length == 0) continue;
+                    return fileName + ":" + (i + 1).ToString() + ": expected \"key = value\"";
                 }
-                else
-                {
-                    string key = Ascii.ToLower(Ascii.Trim(line.Substring(0, equals)));
-                    string value = Ascii.Trim(line.Substring(equals + 1));
-                    problem = Set(config, key, value);
-                }
+                string problem = Set(config, key, value);
                 if (problem != null) return fileName + ":" + (i + 1).ToString() + ": " + problem;
-                string setKey = equals > 0 ? Ascii.ToLower(Ascii.Trim(line.Substring(0, equals))) : "";
-                if (setKey == "limits.sessions_reserved") reservedLine = i + 1;
-                if (setKey == "console.listen") consoleLine = i + 1;
+                if (key == "limits.sessions_reserved") reservedLine = i + 1;
+                if (key == "console.listen") consoleLine = i + 1;
             }
             string open = consoleLine > 0 ? config.ConsoleOpenWithoutPassword() : null;
             if (open != null)
@@ -52,6 +44,24 @@ namespace MailGateway.Core.Config
                        " leaves no session for other clients (limits.sessions = " + config.MaxSessions.ToString() + ")";
             }
             return null;
+        }
+
+        /// <summary>
+        /// A "key = value" line of the file (CR and comment removed, key lower-cased, both trimmed);
+        /// false for a blank or comment line and for a line that is not "key = value".
+        /// </summary>
+        public static bool TryKeyValue(string line, out string key, out string value)
+        {
+            key = null;
+            value = null;
+            if (line.Length > 0 && line[line.Length - 1] == '\r') line = line.Substring(0, line.Length - 1);
+            int hash = CommentStart(line);
+            if (hash >= 0) line = line.Substring(0, hash);
+            int equals = line.IndexOf('=');
+            if (equals <= 0) return false;
+            key = Ascii.ToLower(Ascii.Trim(line.Substring(0, equals)));
+            value = Ascii.Trim(line.Substring(equals + 1));
+            return key.Length > 0;
         }
 
         // '#' starts a comment at the start of a line or after white space, so that a password

@@ -83,10 +83,9 @@ namespace MailGateway.Core.Console
         /// <summary>The key a line sets, lower case; null for a comment or a blank line.</summary>
         public static string KeyOf(string line)
         {
-            string t = Ascii.Trim(line);
-            if (t.Length == 0 || t[0] == '#') return null;
-            int equals = t.IndexOf('=');
-            return equals <= 0 ? null : Ascii.ToLower(Ascii.Trim(t.Substring(0, equals)));
+            string key;
+            string value;
+            return ConfigParser.TryKeyValue(line, out key, out value) ? key : null;
         }
 
         /// <summary>A secret's value is never shown or logged: every key that holds a password.</summary>

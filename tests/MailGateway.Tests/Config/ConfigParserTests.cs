@@ -15,6 +15,18 @@ public class ConfigParserTests
         return config;
     }
 
+    // A file written on Windows: CRLF line ends on settings, blank lines, whitespace-only lines and
+    // comments; a line that is not "key = value" is still an error with its number.
+    [Fact]
+    public void AFileWithCrlfLineEnds_ReadsLikeOneWithLf()
+    {
+        var config = new GatewayConfig();
+        Assert.Null(ConfigParser.Apply("hostname = a.test\r\n\r\n# note\r\n \t\r\nlimits.recipients = 5 # five\r\n", "crlf.conf", config));
+        Assert.Equal(("a.test", 5), (config.Hostname, config.MaxRecipients));
+        Assert.Equal("crlf.conf:2: expected \"key = value\"", ConfigParser.Apply("hostname = a.test\r\nfoo\r\n", "crlf.conf", new GatewayConfig()));
+        Assert.Equal("crlf.conf:1: expected \"key = value\"", ConfigParser.Apply(" = x\r\n", "crlf.conf", new GatewayConfig()));
+    }
+
     [Fact]
     public void EmbeddedDefaults_AreTheDocumentedOnes()
     {
