@@ -95,7 +95,7 @@ namespace MailGateway.Firmware
             string usersProblem = users.Load();
             if (usersProblem != null) return dataFolder + "\\" + usersProblem;
             LocalMail local = null;
-            if (HasMailboxDomains(config))
+            if (config.KeepsMailboxes())
             {
                 if (config.MailboxFormat != "files") return "local.mailbox_format = " + config.MailboxFormat + " is for the host only; the device keeps files";
                 AliasTable aliases = new AliasTable(config.Aliases);
@@ -216,16 +216,6 @@ namespace MailGateway.Firmware
             int length = chars.Length;
             while (length > 3 && chars[length - 1] == '\\') length--;
             return new string(chars, 0, length);
-        }
-
-        // True when some local domain has no route: this gateway is its mailbox host.
-        private static bool HasMailboxDomains(GatewayConfig config)
-        {
-            for (int i = 0; i < config.LocalDomains.Length; i++)
-            {
-                if (!config.HasRoute(config.LocalDomains[i])) return true;
-            }
-            return false;
         }
 
         // Start-up could not finish: keep the console alive for "set" and "reboot".

@@ -27,7 +27,7 @@ namespace MailGateway.Emulator
         public static List<string> Problems(GatewayConfig config)
         {
             var problems = new List<string>();
-            if (HasMailboxDomains(config))
+            if (config.KeepsMailboxes())
             {
                 var aliases = new AliasTable(config.Aliases);
                 if (!aliases.IsAlias("postmaster") && !UserExists(config, "postmaster"))
@@ -76,15 +76,6 @@ namespace MailGateway.Emulator
             return warnings;
         }
 
-        /// <summary>True when some local domain has no route: this gateway is its mailbox host.</summary>
-        public static bool HasMailboxDomains(GatewayConfig config)
-        {
-            foreach (string domain in config.LocalDomains)
-            {
-                if (!config.HasRoute(domain)) return true;
-            }
-            return false;
-        }
 
         private static bool IsPrivate(CidrRange range)
         {

@@ -94,7 +94,7 @@ namespace MailGateway.Emulator
                 return 1;
             }
             LocalMail local = null;
-            if (ConfigChecks.HasMailboxDomains(config))
+            if (config.KeepsMailboxes())
             {
                 // Mail for local domains without a route goes into mailbox folders beside the spool
                 // (ConfigChecks made sure postmaster@ reaches someone).

@@ -210,6 +210,16 @@ namespace MailGateway.Core.Config
             }
             return false;
         }
+
+        /// <summary>True when some local domain has no route: this gateway is its mailbox host.</summary>
+        public bool KeepsMailboxes()
+        {
+            for (int i = 0; i < LocalDomains.Length; i++)
+            {
+                if (!HasRoute(LocalDomains[i])) return true;
+            }
+            return false;
+        }
     }
 
     public sealed class ListenEndpoint
@@ -226,6 +236,12 @@ namespace MailGateway.Core.Config
         public override string ToString()
         {
             return Address.IndexOf(':') >= 0 ? "[" + Address + "]:" + Port.ToString() : Address + ":" + Port.ToString();
+        }
+
+        /// <summary>Where a client on this machine reaches the listener: loopback for "every address" (0.0.0.0, ::).</summary>
+        public string LocalAddress
+        {
+            get { return Address == "0.0.0.0" ? "127.0.0.1" : Address == "::" ? "::1" : Address; }
         }
     }
 

@@ -163,7 +163,7 @@ namespace MailGateway.Emulator.Admin
             else if (config.ConsoleListen.Length > 0)
             {
                 ListenEndpoint at = config.ConsoleListen[0];
-                host = at.Address == "0.0.0.0" ? "127.0.0.1" : at.Address == "::" ? "::1" : at.Address;
+                host = at.LocalAddress;
                 port = at.Port;
             }
             else
@@ -195,16 +195,7 @@ namespace MailGateway.Emulator.Admin
         // input is a terminal). Ends when either side closes.
         private static int InteractiveSession(string host, int port, string password)
         {
-            using var tcp = new System.Net.Sockets.TcpClient();
-            try
-            {
-                tcp.Connect(host, port);
-            }
-            catch (System.Net.Sockets.SocketException e)
-            {
-                throw new ConsoleException(ExitCodes.Unavailable, "cannot reach the console at " + host + ":" + port + " (" + e.Message +
-                                           "): is the gateway running, with console.listen set?");
-            }
+            using var tcp = ConsoleClient.Connect(host, port);
             Stream stream = tcp.GetStream();
             bool passwordSent = false;
             bool askingPassword = false;

@@ -26,13 +26,15 @@ namespace MailGateway.Emulator.Admin
             _stream = tcp.GetStream();
         }
 
-        /// <summary>Connects, logs in and enters script mode; throws ConsoleException saying what failed.</summary>
-        public static ConsoleClient Open(string host, int port, string password)
+        /// <summary>A connection to the console (a person's session or a program's); ConsoleException saying why not.</summary>
+        public static TcpClient Connect(string host, int port)
         {
             TcpClient tcp = new TcpClient();
             try
             {
-                if (!tcp.ConnectAsync(host, port).Wait(Timeout)) throw new ConsoleException(ExitCodes.Unavailable, "no answer from the console at " + host + ":" + port);
+                if (tcp.ConnectAsync(host, port).Wait(Timeout)) return tcp;
+                tcp.Dispose();
+                throw new ConsoleException(ExitCodes.Unavailable, "no answer from the console at " + host + ":" + port);
             }
             catch (AggregateException e) when (e.InnerException is SocketException s)
             {
@@ -40,7 +42,12 @@ namespace MailGateway.Emulator.Admin
                 throw new ConsoleException(ExitCodes.Unavailable, "cannot reach the console at " + host + ":" + port + " (" + s.Message +
                                            "): is the gateway running, with console.listen set?");
             }
-            ConsoleClient client = new ConsoleClient(tcp);
+        }
+
+        /// <summary>Connects, logs in and enters script mode; throws ConsoleException saying what failed.</summary>
+        public static ConsoleClient Open(string host, int port, string password)
+        {
+            ConsoleClient client = new ConsoleClient(Connect(host, port));
             try
             {
                 client.LogIn(password);

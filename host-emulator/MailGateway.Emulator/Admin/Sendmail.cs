@@ -248,7 +248,7 @@ namespace MailGateway.Emulator.Admin
                 error.WriteLine("mailgw sendmail: smtp.listen is empty: there is no gateway to hand the message to");
                 return Unavailable;
             }
-            string host = at.Address == "0.0.0.0" ? "127.0.0.1" : at.Address == "::" ? "::1" : at.Address;
+            string host = at.LocalAddress;
             using var client = new SmtpClient { Timeout = 60_000 };
             try
             {

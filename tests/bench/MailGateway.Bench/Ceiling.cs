@@ -101,11 +101,7 @@ namespace MailGateway.Bench
                 Ports.WaitListening(at, _process, null);
             }
 
-            public double CpuSeconds()
-            {
-                string[] f = File.ReadAllText("/proc/" + _process.Id + "/stat").Split(')')[1].Trim().Split(' ');
-                return (long.Parse(f[11]) + long.Parse(f[12])) / 100.0;
-            }
+            public double CpuSeconds() => ProcessTree.CpuSecondsOf(_process.Id);
 
             public bool WaitForMessages(long count, TimeSpan limit)
             {

@@ -44,6 +44,13 @@ namespace MailGateway.Bench
             return ticks / TicksPerSecond;
         }
 
+        /// <summary>CPU seconds one process has used so far (utime + stime; 0 when it is gone).</summary>
+        public static double CpuSecondsOf(int pid)
+        {
+            string[] f = StatFields(pid);
+            return f == null ? 0 : (long.Parse(f[11]) + long.Parse(f[12])) / TicksPerSecond;
+        }
+
         /// <summary>Resident KiB of the tree now (sum of Pss).</summary>
         public long PssKiB()
         {
