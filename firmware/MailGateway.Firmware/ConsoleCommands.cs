@@ -1,7 +1,7 @@
 // The minimal console (the full one with queue and user commands comes in a later release):
 //   show               the configuration file's settings (passwords masked) and the board
 //   set KEY VALUE      checks the value and the whole file with it (the core's ConfigEdits, as the
-//                      TCP console's set does) and writes the file on the card (CardFiles.Replace:
+//                      TCP console's set does) and writes the file on the card (CardConfigFile:
 //                      earlier lines for KEY are removed, "KEY = VALUE" is appended); it takes
 //                      effect at the next start
 //   reboot             restarts the board
@@ -12,17 +12,13 @@ namespace MailGateway.Firmware
 {
     public sealed class ConsoleCommands
     {
-        public const int MaxConfigBytes = 64 * 1024;
-
         private readonly SerialConsole _console;
-        private readonly string _path;
-        private readonly string _temporaryPath;
+        private readonly MailGateway.Core.Config.CardConfigFile _file;
 
-        public ConsoleCommands(SerialConsole console, string configPath, string temporaryPath)
+        public ConsoleCommands(SerialConsole console, MailGateway.Core.Config.CardConfigFile file)
         {
             _console = console;
-            _path = configPath;
-            _temporaryPath = temporaryPath;
+            _file = file;
         }
 
         /// <summary>Reads and runs whatever complete lines were typed; never waits.</summary>
@@ -68,16 +64,16 @@ namespace MailGateway.Firmware
             string text;
             try
             {
-                text = ReadText();
+                text = _file.Read();
             }
             catch (System.IO.IOException e)
             {
-                _console.WriteLine("cannot read " + _path + ": " + e.Message);
+                _console.WriteLine("cannot read " + _file.Path + ": " + e.Message);
                 return;
             }
             if (text == null)
             {
-                _console.WriteLine(_path + " does not exist: the embedded defaults apply");
+                _console.WriteLine(_file.Path + " does not exist: the embedded defaults apply");
                 return;
             }
             string[] lines = text.Split('\n');
@@ -103,28 +99,22 @@ namespace MailGateway.Firmware
             string value = MailGateway.Core.Text.Ascii.Trim(rest.Substring(space + 1));
             try
             {
-                string text = ReadText();
+                string text = _file.Read();
                 // The core's edit: the value checked, the whole file checked as the next start reads it.
                 MailGateway.Core.Console.ConfigEdits edit = new MailGateway.Core.Console.ConfigEdits();
-                string problem = edit.Edit(text, _path, key, value);
+                string problem = edit.Edit(text, _file.Path, key, value);
                 if (problem != null)
                 {
                     _console.WriteLine("not set: " + problem);
                     return;
                 }
-                CardFiles.Replace(_path, _temporaryPath, MailGateway.Core.Text.Utf8.GetBytes(edit.Apply(text)));
+                _file.Write(edit.Apply(text));
                 _console.WriteLine("ok: " + key + " set; it takes effect after reboot");
             }
             catch (System.IO.IOException e)
             {
-                _console.WriteLine("not set: cannot write " + _path + ": " + e.Message);
+                _console.WriteLine("not set: cannot write " + _file.Path + ": " + e.Message);
             }
-        }
-
-        private string ReadText()
-        {
-            byte[] data = CardFiles.ReadAll(_path, _temporaryPath, MaxConfigBytes);
-            return data == null ? null : MailGateway.Core.Text.Utf8.GetString(data, 0, data.Length);
         }
     }
 }

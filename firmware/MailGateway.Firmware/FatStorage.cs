@@ -37,6 +37,7 @@ namespace MailGateway.Firmware
     public sealed class FatStorage : IStorage, IFolderListing
     {
         private readonly string _folder;          // e.g. D:\MAILGW, no trailing backslash
+        private readonly bool _longNames;         // the card's root (ForCardRoot): names as the user gave them
         private readonly ArrayList _open = new ArrayList();   // OpenFile, index = handle - 1 (null: free)
 
         private sealed class OpenFile
@@ -58,6 +59,22 @@ namespace MailGateway.Firmware
             {
                 throw AsIo("cannot create folder " + folder, e);
             }
+        }
+
+        private FatStorage(string drive, bool longNames)
+        {
+            _folder = drive;
+            _longNames = longNames;
+        }
+
+        /// <summary>
+        /// The card's root ("D:") for whole files a person names, such as mailgw.conf (WholeFile): the
+        /// names need not be 8.3 (the card keeps long names); every other rule stays. Touches nothing
+        /// until used, so it can be made before the card is mounted.
+        /// </summary>
+        public static FatStorage ForCardRoot(string drive)
+        {
+            return new FatStorage(drive, true);
         }
 
         public string FolderPath { get { return _folder; } }
@@ -304,9 +321,14 @@ namespace MailGateway.Firmware
 
         private string PathOf(string name)
         {
-            if (!FatName.IsValid(name)) throw new System.ArgumentException("not an 8.3 name: " + name);
+            if (_longNames ? !IsPlainName(name) : !FatName.IsValid(name)) throw new System.ArgumentException("not an 8.3 name: " + name);
             string bucket = NameBuckets.FolderOf(name);
             return bucket == null ? _folder + "\\" + name : _folder + "\\" + bucket + "\\" + name;
+        }
+
+        private static bool IsPlainName(string name)
+        {
+            return name != null && name.Length > 0 && name.IndexOf('\\') < 0 && name.IndexOf('/') < 0 && name != "." && name != "..";
         }
 
         private int Open(string name, string path, System.IO.FileMode mode, System.IO.FileAccess access, bool appending)

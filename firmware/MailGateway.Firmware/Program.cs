@@ -18,8 +18,8 @@ namespace MailGateway.Firmware
 {
     public static class Program
     {
-        public const string ConfigPath = "D:\\mailgw.conf";
-        public const string ConfigTemporaryPath = "D:\\mailgw.tmp";
+        /// <summary>The configuration file in the card's root, replaced through mailgw.tmp.</summary>
+        public static readonly CardConfigFile ConfigFile = new CardConfigFile(FatStorage.ForCardRoot("D:"), "mailgw.conf", "mailgw.tmp", "D:\\mailgw.conf");
         public const int NetworkTimeoutMs = 60000;
         /// <summary>Longest the loop sleeps before looking at the console again.</summary>
         public const long ConsolePollMs = 50;
@@ -38,7 +38,7 @@ namespace MailGateway.Firmware
             }
             SerialConsole console = SerialConsole.TryOpen(board, log);
             log.Attach(console);
-            ConsoleCommands commands = new ConsoleCommands(console, ConfigPath, ConfigTemporaryPath);
+            ConsoleCommands commands = new ConsoleCommands(console, ConfigFile);
 
             if (!SdCardMount.Mount(board, log))
             {
@@ -178,23 +178,23 @@ namespace MailGateway.Firmware
             ConfigParser.Set(config, "smtp.listen", "0.0.0.0:25");
             ConfigParser.Set(config, "pop3.listen", "0.0.0.0:110");
             ConfigParser.Set(config, "spool.dir", "D:\\MAILGW");
-            byte[] data;
+            string text;
             try
             {
-                data = CardFiles.ReadAll(ConfigPath, ConfigTemporaryPath, ConsoleCommands.MaxConfigBytes);
+                text = ConfigFile.Read();
             }
             catch (System.IO.IOException e)
             {
-                return ConfigPath + ": cannot read: " + e.Message;
+                return ConfigFile.Path + ": cannot read: " + e.Message;
             }
-            string text = data == null ? "" : MailGateway.Core.Text.Utf8.GetString(data, 0, data.Length);
-            if (data == null) log.Line(ConfigPath + " not found: defaults (set keys with the console's set command)");
+            if (text == null) log.Line(ConfigFile.Path + " not found: defaults (set keys with the console's set command)");
+            if (text == null) text = "";
             string coreText;
-            string problem = DeviceSettings.Split(text, ConfigPath, board, out device, out coreText);
+            string problem = DeviceSettings.Split(text, ConfigFile.Path, board, out device, out coreText);
             if (problem != null) return problem;
-            problem = ConfigParser.Apply(coreText, ConfigPath, config);
+            problem = ConfigParser.Apply(coreText, ConfigFile.Path, config);
             if (problem != null) return problem;
-            log.Line("configuration read from " + ConfigPath + ", network " + device.Network);
+            log.Line("configuration read from " + ConfigFile.Path + ", network " + device.Network);
             return null;
         }
 

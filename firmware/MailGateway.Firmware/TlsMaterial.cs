@@ -61,7 +61,7 @@ namespace MailGateway.Firmware
 
         private static byte[] Pem(string path)
         {
-            byte[] data = CardFiles.ReadAll(path, null, MaxPemBytes);
+            byte[] data = CardFiles.ReadAll(path, MaxPemBytes);
             if (data == null) return null;
             if (data.Length == 0 || data[0] != (byte)'-') return data;   // DER: no terminator
             byte[] terminated = new byte[data.Length + 1];

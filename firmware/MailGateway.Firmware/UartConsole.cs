@@ -59,17 +59,17 @@ namespace MailGateway.Firmware
 
         // ---- IConsolePlatform: the configuration file on the card -----------------------------------
 
-        public string ConfigName { get { return Program.ConfigPath; } }
+        public string ConfigName { get { return Program.ConfigFile.Path; } }
 
         public string ReadConfig()
         {
-            byte[] data = CardFiles.ReadAll(Program.ConfigPath, Program.ConfigTemporaryPath, ConsoleCommands.MaxConfigBytes);
-            return data == null ? "" : MailGateway.Core.Text.Utf8.GetString(data, 0, data.Length);
+            string text = Program.ConfigFile.Read();
+            return text == null ? "" : text;
         }
 
         public void WriteConfig(string text)
         {
-            CardFiles.Replace(Program.ConfigPath, Program.ConfigTemporaryPath, MailGateway.Core.Text.Utf8.GetBytes(text));
+            Program.ConfigFile.Write(text);
         }
 
         public string Reload()

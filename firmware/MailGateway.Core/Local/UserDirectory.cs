@@ -3,21 +3,10 @@
 // loaded from and saved to one text file in the data folder (the spool's IStorage): USERS.DAT,
 // whose format UsersFile describes.
 //
-// Saving replaces the file atomically on a card that cannot rename over a name (FAT):
-//   1. clear a leftover USERS.TMP (see below);
-//   2. create USERS.TMP, write the whole file, Sync, Close; SyncDirectory (the name is durable);
-//   3. delete USERS.DAT; SyncDirectory;
-//   4. rename USERS.TMP to USERS.DAT; SyncDirectory.
-// A power cut leaves: before 2 ends, the old USERS.DAT (and maybe a partial USERS.TMP); between 2
-// and 3, the old USERS.DAT and a complete USERS.TMP; after 3, only the complete USERS.TMP; after 4,
-// the new USERS.DAT. Load therefore reads USERS.DAT when it exists (a USERS.TMP beside it is
-// stale), and otherwise a USERS.TMP that is complete (its "#end N" line is there and right), which
-// it renames to USERS.DAT to finish the interrupted save. A USERS.TMP that is not complete and
-// has no USERS.DAT beside it is a first save that never finished: there are no users.
-// Deviation: a USERS.TMP with the same bytes as USERS.DAT may be a FAT rename torn by a power cut
-// that left two names on one cluster chain, where deleting either name frees the other's
-// clusters. Save then refuses (IOException asking for a card check) instead of deleting it;
-// Load and Verify keep working.
+// Saving replaces the file whole and atomically (Runtime/WholeFile: through USERS.TMP, in an
+// order after which a power cut leaves the old users or the new ones, and that refuses to delete
+// a USERS.TMP that may be a torn FAT rename). An empty USERS.DAT, which an interrupted first save
+// leaves, is no users; the "#end N" line UsersFile writes also catches a file cut short any other way.
 //
 // Passwords are bytes (Utf8.GetBytes for a .NET string). Verify spends one PBKDF2 computation
 // whether or not the user exists, so the time taken does not tell which names exist, and compares
@@ -209,141 +198,37 @@ namespace MailGateway.Core.Local
         // ---- The file ------------------------------------------------------------------------
 
         /// <summary>
-        /// Replaces the users in memory with the card's (see the header for the recovery of an
-        /// interrupted save). No file means no users. Null when done; else the problem (a damaged
-        /// or unreadable file), and the directory is left as it was.
+        /// Replaces the users in memory with the card's (WholeFile finishes an interrupted save). No
+        /// file, or an empty one, means no users. Null when done; else the problem (a damaged or
+        /// unreadable file), and the directory is left as it was.
         /// </summary>
         public string Load(IStorage storage)
         {
+            byte[] data;
             try
             {
-                if (storage.Exists(FileName))
-                {
-                    return Read(storage, FileName);
-                }
-                if (storage.Exists(TemporaryName) && Read(storage, TemporaryName) == null)
-                {
-                    // The save stopped after deleting the old file: finish it. If that fails, the
-                    // users are still loaded and the next Save or Load tries again.
-                    try
-                    {
-                        if (storage.Rename(TemporaryName, FileName)) storage.SyncDirectory();
-                    }
-                    catch (System.IO.IOException)
-                    {
-                    }
-                    return null;
-                }
-                _users = new ArrayList();
-                _nextFolder = 1;
-                return null;
+                data = WholeFile.Read(storage, FileName, TemporaryName, MaxFileBytes);
             }
             catch (System.IO.IOException e)
             {
                 return FileName + ": cannot read: " + e.Message;
             }
-        }
-
-        /// <summary>Writes the users durably and atomically (see the header). Throws IOException.</summary>
-        public void Save(IStorage storage)
-        {
-            byte[] text = UsersFile.Format(_users, _nextFolder);
-            if (storage.Exists(TemporaryName)) ClearTemporary(storage);
-            int handle = storage.Create(TemporaryName);
-            try
-            {
-                storage.Append(handle, text, 0, text.Length);
-                storage.Sync(handle);
-            }
-            finally
-            {
-                storage.Close(handle);
-            }
-            storage.SyncDirectory();
-            if (storage.Exists(FileName))
-            {
-                storage.Delete(FileName);
-                storage.SyncDirectory();
-            }
-            if (!storage.Rename(TemporaryName, FileName))
-            {
-                throw new System.IO.IOException("cannot rename " + TemporaryName + " to " + FileName);
-            }
-            storage.SyncDirectory();
-        }
-
-        // A USERS.TMP before a save: the result of an interrupted save (kept as USERS.DAT when there
-        // is none), a stale partial file (deleted), or possibly a torn FAT rename (refused).
-        private static void ClearTemporary(IStorage storage)
-        {
-            if (!storage.Exists(FileName))
-            {
-                if (new UserDirectory().Read(storage, TemporaryName) == null && storage.Rename(TemporaryName, FileName))
-                {
-                    storage.SyncDirectory();
-                    return;
-                }
-            }
-            else if (SameBytes(storage, FileName, TemporaryName))
-            {
-                throw new System.IO.IOException(TemporaryName + " has the same bytes as " + FileName +
-                    ": maybe a rename cut short by a power failure left two names on one file. Check the card " +
-                    "(fsck) and then delete " + TemporaryName);
-            }
-            storage.Delete(TemporaryName);
-            storage.SyncDirectory();
-        }
-
-        private string Read(IStorage storage, string name)
-        {
-            long length = storage.Length(name);
-            if (length > MaxFileBytes) return name + ": larger than " + MaxFileBytes.ToString() + " bytes";
-            byte[] data = ReadAll(storage, name, (int)length);
             ArrayList users = new ArrayList();
-            int nextFolder;
-            string problem = UsersFile.Parse(data, data.Length, name, users, out nextFolder);
-            if (problem != null) return problem;
+            int nextFolder = 1;
+            if (data != null && data.Length > 0)
+            {
+                string problem = UsersFile.Parse(data, data.Length, FileName, users, out nextFolder);
+                if (problem != null) return problem;
+            }
             _users = users;
             _nextFolder = nextFolder;
             return null;
         }
 
-        private static byte[] ReadAll(IStorage storage, string name, int length)
+        /// <summary>Writes the users durably and atomically (WholeFile.Replace). Throws IOException.</summary>
+        public void Save(IStorage storage)
         {
-            byte[] data = new byte[length];
-            int handle = storage.OpenRead(name);
-            try
-            {
-                int total = 0;
-                while (total < length)
-                {
-                    int n = storage.Read(handle, total, data, total, length - total);
-                    if (n <= 0) break;
-                    total += n;
-                }
-                if (total == length) return data;
-                byte[] shorter = new byte[total];
-                System.Array.Copy(data, shorter, total);
-                return shorter;
-            }
-            finally
-            {
-                storage.Close(handle);
-            }
-        }
-
-        private static bool SameBytes(IStorage storage, string a, string b)
-        {
-            long length = storage.Length(a);
-            if (length != storage.Length(b) || length > MaxFileBytes) return false;
-            byte[] x = ReadAll(storage, a, (int)length);
-            byte[] y = ReadAll(storage, b, (int)length);
-            if (x.Length != y.Length) return false;
-            for (int i = 0; i < x.Length; i++)
-            {
-                if (x[i] != y[i]) return false;
-            }
-            return true;
+            WholeFile.Replace(storage, FileName, TemporaryName, UsersFile.Format(_users, _nextFolder));
         }
 
         private UserEntry Find(string name)

@@ -141,14 +141,19 @@ public class UsersFilePowerCutTests
     }
 
     [Fact]
-    public void Load_IgnoresAPartialTemporary_WithoutAUsersFile()
+    public void Load_TakesTheEmptyFileOfAnInterruptedFirstSave_AsNoUsers()
     {
+        // A first save cut while writing USERS.TMP: the empty USERS.DAT it made first, and the
+        // partial USERS.TMP, which Load does not read because USERS.DAT is there.
         var card = new SimulatedStorage();
+        WriteDurably(card, UserDirectory.FileName, "");
         WriteDurably(card, UserDirectory.TemporaryName, OldText.Substring(0, OldText.Length - 3));
         Assert.Equal("", Loaded(card, out UserDirectory users));
         users.Add("anna", "pw", Crypto);
         users.Save(card);
         Assert.Equal(new[] { UserDirectory.FileName }, card.List());
+        Assert.True(Loaded(card, out UserDirectory again).Length > 0);
+        Assert.True(again.Exists("anna"));
     }
 
     [Fact]
