@@ -317,6 +317,29 @@ public class ConsoleTests
     }
 
     [Fact]
+    public void SendTest_OnAFullOrFailingCard_SaysSo_AndTheConsoleServesOn()
+    {
+        // A card whose budget a queued camera snapshot has nearly filled.
+        var gw = Gateway(configure: c => c.SpoolMaxBytes = 64 * 1024);
+        gw.Deliveries.Defer("far.test", "451 4.7.1 Greylisted, try again later");
+        var snapshot = new System.Text.StringBuilder("Subject: motion\r\n\r\n");
+        while (snapshot.Length < 62_000) snapshot.Append(new string('Q', 76)).Append("\r\n");
+        gw.Queue("cam@relay.test", new[] { "ops@far.test" }, snapshot.ToString());
+        var client = LoggedIn(gw);
+        Assert.Equal("error: not sent: the card is full (spool.max_bytes)\r\nmailgw> ", gw.Say(client, "send test ops@far.test\r\n"));
+
+        // A card that has turned read-only.
+        var roomy = Gateway();
+        var other = LoggedIn(roomy);
+        roomy.Storage.FailWrites(new IOException("read-only file system"));
+        Assert.Equal("error: not sent: cannot write to the card: read-only file system\r\nmailgw> ", roomy.Say(other, "send test ops@far.test\r\n"));
+        Assert.Contains("queue: 0 message(s)", roomy.Say(other, "status\r\n"));
+        roomy.Storage.HealWrites();
+        Assert.StartsWith("ok: test message ", roomy.Say(other, "send test ops@far.test\r\n"));
+        Assert.Equal(1, roomy.Gateway.Spool.Count);
+    }
+
+    [Fact]
     public void AnIdleSession_IsClosed()
     {
         var gw = Gateway();
