@@ -60,6 +60,21 @@ namespace MailGateway.Emulator
                 Console.Error.WriteLine("mailgw: spool.dir " + config.SpoolDir + ": " + e.Message);
                 return 1;
             }
+            using HostStorage ownStorage = storage; // every return below closes it, and drops its lock
+            try
+            {
+                if (!storage.TryLock())
+                {
+                    Console.Error.WriteLine("mailgw: spool.dir " + storage.DirectoryPath + " is in use by another mailgw run: " +
+                                            "stop that gateway first (or give this one a spool.dir of its own)");
+                    return 1;
+                }
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine("mailgw: spool.dir " + config.SpoolDir + ": " + e.Message);
+                return 1;
+            }
             PrivateFiles.Narrow(storage.DirectoryPath, log);
             storage.CommitEnded = network.Wake; // a batch committed beside the loop wakes it (IBackgroundCommit)
             // The server certificate for STARTTLS and implicit TLS: tls.cert/tls.key, or a
@@ -78,7 +93,6 @@ namespace MailGateway.Emulator
                 return 1;
             }
             System.Threading.Volatile.Write(ref _wakeOnStop, network);
-            using HostStorage ownStorage = storage;
             HostRandom random = new HostRandom();
             // dns.servers empty: the system's resolver configuration (through DnsClient); else the
             // core's own resolver, exactly as the device runs it.

@@ -56,6 +56,7 @@ namespace MailGateway.Emulator.Platform
 
         // False only for Maildir subfolders (MaildirStorage), whose file names are long by design.
         private bool _fatNames = true;
+        private int _lockDescriptor = -1; // TryLock's flock(2), held until Dispose
 
         /// <summary>A storage whose file names need not be 8.3 (host-only Maildir); every other rule stays.</summary>
         public static HostStorage ForLongNames(string directory)
@@ -478,9 +479,37 @@ namespace MailGateway.Emulator.Platform
             }
         }
 
-        /// <summary>Closes every open handle (their unsynced bytes stay with the OS, as after Close).</summary>
+        /// <summary>
+        /// Takes the folder for this process alone: flock(2) on the folder, which the system drops
+        /// when the process ends in any way (kill -9 too) or at Dispose. False when another process
+        /// holds it: two gateways on one spool would hand out the same queue IDs and deliver each
+        /// other's messages. Linux only; elsewhere (the desktop emulator) it always succeeds. Throws IOException.
+        /// </summary>
+        public bool TryLock()
+        {
+            if (!OperatingSystem.IsLinux() || _lockDescriptor >= 0) return true;
+            int fd = open(_directory, ORdOnly | ODirectoryFlag() | OCloseOnExec);
+            if (fd < 0) throw LibcError("Cannot open the folder " + _directory + " to lock it");
+            if (flock(fd, LockExclusive | LockNonBlocking) == 0)
+            {
+                _lockDescriptor = fd;
+                return true;
+            }
+            bool held = Marshal.GetLastPInvokeError() == EWOULDBLOCK;
+            IOException error = LibcError("Cannot lock the folder " + _directory);
+            close(fd);
+            if (held) return false;
+            throw error;
+        }
+
+        /// <summary>Closes every open handle (their unsynced bytes stay with the OS, as after Close), and drops the lock.</summary>
         public void Dispose()
         {
+            if (_lockDescriptor >= 0)
+            {
+                close(_lockDescriptor);
+                _lockDescriptor = -1;
+            }
             WaitCommit();
             foreach (var open in _open.All)
             {
@@ -593,6 +622,14 @@ namespace MailGateway.Emulator.Platform
 
         [DllImport("libc", SetLastError = true)]
         private static extern int fsync(int fd);
+
+        [DllImport("libc", SetLastError = true)]
+        private static extern int flock(int fd, int operation);
+
+        private const int LockExclusive = 2;    // LOCK_EX
+        private const int LockNonBlocking = 4;  // LOCK_NB
+        private const int EWOULDBLOCK = 11;     // EAGAIN, on every Linux architecture .NET runs on
+        private const int OCloseOnExec = 0x80000; // O_CLOEXEC (the same value on x86, x86-64, ARM and ARM64)
 
         [DllImport("libc", SetLastError = true)]
         private static extern int close(int fd);
