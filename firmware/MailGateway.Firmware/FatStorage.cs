@@ -37,7 +37,7 @@ namespace MailGateway.Firmware
     public sealed class FatStorage : IStorage, IFolderListing
     {
         private readonly string _folder;          // e.g. D:\MAILGW, no trailing backslash
-        private readonly bool _longNames;         // the card's root (ForCardRoot): names as the user gave them
+        private readonly bool _longNames;         // ForWholeFiles: names as a person gave them
         private readonly ArrayList _open = new ArrayList();   // OpenFile, index = handle - 1 (null: free)
 
         private sealed class OpenFile
@@ -61,20 +61,21 @@ namespace MailGateway.Firmware
             }
         }
 
-        private FatStorage(string drive, bool longNames)
+        private FatStorage(string folder, bool longNames)
         {
-            _folder = drive;
+            _folder = folder;
             _longNames = longNames;
         }
 
         /// <summary>
-        /// The card's root ("D:") for whole files a person names, such as mailgw.conf (WholeFile): the
-        /// names need not be 8.3 (the card keeps long names); every other rule stays. Touches nothing
-        /// until used, so it can be made before the card is mounted.
+        /// A folder of the card ("D:" for the root) for whole files a person names, such as
+        /// mailgw.conf or a PEM certificate (WholeFile): the names need not be 8.3 (the card keeps
+        /// long names); every other rule stays. It creates nothing and touches nothing until used,
+        /// so it can be made before the card is mounted.
         /// </summary>
-        public static FatStorage ForCardRoot(string drive)
+        public static FatStorage ForWholeFiles(string folder)
         {
-            return new FatStorage(drive, true);
+            return new FatStorage(folder, true);
         }
 
         public string FolderPath { get { return _folder; } }

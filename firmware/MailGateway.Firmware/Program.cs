@@ -19,7 +19,7 @@ namespace MailGateway.Firmware
     public static class Program
     {
         /// <summary>The configuration file in the card's root, replaced through mailgw.tmp.</summary>
-        public static readonly CardConfigFile ConfigFile = new CardConfigFile(FatStorage.ForCardRoot("D:"), "mailgw.conf", "mailgw.tmp", "D:\\mailgw.conf");
+        public static readonly CardConfigFile ConfigFile = new CardConfigFile(FatStorage.ForWholeFiles("D:"), "mailgw.conf", "mailgw.tmp", "D:\\mailgw.conf");
         public const int NetworkTimeoutMs = 60000;
         /// <summary>Longest the loop sleeps before looking at the console again.</summary>
         public const long ConsolePollMs = 50;

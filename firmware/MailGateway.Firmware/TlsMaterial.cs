@@ -61,8 +61,11 @@ namespace MailGateway.Firmware
 
         private static byte[] Pem(string path)
         {
-            byte[] data = CardFiles.ReadAll(path, MaxPemBytes);
-            if (data == null) return null;
+            int slash = path.LastIndexOf('\\');
+            FatStorage folder = FatStorage.ForWholeFiles(slash < 0 ? "D:" : path.Substring(0, slash));
+            string name = path.Substring(slash + 1);
+            if (!folder.Exists(name)) return null;
+            byte[] data = MailGateway.Core.Runtime.WholeFile.ReadAll(folder, name, MaxPemBytes);
             if (data.Length == 0 || data[0] != (byte)'-') return data;   // DER: no terminator
             byte[] terminated = new byte[data.Length + 1];
             System.Array.Copy(data, terminated, data.Length);

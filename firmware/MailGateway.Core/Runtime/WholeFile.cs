@@ -18,7 +18,8 @@
 // left two names on one cluster chain, where deleting either name frees the other's clusters:
 // Replace then refuses (IOException asking for a card check) instead of deleting it; Read works.
 // On a host the configuration is replaced with POSIX rename over the old name instead (Admin/
-// HostConsolePlatform); this order is for the card.
+// HostConsolePlatform); this order is for the card. ReadAll reads a file nobody replaces (the
+// board's PEM certificates).
 namespace MailGateway.Core.Runtime
 {
     public static class WholeFile
@@ -92,7 +93,8 @@ namespace MailGateway.Core.Runtime
             storage.SyncDirectory();
         }
 
-        private static byte[] ReadAll(IStorage storage, string name, int maxBytes)
+        /// <summary>The bytes of a file nobody replaces (a PEM certificate). Throws IOException: missing, larger than maxBytes, unreadable.</summary>
+        public static byte[] ReadAll(IStorage storage, string name, int maxBytes)
         {
             long length = storage.Length(name);
             if (length > maxBytes) throw new System.IO.IOException(name + ": larger than " + maxBytes.ToString() + " bytes");
