@@ -193,7 +193,15 @@ namespace MailGateway.Firmware
 
         public bool Exists(string name)
         {
-            return System.IO.File.Exists(PathOf(name));
+            string path = PathOf(name);
+            try
+            {
+                return System.IO.File.Exists(path);
+            }
+            catch (System.Exception e)
+            {
+                throw AsIo("cannot look for " + name, e); // a card that is gone, or was never mounted
+            }
         }
 
         public long Length(string name)
