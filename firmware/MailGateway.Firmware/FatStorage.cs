@@ -282,7 +282,7 @@ namespace MailGateway.Firmware
         // The folders of the name's bucket, made when missing (CreateDirectory makes one level).
         private void MakeBucket(string name)
         {
-            string bucket = NameBuckets.FolderOf(name);
+            string bucket = BucketOf(name);
             if (bucket == null) return;
             string[] levels = NameBuckets.FoldersDownTo(bucket);
             for (int i = 0; i < levels.Length; i++)
@@ -303,7 +303,7 @@ namespace MailGateway.Firmware
         // leaves no folders for the scan to walk. A folder the card will not remove stays (harmless).
         private void PruneBucket(string name)
         {
-            string bucket = NameBuckets.FolderOf(name);
+            string bucket = BucketOf(name);
             if (bucket == null) return;
             string[] levels = NameBuckets.FoldersDownTo(bucket);
             for (int i = levels.Length - 1; i >= 0; i--)
@@ -330,9 +330,16 @@ namespace MailGateway.Firmware
 
         private string PathOf(string name)
         {
-            if (_longNames ? !IsPlainName(name) : !FatName.IsValid(name)) throw new System.ArgumentException("not an 8.3 name: " + name);
-            string bucket = NameBuckets.FolderOf(name);
+            if (_longNames ? !IsPlainName(name) : !FatName.IsValid(name)) throw new System.ArgumentException((_longNames ? "not a file name: " : "not an 8.3 name: ") + name);
+            string bucket = BucketOf(name);
             return bucket == null ? _folder + "\\" + name : _folder + "\\" + bucket + "\\" + name;
+        }
+
+        // Queue files live in buckets; a file a person names stays where it was named ("ABCDEFGH.PEM"
+        // looks like a queue file's name).
+        private string BucketOf(string name)
+        {
+            return _longNames ? null : NameBuckets.FolderOf(name);
         }
 
         private static bool IsPlainName(string name)
