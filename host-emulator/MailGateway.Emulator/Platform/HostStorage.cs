@@ -21,6 +21,7 @@
 // Length() and a newly opened reader see every byte appended so far (HostFile's gathered appends
 // are handed to the OS first). Handles are small ints that are never reused, so a stale handle
 // is reported as misuse (InvalidOperationException) instead of reaching another file.
+// TryLock (mailgw run) keeps a second gateway off the folder with flock(2) until Dispose.
 // Not thread-safe: the loop owns it, as it owns all core state.
 using System;
 using System.Collections.Generic;
@@ -505,11 +506,6 @@ namespace MailGateway.Emulator.Platform
         /// <summary>Closes every open handle (their unsynced bytes stay with the OS, as after Close), and drops the lock.</summary>
         public void Dispose()
         {
-            if (_lockDescriptor >= 0)
-            {
-                close(_lockDescriptor);
-                _lockDescriptor = -1;
-            }
             WaitCommit();
             foreach (var open in _open.All)
             {
@@ -524,6 +520,11 @@ namespace MailGateway.Emulator.Platform
                 open.File.Dispose();
             }
             _open.Clear();
+            if (_lockDescriptor >= 0)
+            {
+                close(_lockDescriptor); // last: no other gateway starts on the folder while this one still commits
+                _lockDescriptor = -1;
+            }
         }
 
         // Names and handles
