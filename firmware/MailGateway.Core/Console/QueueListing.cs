@@ -12,7 +12,7 @@ namespace MailGateway.Core.Console
 {
     public sealed class QueueListing : IConsoleProducer
     {
-        public const int PageNames = 16;
+        public const int PageNames = 8;
 
         private readonly Spool.Spool _spool;
         private readonly long _nowQueueMs;

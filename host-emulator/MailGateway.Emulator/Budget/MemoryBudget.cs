@@ -51,6 +51,11 @@ namespace MailGateway.Emulator.Budget
             if (config.ConsoleListen.Length > 0 && sizes.ConsoleSession.Budget > sizes.Pop3Session.Budget)
                 Rows.Add(new BudgetRow("console session", sizes.ConsoleSession, pop3, "limits.sessions, console.listen"));
             else Rows.Add(new BudgetRow("POP3 session", sizes.Pop3Session, pop3, "limits.sessions"));
+            // A board's UART (or a host's console.serial) has a console session of its own from the
+            // start, beside the sessions above, and with it the shell every console shares.
+            bool serial = config.BoardHeapBytes > 0 || config.ConsoleSerial != null;
+            Rows.Add(new BudgetRow("serial console session", sizes.ConsoleSession, serial ? 1 : 0, "board.heap (a board's UART), console.serial"));
+            Rows.Add(new BudgetRow("console shell", sizes.ConsoleShell, serial || config.ConsoleListen.Length > 0 ? 1 : 0, "console.listen, the serial console"));
             Rows.Add(new BudgetRow("POP3 message shown", sizes.MaildropMessage, (long)pop3 * config.Pop3MaxMessages, "pop3.max_messages"));
             Rows.Add(new BudgetRow("delivery job", sizes.DeliveryJob, deliveries, "delivery.concurrency"));
             Rows.Add(new BudgetRow("parked connection", sizes.ParkedConnection, parked, "delivery.connection_reuse_time"));
@@ -60,7 +65,7 @@ namespace MailGateway.Emulator.Budget
             Rows.Add(new BudgetRow("queue index entry", sizes.QueueIndexEntry, config.QueueIndexSize, "queue.index_size"));
             Rows.Add(new BudgetRow("queue scan page", sizes.QueueScanPage, 1, "queue.index_size"));
             // A console listing reads one message at a time that the queue may not hold in memory.
-            if (config.ConsoleListen.Length > 0) Rows.Add(new BudgetRow("message being listed", sizes.QueueIndexEntry, 1, "console.listen"));
+            if (config.ConsoleListen.Length > 0 || serial) Rows.Add(new BudgetRow("message being listed", sizes.QueueIndexEntry, 1, "console.listen, the serial console"));
             Rows.Add(new BudgetRow("configuration", sizes.Configuration, 1, "(the file)"));
             Rows.Add(new BudgetRow("loop, shared buffers", sizes.Loop, 1, "-"));
             Rows.Add(new BudgetRow("spool reader (transient)", sizes.SpoolReader, 1, "-"));

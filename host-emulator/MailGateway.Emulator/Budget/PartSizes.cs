@@ -33,6 +33,7 @@ namespace MailGateway.Emulator.Budget
         public Weight SmtpRecipient;
         public Weight Pop3Session;
         public Weight ConsoleSession;
+        public Weight ConsoleShell;
         public Weight MaildropMessage;
         public Weight DeliveryJob;
         public Weight ParkedConnection;
@@ -57,6 +58,7 @@ namespace MailGateway.Emulator.Budget
             sizes.SmtpSession = MeasureSmtpSession(world, out sizes.SmtpRecipient);
             sizes.Pop3Session = world.Part().Weigh(new Connection(1, new Pop3Session(world.Pop3Settings, "192.0.2.10", false, 0)));
             sizes.ConsoleSession = ConsoleSessionBytes();
+            sizes.ConsoleShell = new ObjectSize().Share(config).Share(world.Gateway).Weigh(new ConsoleShell(world.Gateway));
             sizes.MaildropMessage = MaildropMessageBytes(config);
             sizes.QueueIndexEntry = QueueIndexEntryBytes(config);
             sizes.QueueScanPage = QueueScanPageBytes(config);
@@ -73,7 +75,7 @@ namespace MailGateway.Emulator.Budget
         /// <summary>
         /// A console session in the middle of a queue listing (Console/QueueListing): its output
         /// buffer, made whole at the start and never grown (ConsoleSession.OutputBytes), and the
-        /// listing's page of names from the card. The message being listed is a queue entry of its own.
+        /// listing's page of names from the card and its cursor. The message being listed is a queue entry of its own.
         /// </summary>
         public static Weight ConsoleSessionBytes()
         {
@@ -83,7 +85,9 @@ namespace MailGateway.Emulator.Budget
             var session = new ConsoleSession(new ConsoleSettings(), "192.0.2.10", 0);
             session.Producer = new QueueListing(spool, 0, true, null);
             Weight working = new ObjectSize().Share(spool).Share(typeof(ConsoleSettings)).Weigh(new Connection(1, session));
-            return working + new ObjectSize().Weigh((object)card.ListAfter(null, QueueListing.PageNames));
+            // Mid-walk the listing also keeps its cursor: the last name of the page before.
+            string cursor = SpoolNames.MakeQueueId(QueueListing.PageNames + 1) + SpoolNames.Message;
+            return working + new ObjectSize().Weigh((object)card.ListAfter(null, QueueListing.PageNames)) + new ObjectSize().Weigh(cursor);
         }
 
         /// <summary>

@@ -49,6 +49,23 @@ public class BoardProfileTests
         Assert.True(config.MessageSizeBytes >= 2 * 1024 * 1024);
     }
 
+    // A board's UART console is a console session from the start, beside every network session,
+    // and can list the queue while they work: counted on every board, and on a host with a serial
+    // console, at the weight of a session in the middle of a listing.
+    [Fact]
+    public void TheSerialConsole_IsCountedOnEveryBoard_AndOnAHostWithConsoleSerial()
+    {
+        long Count(GatewayConfig c, string part) => MemoryBudget.For(c).Rows.Single(r => r.Part == part).Count;
+        GatewayConfig wt32 = Load("wt32-eth01");
+        Assert.Equal(1, Count(wt32, "serial console session"));
+        Assert.Equal(1, Count(wt32, "message being listed"));
+        Assert.True(MemoryBudget.For(wt32).Rows.Single(r => r.Part == "serial console session").Total >= MailGateway.Core.Console.ConsoleSession.OutputBytes);
+        var host = new GatewayConfig();
+        Assert.Equal(0, Count(host, "serial console session"));
+        Assert.Null(ConfigParser.Set(host, "console.serial", "/dev/ttyUSB0, 115200"));
+        Assert.Equal(1, Count(host, "serial console session"));
+    }
+
     [Fact]
     public void AConfigurationOverItsHeap_IsNamedByItsLargestPart_AndTheKeyToChange()
     {

@@ -2,7 +2,7 @@
 // and a POP3 session, one delivery, a queue index of 4, 1 KiB buffers) takes a 2 MiB message from a
 // LAN device and relays it byte for byte to the next hop; and with everything the profile allows
 // busy at once — two cameras sending 2 MiB clips, a phone fetching a 1 MiB mail over POP3, the
-// delivery relaying a 2 MiB clip over a slow link — the whole gateway, weighed object by object as
+// delivery relaying a 2 MiB clip over a slow link, someone listing the queue at the UART console — the whole gateway, weighed object by object as
 // `mailgw budget` weighs its parts, stays within the budget's peak. On the simulated network with
 // virtual time.
 using System.Text;
@@ -86,6 +86,20 @@ public class Wt32RelayTests
         Assert.StartsWith("+OK", gw.Say(phone, "PASS s3cret\r\n"));
         phone.Write("RETR 1\r\n");
 
+        // Someone at the board's UART console lists the queue; the serial line takes 64 bytes a pass.
+        var uart = gw.Gateway.OpenLocalConsole("uart", false);
+        var typed = Encoding.ASCII.GetBytes("queue\n");
+        uart.Receive(typed, 0, typed.Length, gw.Clock.MonotonicMs());
+        var listed = new StringBuilder();
+        void Drain()
+        {
+            int n = uart.PeekTransmit(out byte[] bytes, out int offset);
+            if (n <= 0) return;
+            n = Math.Min(n, 64);
+            listed.Append(Encoding.UTF8.GetString(bytes, offset, n));
+            uart.Transmitted(n);
+        }
+
         // Two cameras send their clips at the same time, a line group at a time.
         var cameras = new[] { gw.Connect("192.168.1.41"), gw.Connect("192.168.1.42") };
         var clips = new[] { Clip("front", 2 * 1024 * 1024), Clip("back", 2 * 1024 * 1024) };
@@ -105,6 +119,7 @@ public class Wt32RelayTests
                 if (at < clips[c].Length) cameras[c].Write(clips[c].Substring(at, Math.Min(Piece, clips[c].Length - at)));
             }
             Weigh();
+            Drain();
             relayed.Append(peer.ReadNew());
             fetched.Append(phone.ReadNew());
         }
@@ -112,9 +127,13 @@ public class Wt32RelayTests
         for (int pass = 0; pass < 10_000 && !(relayed.ToString().EndsWith("\r\n.\r\n") && fetched.ToString().EndsWith("\r\n.\r\n")); pass++)
         {
             Weigh();
+            Drain();
             relayed.Append(peer.ReadNew());
             fetched.Append(phone.ReadNew());
         }
+        for (int pass = 0; pass < 1000 && !listed.ToString().EndsWith("mailgw> ", StringComparison.Ordinal); pass++) Drain();
+        Assert.Contains("owner@far.test", listed.ToString()); // the listing came out whole, beside the load
+        Assert.EndsWith("mailgw> ", listed.ToString());
         Assert.EndsWith("\r\n" + Clip("queued", 2 * 1024 * 1024) + ".\r\n", relayed.ToString());
         Assert.Contains("Subject: mailbox\r\n", fetched.ToString());
         Assert.EndsWith("\r\n.\r\n", fetched.ToString());
