@@ -142,8 +142,8 @@ namespace MailGateway.Firmware
                     if (uart != null)
                     {
                         uart.Write();
-                        if (uart.RestartRequested) nanoFramework.Runtime.Native.Power.RebootDevice();
-                        if (uart.ShutdownRequested)
+                        if (uart.RestartRequested && uart.AllWritten) nanoFramework.Runtime.Native.Power.RebootDevice();
+                        if (uart.ShutdownRequested && uart.AllWritten)
                         {
                             gateway.Shutdown();
                             log.Line("stopped: the board is safe to power off (reboot to start again)");

@@ -44,16 +44,33 @@ namespace MailGateway.Firmware
             _session.Receive(bytes, 0, bytes.Length, nowMs);
         }
 
-        /// <summary>After a pass: what the session has to say, on the UART.</summary>
+        /// <summary>True when everything the session said is out on the UART (reload and reboot wait for it).</summary>
+        public bool AllWritten
+        {
+            get
+            {
+                byte[] bytes;
+                int offset;
+                return _session.PeekTransmit(out bytes, out offset) == 0;
+            }
+        }
+
+        /// <summary>The most written to the UART after one pass: about 45 ms at 115200 baud, for the write blocks the loop.</summary>
+        public const int MaxBytesPerPass = 512;
+
+        /// <summary>After a pass: what the session has to say, on the UART (MaxBytesPerPass of it; the rest after the next pass).</summary>
         public void Write()
         {
             byte[] bytes;
             int offset;
             int n;
-            while ((n = _session.PeekTransmit(out bytes, out offset)) > 0)
+            int left = MaxBytesPerPass;
+            while (left > 0 && (n = _session.PeekTransmit(out bytes, out offset)) > 0)
             {
+                if (n > left) n = left;
                 _uart.Write(bytes, offset, n);
                 _session.Transmitted(n);
+                left -= n;
             }
         }
 
