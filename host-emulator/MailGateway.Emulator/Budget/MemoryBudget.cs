@@ -56,6 +56,11 @@ namespace MailGateway.Emulator.Budget
             bool serial = config.BoardHeapBytes > 0 || config.ConsoleSerial != null;
             Rows.Add(new BudgetRow("serial console session", sizes.ConsoleSession, serial ? 1 : 0, "board.heap (a board's UART), console.serial"));
             Rows.Add(new BudgetRow("console shell", sizes.ConsoleShell, serial || config.ConsoleListen.Length > 0 ? 1 : 0, "console.listen, the serial console"));
+            // A board hashes passwords a slice per loop pass (a host on its thread pool): every
+            // session that may log in may be doing so at once, and the console may be setting a password.
+            bool board = config.BoardHeapBytes > 0;
+            Rows.Add(new BudgetRow("login being checked", sizes.PasswordCheck, board ? Logins(config) : 0, "limits.tls_sessions, *.auth_plaintext (on a board)"));
+            Rows.Add(new BudgetRow("password being set", sizes.UserChange, board ? 1 : 0, "the console's user commands (on a board)"));
             Rows.Add(new BudgetRow("POP3 message shown", sizes.MaildropMessage, (long)pop3 * config.Pop3MaxMessages, "pop3.max_messages"));
             Rows.Add(new BudgetRow("delivery job", sizes.DeliveryJob, deliveries, "delivery.concurrency"));
             Rows.Add(new BudgetRow("parked connection", sizes.ParkedConnection, parked, "delivery.connection_reuse_time"));
@@ -88,6 +93,15 @@ namespace MailGateway.Emulator.Budget
         // Counted whether or not this configuration keeps mailboxes yet: a board's profile must leave
         // room for POP3 once local.domains is set.
         public static int Pop3Sessions(GatewayConfig c) => c.MaxSessions - SmtpSessions(c);
+
+        // Logins at once: AUTH and POP3's USER/PASS are taken in clear only where *.auth_plaintext
+        // allows them, else inside TLS, of which there are at most TlsSessions.
+        public static int Logins(GatewayConfig c)
+        {
+            int smtp = SmtpSessions(c), pop3 = Pop3Sessions(c);
+            int plain = (c.SmtpAuthPlaintext ? smtp : 0) + (c.Pop3AuthPlaintext ? pop3 : 0);
+            return System.Math.Min(smtp + pop3, plain + TlsSessions(c));
+        }
 
         public static int TlsSessions(GatewayConfig c) =>
             c.MaxTlsSessions > 0 ? c.MaxTlsSessions : c.MaxSessions + c.MaxDeliveries;

@@ -34,6 +34,8 @@ namespace MailGateway.Emulator.Budget
         public Weight Pop3Session;
         public Weight ConsoleSession;
         public Weight ConsoleShell;
+        public Weight PasswordCheck;
+        public Weight UserChange;
         public Weight MaildropMessage;
         public Weight DeliveryJob;
         public Weight ParkedConnection;
@@ -59,6 +61,7 @@ namespace MailGateway.Emulator.Budget
             sizes.Pop3Session = world.Part().Weigh(new Connection(1, new Pop3Session(world.Pop3Settings, "192.0.2.10", false, 0)));
             sizes.ConsoleSession = ConsoleSessionBytes();
             sizes.ConsoleShell = new ObjectSize().Share(config).Share(world.Gateway).Weigh(new ConsoleShell(world.Gateway));
+            sizes.PasswordCheck = PasswordCheckBytes(out sizes.UserChange);
             sizes.MaildropMessage = MaildropMessageBytes(config);
             sizes.QueueIndexEntry = QueueIndexEntryBytes(config);
             sizes.QueueScanPage = QueueScanPageBytes(config);
@@ -88,6 +91,34 @@ namespace MailGateway.Emulator.Budget
             // Mid-walk the listing also keeps its cursor: the last name of the page before.
             string cursor = SpoolNames.MakeQueueId(QueueListing.PageNames + 1) + SpoolNames.Message;
             return working + new ObjectSize().Weigh((object)card.ListAfter(null, QueueListing.PageNames)) + new ObjectSize().Weigh(cursor);
+        }
+
+        /// <summary>The longest password the budget weighs a login or a user change at (bytes of UTF-8).</summary>
+        public const int MeasuredPasswordBytes = 64;
+
+        private sealed class BudgetHmac : IHmacSha256
+        {
+            public byte[] Mac(byte[] key, byte[] message) => System.Security.Cryptography.HMACSHA256.HashData(key, message);
+        }
+
+        /// <summary>
+        /// A board's login check (Local/PasswordCheck: PBKDF2 a slice per pass, for SMTP AUTH and
+        /// POP3), half-way through, with a password of MeasuredPasswordBytes; and the console's user
+        /// change on a board (the new user's entry and its hash being made, as DeviceUsers keeps them).
+        /// </summary>
+        public static Weight PasswordCheckBytes(out Weight userChange)
+        {
+            var users = new UserDirectory(1000);
+            var hmac = new BudgetHmac();
+            byte[] password = new byte[MeasuredPasswordBytes];
+            users.Add("person1", password, new HostCrypto());
+            var check = new PasswordCheck(users, "person1", password, hmac);
+            check.Step(500);
+            var entry = new UserEntry { Name = "person2", Iterations = 1000, Salt = new byte[PasswordHash.SaltBytes] };
+            var hashing = new Pbkdf2Steps(hmac, password, entry.Salt, entry.Iterations, PasswordHash.HashBytes);
+            hashing.Step(500);
+            userChange = new ObjectSize().Share(hmac).Weigh(entry, hashing);
+            return new ObjectSize().Share(hmac).Share(users).Weigh(check);
         }
 
         /// <summary>

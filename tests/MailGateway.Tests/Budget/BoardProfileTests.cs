@@ -66,6 +66,22 @@ public class BoardProfileTests
         Assert.Equal(1, Count(host, "serial console session"));
     }
 
+    // A board checks passwords a slice per loop pass: each login under way holds its PBKDF2 state.
+    // Logins are taken inside TLS unless *.auth_plaintext allows them in clear, so TLS caps them.
+    [Fact]
+    public void LoginsUnderWay_AreCountedOnABoard_AsManyAsMayLogInAtOnce()
+    {
+        long Count(GatewayConfig c, string part) => MemoryBudget.For(c).Rows.Single(r => r.Part == part).Count;
+        GatewayConfig wt32 = Load("wt32-eth01");
+        Assert.Equal(1, Count(wt32, "login being checked"));            // limits.tls_sessions = 1
+        Assert.Equal(1, Count(wt32, "password being set"));
+        wt32.Pop3AuthPlaintext = true;
+        Assert.Equal(2, Count(wt32, "login being checked"));            // + the POP3 session in clear
+        wt32.SmtpAuthPlaintext = true;
+        Assert.Equal(3, Count(wt32, "login being checked"));            // every session, no more
+        Assert.Equal(0, Count(new GatewayConfig(), "login being checked")); // a host hashes on its thread pool
+    }
+
     [Fact]
     public void AConfigurationOverItsHeap_IsNamedByItsLargestPart_AndTheKeyToChange()
     {

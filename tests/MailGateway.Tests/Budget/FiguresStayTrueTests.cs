@@ -205,4 +205,38 @@ public class FiguresStayTrueTests
         Assert.InRange(text.Length, 5 * 100 * 900, int.MaxValue);
         Assert.InRange(heaviest, 1, sizes.ConsoleSession.Budget);
     }
+
+    // A board's login check, weighed after every slice of its PBKDF2 (the work a loop pass does),
+    // for a user that exists and one that does not, with the longest password the figure assumes.
+    [Fact]
+    public void PasswordCheck_AtEverySlice_StaysWithinItsFigure()
+    {
+        Weight figure = PartSizes.PasswordCheckBytes(out _);
+        var crypto = new MailGateway.Emulator.Platform.HostCrypto();
+        var users = new MailGateway.Core.Local.UserDirectory(1000);
+        Assert.Null(users.Add("person1", new byte[PartSizes.MeasuredPasswordBytes], crypto));
+        var hmac = new Hmac();
+        foreach (string name in new[] { "person1", "nobody" })
+        {
+            var check = new MailGateway.Core.Local.PasswordCheck(users, name, new byte[PartSizes.MeasuredPasswordBytes], hmac);
+            long heaviest = 0;
+            int result;
+            int slices = 0;
+            do
+            {
+                result = check.Step(200); // DeviceUsers.IterationsPerPass
+                slices++;
+                heaviest = Math.Max(heaviest, new ObjectSize().Share(hmac).Share(users).Weigh(check).Budget);
+            }
+            while (result < 0);
+            Assert.Equal(name == "person1" ? 1 : 0, result);
+            Assert.Equal(5, slices);
+            Assert.InRange(heaviest, 1, figure.Budget);
+        }
+    }
+
+    private sealed class Hmac : MailGateway.Core.Local.IHmacSha256
+    {
+        public byte[] Mac(byte[] key, byte[] message) => System.Security.Cryptography.HMACSHA256.HashData(key, message);
+    }
 }
