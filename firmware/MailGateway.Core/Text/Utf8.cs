@@ -78,48 +78,60 @@ namespace MailGateway.Core.Text
         /// </summary>
         public static string GetString(byte[] bytes, int offset, int count)
         {
-            char[] chars = new char[count];
+            char[] chars = new char[count]; // never more UTF-16 units than bytes
             int n = 0;
-            int i = offset;
             int end = offset + count;
-            while (i < end)
+            int length;
+            for (int i = offset; i < end; i += length)
             {
-                int b = bytes[i];
-                int need;
-                int cp;
-                int min;
-                if (b < 0x80) { chars[n++] = (char)b; i++; continue; }
-                if ((b & 0xE0) == 0xC0) { need = 1; cp = b & 0x1F; min = 0x80; }
-                else if ((b & 0xF0) == 0xE0) { need = 2; cp = b & 0x0F; min = 0x800; }
-                else if ((b & 0xF8) == 0xF0) { need = 3; cp = b & 0x07; min = 0x10000; }
-                else { chars[n++] = '\uFFFD'; i++; continue; }
-                int j = i + 1;
-                int k = 0;
-                while (k < need && j < end && (bytes[j] & 0xC0) == 0x80)
-                {
-                    cp = (cp << 6) | (bytes[j] & 0x3F);
-                    j++;
-                    k++;
-                }
-                if (k < need || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-                {
-                    chars[n++] = '\uFFFD';
-                    i = k == 0 ? i + 1 : j;
-                    continue;
-                }
-                if (cp >= 0x10000)
-                {
-                    cp -= 0x10000;
-                    chars[n++] = (char)(0xD800 + (cp >> 10));
-                    chars[n++] = (char)(0xDC00 + (cp & 0x3FF));
-                }
-                else
-                {
-                    chars[n++] = (char)cp;
-                }
-                i = j;
+                int cp = DecodeAt(bytes, i, end, out length);
+                if (cp < 0) chars[n++] = '\uFFFD';
+                else n = Append(chars, n, cp);
             }
             return new string(chars, 0, n);
+        }
+
+        /// <summary>
+        /// The code point of the UTF-8 sequence at bytes[i] (before end), and in length how many
+        /// bytes it takes; -1 when it is ill-formed (RFC 3629: a stray continuation byte, a truncated
+        /// or overlong sequence, a surrogate, beyond U+10FFFF), with length the bytes to step over
+        /// (the lead byte and the continuation bytes that followed it).
+        /// </summary>
+        public static int DecodeAt(byte[] bytes, int i, int end, out int length)
+        {
+            int b = bytes[i];
+            int need;
+            int cp;
+            int min;
+            length = 1;
+            if (b < 0x80) return b;
+            if ((b & 0xE0) == 0xC0) { need = 1; cp = b & 0x1F; min = 0x80; }
+            else if ((b & 0xF0) == 0xE0) { need = 2; cp = b & 0x0F; min = 0x800; }
+            else if ((b & 0xF8) == 0xF0) { need = 3; cp = b & 0x07; min = 0x10000; }
+            else return -1;
+            int k = 0;
+            while (k < need && i + 1 + k < end && (bytes[i + 1 + k] & 0xC0) == 0x80)
+            {
+                cp = (cp << 6) | (bytes[i + 1 + k] & 0x3F);
+                k++;
+            }
+            length = 1 + k;
+            if (k < need || cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+            return cp;
+        }
+
+        /// <summary>Writes a code point at chars[n] as UTF-16 (a surrogate pair above U+FFFF); returns the next n.</summary>
+        public static int Append(char[] chars, int n, int cp)
+        {
+            if (cp < 0x10000)
+            {
+                chars[n] = (char)cp;
+                return n + 1;
+            }
+            cp -= 0x10000;
+            chars[n] = (char)(0xD800 + (cp >> 10));
+            chars[n + 1] = (char)(0xDC00 + (cp & 0x3FF));
+            return n + 2;
         }
     }
 }

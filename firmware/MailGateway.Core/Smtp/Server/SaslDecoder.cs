@@ -49,67 +49,19 @@ namespace MailGateway.Core.Smtp
             return bytes != null;
         }
 
-        /// <summary>Strict UTF-8 to a string; false on malformed sequences and on C0 controls (NUL included) and DEL.</summary>
+        /// <summary>Strict UTF-8 to a string (Text/Utf8.DecodeAt); false on malformed sequences and on C0 controls (NUL included) and DEL.</summary>
         public static bool TryDecodeUtf8(byte[] bytes, int offset, int count, out string text)
         {
             text = null;
             char[] chars = new char[count]; // never more UTF-16 units than bytes
             int n = 0;
             int end = offset + count;
-            for (int i = offset; i < end;)
+            int length;
+            for (int i = offset; i < end; i += length)
             {
-                int b = bytes[i];
-                int cp;
-                int extra;
-                int min;
-                if (b < 0x80)
-                {
-                    cp = b;
-                    extra = 0;
-                    min = 0;
-                }
-                else if ((b & 0xE0) == 0xC0)
-                {
-                    cp = b & 0x1F;
-                    extra = 1;
-                    min = 0x80;
-                }
-                else if ((b & 0xF0) == 0xE0)
-                {
-                    cp = b & 0x0F;
-                    extra = 2;
-                    min = 0x800;
-                }
-                else if ((b & 0xF8) == 0xF0)
-                {
-                    cp = b & 0x07;
-                    extra = 3;
-                    min = 0x10000;
-                }
-                else
-                {
-                    return false;
-                }
-                if (i + extra >= end) return false; // truncated sequence
-                for (int k = 1; k <= extra; k++)
-                {
-                    int c = bytes[i + k];
-                    if ((c & 0xC0) != 0x80) return false;
-                    cp = (cp << 6) | (c & 0x3F);
-                }
-                if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-                if (cp < 0x20 || cp == 0x7F) return false;
-                if (cp >= 0x10000)
-                {
-                    cp -= 0x10000;
-                    chars[n++] = (char)(0xD800 + (cp >> 10));
-                    chars[n++] = (char)(0xDC00 + (cp & 0x3FF));
-                }
-                else
-                {
-                    chars[n++] = (char)cp;
-                }
-                i += 1 + extra;
+                int cp = Text.Utf8.DecodeAt(bytes, i, end, out length);
+                if (cp < 0x20 || cp == 0x7F) return false; // ill-formed (-1), or a control
+                n = Text.Utf8.Append(chars, n, cp);
             }
             text = new string(chars, 0, n);
             return true;
