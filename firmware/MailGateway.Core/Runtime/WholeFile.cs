@@ -17,8 +17,8 @@
 // A temporary file with the same bytes as the file may be a FAT rename torn by a power cut that
 // left two names on one cluster chain, where deleting either name frees the other's clusters:
 // Replace then refuses (IOException asking for a card check) instead of deleting it; Read works.
-// On a host the configuration is replaced with POSIX rename over the old name instead (Admin/
-// HostConsolePlatform); this order is for the card. ReadAll reads a file nobody replaces (the
+// On a host the configuration is replaced with POSIX rename over the old name instead (the host's
+// Platform/SyncedFile); this order is for the card. ReadAll reads a file nobody replaces (the
 // board's PEM certificates).
 namespace MailGateway.Core.Runtime
 {

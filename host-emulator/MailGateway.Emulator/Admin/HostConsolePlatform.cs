@@ -1,6 +1,6 @@
 // The console's platform on a host (IConsolePlatform): the configuration file mailgw run was given,
-// replaced the way a power cut cannot break it (the new text into a temporary file beside it,
-// fsync, rename over the old one, fsync of the folder; the old file's permissions are kept), and
+// replaced the way a power cut cannot break it (Platform/SyncedFile.Replace: a temporary file beside
+// it, fsync, rename over the old one, fsync of the folder; the old file's permissions are kept), and
 // reload, reboot and shutdown as HostLoop does them for SIGHUP and SIGTERM (a host has no device to
 // restart: reboot starts the gateway again in place, as reload does).
 using System;
@@ -63,29 +63,15 @@ namespace MailGateway.Emulator.Admin
         public void WriteConfig(string text)
         {
             if (_path == null) throw new IOException("running on the embedded defaults: there is no file");
-            string folder = Path.GetDirectoryName(_path)!;
-            string temporary = Path.Combine(folder, "." + Path.GetFileName(_path) + ".new");
+            string temporary = Path.Combine(Path.GetDirectoryName(_path)!, "." + Path.GetFileName(_path) + ".new");
+            UnixFileMode? mode = !OperatingSystem.IsWindows() && File.Exists(_path) ? File.GetUnixFileMode(_path) : null;
             try
             {
-                using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-                {
-                    byte[] bytes = new UTF8Encoding(false).GetBytes(text);
-                    file.Write(bytes, 0, bytes.Length);
-                    file.Flush(true);
-                }
-                if (!OperatingSystem.IsWindows() && File.Exists(_path)) File.SetUnixFileMode(temporary, File.GetUnixFileMode(_path));
-                File.Move(temporary, _path, true);
-                HostStorage.SyncFolder(folder);
+                SyncedFile.Replace(_path, temporary, new UTF8Encoding(false).GetBytes(text), mode);
             }
             catch (UnauthorizedAccessException e)
             {
-                TryDelete(temporary);
                 throw new IOException("cannot write " + _path + ": " + e.Message + " (the gateway's user needs write access to its folder)", e);
-            }
-            catch (IOException)
-            {
-                TryDelete(temporary);
-                throw;
             }
         }
 
@@ -106,17 +92,6 @@ namespace MailGateway.Emulator.Admin
         {
             HostLoop.RequestStop();
             return "ok: the gateway is stopping";
-        }
-
-        private static void TryDelete(string path)
-        {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-            }
         }
     }
 }

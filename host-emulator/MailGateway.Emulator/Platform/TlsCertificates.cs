@@ -250,10 +250,11 @@ namespace MailGateway.Emulator.Platform
             try
             {
                 Directory.CreateDirectory(dataDir);
-                WriteSynced(keyTemp, keyPem, ownerOnly: true);
-                WriteSynced(certTemp, certPem, ownerOnly: false);
+                SyncedFile.Write(keyTemp, System.Text.Encoding.ASCII.GetBytes(keyPem), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                SyncedFile.Write(certTemp, System.Text.Encoding.ASCII.GetBytes(certPem), null);
                 File.Move(keyTemp, keyPath, overwrite: true);
                 File.Move(certTemp, certPath, overwrite: true);
+                HostStorage.SyncFolder(dataDir); // the new names, for good
             }
             catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
             {
@@ -270,21 +271,6 @@ namespace MailGateway.Emulator.Platform
         {
             var built = DateTimeOffset.FromUnixTimeMilliseconds(HostClock.BuildUnixMs);
             return systemNow < built ? built : systemNow;
-        }
-
-        private static void WriteSynced(string path, string text, bool ownerOnly)
-        {
-            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
-            if (ownerOnly && !OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                // UnixCreateMode applies only when the file is created: drop a leftover first.
-                File.Delete(path);
-            }
-            using var stream = new FileStream(path, options);
-            byte[] bytes = System.Text.Encoding.ASCII.GetBytes(text);
-            stream.Write(bytes, 0, bytes.Length);
-            stream.Flush(flushToDisk: true);
         }
 
         // "for mail.example.com (RSA, valid until 2035-01-01)" for the note.
