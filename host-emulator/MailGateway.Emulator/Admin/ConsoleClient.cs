@@ -178,12 +178,17 @@ namespace MailGateway.Emulator.Admin
         public int ExitCode { get; }
     }
 
-    /// <summary>Exit codes from sysexits.h, so scripts and cron can tell failures apart.</summary>
+    /// <summary>Exit codes from sysexits.h, so scripts and cron can tell failures apart (mailgw queue, mailgw sendmail).</summary>
     public static class ExitCodes
     {
         public const int Ok = 0;
         public const int Failed = 1;
+        public const int Usage = 64;
+        public const int DataError = 65;
+        public const int NoUser = 67;
         public const int Unavailable = 69;
+        public const int IoError = 74;
+        public const int TemporaryFailure = 75;
         public const int Protocol = 76;
         public const int NoPermission = 77;
     }

@@ -32,8 +32,6 @@ namespace MailGateway.Emulator.Admin
 {
     public static class Sendmail
     {
-        public const int Usage = 64, DataError = 65, NoUser = 67, Unavailable = 69, IoError = 74, TempFail = 75;
-
         public const string DefaultConfig = "/etc/mailgw/mailgw.conf";
 
         public static string UsageText =>
@@ -78,7 +76,7 @@ namespace MailGateway.Emulator.Admin
                     if (value == null)
                     {
                         error.WriteLine("mailgw sendmail: -" + flag + " needs a value\n" + UsageText);
-                        return Usage;
+                        return ExitCodes.Usage;
                     }
                 }
                 switch (flag)
@@ -96,7 +94,7 @@ namespace MailGateway.Emulator.Admin
                     case 'U' when a == "-U": break;
                     default:
                         error.WriteLine("mailgw sendmail: unknown option " + a + "\n" + UsageText);
-                        return Usage;
+                        return ExitCodes.Usage;
                 }
             }
 
@@ -114,7 +112,7 @@ namespace MailGateway.Emulator.Admin
             else if (config == null)
             {
                 error.WriteLine("mailgw sendmail: " + problem);
-                return Usage;
+                return ExitCodes.Usage;
             }
 
             byte[] raw;
@@ -125,7 +123,7 @@ namespace MailGateway.Emulator.Admin
             catch (IOException e)
             {
                 error.WriteLine("mailgw sendmail: cannot read the message from standard input: " + e.Message);
-                return IoError;
+                return ExitCodes.IoError;
             }
             MimeMessage message = Parse(raw);
             if (sender == null) sender = (Environment.UserName ?? "root") + "@" + config.Hostname;
@@ -143,7 +141,7 @@ namespace MailGateway.Emulator.Admin
             catch (ParseException e)
             {
                 error.WriteLine("mailgw sendmail: bad address: " + e.Message);
-                return DataError;
+                return ExitCodes.DataError;
             }
             var to = new List<MailboxAddress>();
             foreach (string given in recipients)
@@ -153,14 +151,14 @@ namespace MailGateway.Emulator.Admin
                 if (!MailboxAddress.TryParse(r, out MailboxAddress address) || address.Address.IndexOf('@') < 0)
                 {
                     error.WriteLine("mailgw sendmail: \"" + r + "\" is not an address (user@domain)");
-                    return DataError;
+                    return ExitCodes.DataError;
                 }
                 to.Add(address);
             }
             if (to.Count == 0)
             {
                 error.WriteLine("mailgw sendmail: no recipients (give them as arguments, or use -t)\n" + UsageText);
-                return Usage;
+                return ExitCodes.Usage;
             }
             if (message.From.Count == 0)
             {
@@ -246,7 +244,7 @@ namespace MailGateway.Emulator.Admin
             if (at == null)
             {
                 error.WriteLine("mailgw sendmail: smtp.listen is empty: there is no gateway to hand the message to");
-                return Unavailable;
+                return ExitCodes.Unavailable;
             }
             string host = at.LocalAddress;
             using var client = new SmtpClient { Timeout = 60_000 };
@@ -260,7 +258,7 @@ namespace MailGateway.Emulator.Admin
             catch (SocketException e)
             {
                 error.WriteLine("mailgw sendmail: cannot reach the gateway at " + at + " (" + e.Message + "); the message was not sent, try again later");
-                return TempFail;
+                return ExitCodes.TemporaryFailure;
             }
             catch (SmtpCommandException e)
             {
@@ -268,14 +266,14 @@ namespace MailGateway.Emulator.Admin
                 string what = e.ErrorCode == SmtpErrorCode.RecipientNotAccepted ? "refused recipient " + e.Mailbox?.Address
                             : e.ErrorCode == SmtpErrorCode.SenderNotAccepted ? "refused sender " + e.Mailbox?.Address : "refused the message";
                 error.WriteLine("mailgw sendmail: the gateway " + what + ": " + (int)e.StatusCode + " " + e.Message.Trim());
-                if (temporary) return TempFail;
-                return e.ErrorCode == SmtpErrorCode.RecipientNotAccepted ? NoUser
-                     : e.ErrorCode == SmtpErrorCode.SenderNotAccepted ? DataError : Unavailable;
+                if (temporary) return ExitCodes.TemporaryFailure;
+                return e.ErrorCode == SmtpErrorCode.RecipientNotAccepted ? ExitCodes.NoUser
+                     : e.ErrorCode == SmtpErrorCode.SenderNotAccepted ? ExitCodes.DataError : ExitCodes.Unavailable;
             }
             catch (Exception e) when (e is SmtpProtocolException || e is IOException || e is MailKit.ServiceNotConnectedException || e is TimeoutException)
             {
                 error.WriteLine("mailgw sendmail: the conversation with the gateway at " + at + " failed (" + e.Message + "); try again later");
-                return TempFail;
+                return ExitCodes.TemporaryFailure;
             }
         }
     }
