@@ -157,17 +157,10 @@ public class ConsoleConfigTests
     public void TheHostsMemoryLine_HasTheBudgetsPeakWhenABoardIsStated()
     {
         var config = new GatewayConfig();
-        Assert.Null(ConfigParser.Apply(File.ReadAllText(Path.Combine(RepoRoot(), "boards", "wt32-eth01", "board.conf")), "wt32", config));
+        Assert.Null(ConfigParser.Apply(File.ReadAllText(Path.Combine(MailGateway.Tests.Config.ConfigParserTests.RepositoryRoot(), "boards", "wt32-eth01", "board.conf")), "wt32", config));
         string line = new HostConsolePlatform(null, config).Memory();
         Assert.Matches(@"^\d+(\.\d)? (KiB|MiB) managed, \d+(\.\d)? (KiB|MiB) resident; the budget's peak \d+(\.\d)? KiB of board\.heap 60 KiB$", line);
         Assert.DoesNotContain("budget", new HostConsolePlatform(null, new GatewayConfig()).Memory()); // a host with no board: nothing to weigh
-    }
-
-    private static string RepoRoot()
-    {
-        string dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "MailGateway.sln"))) dir = Path.GetDirectoryName(dir)!;
-        return dir;
     }
 
     [Fact]

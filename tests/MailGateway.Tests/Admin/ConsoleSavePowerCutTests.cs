@@ -33,7 +33,7 @@ public class ConsoleSavePowerCutTests
         "wifi.password = hunter2 hunter2\n" +
         "hostname = gw.shelf.test\n" +
         "relay.allow = 192.168.1.0/24\n" +
-        File.ReadAllText(RepositoryFile("boards/wt32-eth01/board.conf"));
+        File.ReadAllText(System.IO.Path.Combine(MailGateway.Tests.Config.ConfigParserTests.RepositoryRoot(), "boards", "wt32-eth01", "board.conf"));
 
     private static readonly string[] Edits =
     {
@@ -44,13 +44,6 @@ public class ConsoleSavePowerCutTests
         "unset relay.allow",
         "set relay.allow 192.168.1.0/24, 10.0.0.0/8",
     };
-
-    private static string RepositoryFile(string relative)
-    {
-        string dir = AppContext.BaseDirectory;
-        while (!File.Exists(System.IO.Path.Combine(dir, "MailGateway.sln"))) dir = System.IO.Path.GetDirectoryName(dir)!;
-        return System.IO.Path.Combine(dir, relative);
-    }
 
     /// <summary>The board's console platform: the file on the card's root, nothing else used here.</summary>
     private sealed class BoardPlatform : IConsolePlatform

@@ -40,7 +40,7 @@ public class ConsoleUserTests
             _changing = new UserEntry { Name = user, Iterations = Directory.Iterations, Salt = new byte[PasswordHash.SaltBytes] };
             _crypto.RandomBytes(_changing.Salt, 0, _changing.Salt.Length);
             _creating = create;
-            _hashing = new Pbkdf2Steps(new HostHmac(), bytes, _changing.Salt, _changing.Iterations, PasswordHash.HashBytes);
+            _hashing = new Pbkdf2Steps(new MailGateway.Tests.Local.Pbkdf2StepsTests.DotNetHmac(), bytes, _changing.Salt, _changing.Iterations, PasswordHash.HashBytes);
             return 1;
         }
 
@@ -61,11 +61,6 @@ public class ConsoleUserTests
             if (problem == null) Directory.Save(_card);
             return problem;
         }
-    }
-
-    private sealed class HostHmac : IHmacSha256
-    {
-        public byte[] Mac(byte[] key, byte[] message) => System.Security.Cryptography.HMACSHA256.HashData(key, message);
     }
 
     private static (SimulatedGateway, CardUsers, SimulatedClient) Gateway()

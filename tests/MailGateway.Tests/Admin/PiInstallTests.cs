@@ -12,7 +12,7 @@ namespace MailGateway.Tests.Admin;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PiInstallTests : IDisposable
 {
-    private static readonly string Boards = Path.Combine(RepoRoot(), "boards", "raspberry-pi");
+    private static readonly string Boards = Path.Combine(MailGateway.Tests.Config.ConfigParserTests.RepositoryRoot(), "boards", "raspberry-pi");
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "mailgw-pi-" + Guid.NewGuid().ToString("N"));
 
     public PiInstallTests() => Directory.CreateDirectory(_dir);
@@ -20,13 +20,6 @@ public sealed class PiInstallTests : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(_dir, true); } catch (IOException) { }
-    }
-
-    private static string RepoRoot()
-    {
-        string dir = AppContext.BaseDirectory;
-        while (!File.Exists(Path.Combine(dir, "MailGateway.sln"))) dir = Path.GetDirectoryName(dir)!;
-        return dir;
     }
 
     private static (int Exit, string Output) Run(string program, params string[] args)

@@ -215,7 +215,7 @@ public class FiguresStayTrueTests
         var crypto = new MailGateway.Emulator.Platform.HostCrypto();
         var users = new MailGateway.Core.Local.UserDirectory(1000);
         Assert.Null(users.Add("person1", new byte[PartSizes.MeasuredPasswordBytes], crypto));
-        var hmac = new Hmac();
+        var hmac = new MailGateway.Tests.Local.Pbkdf2StepsTests.DotNetHmac();
         foreach (string name in new[] { "person1", "nobody" })
         {
             var check = new MailGateway.Core.Local.PasswordCheck(users, name, new byte[PartSizes.MeasuredPasswordBytes], hmac);
@@ -233,10 +233,5 @@ public class FiguresStayTrueTests
             Assert.Equal(5, slices);
             Assert.InRange(heaviest, 1, figure.Budget);
         }
-    }
-
-    private sealed class Hmac : MailGateway.Core.Local.IHmacSha256
-    {
-        public byte[] Mac(byte[] key, byte[] message) => System.Security.Cryptography.HMACSHA256.HashData(key, message);
     }
 }
